@@ -1,0 +1,23 @@
+/**
+ * The MQTT topic tree: `storegate/<storeId>/<deviceKind>/<deviceId>/<channel>`. Devices publish their channels
+ * (`status`, `event`, `adv`, `frame`, …) and subscribe to `…/cmd`, where the gateway answers.
+ */
+export const TOPIC_ROOT = 'storegate';
+
+export interface DeviceTopic {
+  storeId: string;
+  kind: string;
+  deviceId: string;
+  channel: string;
+}
+
+export const deviceTopic = (t: DeviceTopic) => `${TOPIC_ROOT}/${t.storeId}/${t.kind}/${t.deviceId}/${t.channel}`;
+export const cmdTopic = (storeId: string, kind: string, deviceId: string) => deviceTopic({ storeId, kind, deviceId, channel: 'cmd' });
+
+export function parseDeviceTopic(topic: string): DeviceTopic | null {
+  const parts = topic.split('/');
+  if (parts.length !== 5 || parts[0] !== TOPIC_ROOT) return null;
+  const [, storeId, kind, deviceId, channel] = parts as [string, string, string, string, string];
+  if (!storeId || !kind || !deviceId || !channel) return null;
+  return { storeId, kind, deviceId, channel };
+}

@@ -1,0 +1,191 @@
+import { createServer as createNetServer, type Server } from 'node:net';
+import { readFileSync } from 'node:fs';
+import { createServer as createHttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createServer as createTlsServer } from 'node:tls';
+import { Aedes, type Client, type PublishPacket } from 'aedes';
+import { createWebSocketStream, WebSocketServer } from 'ws';
+import type { Bus } from '../bus/bus.ts';
+import type { Clock } from '../clock.ts';
+import type { Config } from '../config/schema.ts';
+import type { Ingest } from '../ingest/ingest.ts';
+import { createThrottledWarn } from '../ingest/throttle.ts';
+import type { Logger } from '../log.ts';
+import { counter, gauge, type Registry as Metrics } from '../metrics.ts';
+import type { Registry } from '../registry/registry.ts';
+import { secretMatchesPlain } from './secrets.ts';
+import { canPublish, canSubscribe, type Principal } from './acl.ts';
+import type { DeviceLink } from './link.ts';
+
+type SgClient = Client & { sg?: Principal };
+
+/** The embedded aedes broker: device auth, per-device ACL, and ingest before PUBACK. */
+export async function startEmbeddedBroker(deps: {
+  config: Pick<Config, 'storeId' | 'mqtt' | 'service'>;
+  ingest: Ingest;
+  registry: Registry;
+  bus: Bus;
+  log: Logger;
+  metrics: Metrics;
+  clock: Clock;
+}): Promise<DeviceLink & { aedes: Aedes; ports: { mqtt: number; ws: number; tls?: number } }> {
+  const { config, ingest, registry, bus, clock } = deps;
+  const { storeId } = config;
+  const log = deps.log.child({ module: 'broker' });
+  const warn = createThrottledWarn(log, clock);
+  const authFailures = counter(deps.metrics, 'storegate_broker_auth_failures_total', 'Refused MQTT connects', ['reason']);
+  const aclDenied = counter(deps.metrics, 'storegate_broker_acl_denied_total', 'Refused publishes and subscribes', ['action', 'reason']);
+  const clientsGauge = gauge(deps.metrics, 'storegate_broker_clients', 'Connected MQTT clients');
+
+  const aedes = await Aedes.createBroker({ maxClientsIdLength: 128, concurrency: 1000, id: `storegate-${storeId}` });
+
+  aedes.authenticate = (client: SgClient, username, password, done) => {
+    const refuse = (reason: string) => {
+      authFailures.inc({ reason });
+      warn(`auth:${username ?? client.id}:${reason}`, { clientId: client.id, username, reason }, 'mqtt connect refused');
+      done(Object.assign(new Error(reason), { returnCode: reason === 'not_authorized' ? 5 : 4 }), false);
+    };
+    if (!username) {
+      if (!config.mqtt.allowAnonymous) return refuse('anonymous');
+      client.sg = { role: 'anonymous' };
+      return done(null, true);
+    }
+    const secret = password?.toString('utf8') ?? '';
+    if (username === config.service.username) {
+      if (config.service.password && secretMatchesPlain(secret, config.service.password)) {
+        client.sg = { role: 'service', name: username };
+        return done(null, true);
+      }
+      return refuse('bad_secret');
+    }
+    registry.authenticate(username, secret).then(
+      (r) => {
+        if (!r.ok) return refuse(r.reason);
+        client.sg = { role: 'device', device: r.device };
+        done(null, true);
+      },
+      (err) => {
+        log.error({ err }, 'registry lookup failed');
+        done(Object.assign(new Error('unavailable'), { returnCode: 3 }), false);
+      },
+    );
+  };
+
+  aedes.authorizePublish = (client: SgClient | null, packet: PublishPacket, done) => {
+    // a last will published after its client is gone: recover the principal from the will's topic
+    const p: Principal | undefined = client?.sg;
+    if (!p) return done(new Error('not authenticated'));
+    const denied = canPublish(p, packet.topic, storeId, ingest.resolveTopic);
+    if (denied) {
+      aclDenied.inc({ action: 'publish', reason: denied });
+      const who = p.role === 'device' ? p.device.id : p.role;
+      warn(`pub:${who}:${denied}`, { deviceId: who, topic: packet.topic.slice(0, 120) }, 'mqtt publish refused');
+      return done(new Error(denied));
+    }
+    if (p.role === 'service') return done(null);
+    // Ingest persists the event before we return: aedes sends PUBACK only after this callback.
+    ingest
+      .handle({ topic: packet.topic, payload: packet.payload as Buffer, ...(p.role === 'device' ? { device: p.device } : {}) })
+      .then(
+        (r) => {
+          if (!r.ok && p.role === 'device') {
+            // MQTT 3.1.1 has no negative PUBACK: tell the device on its cmd topic why
+            link.send(p.device.kind, p.device.id, { type: 'rejected', reason: r.reason, topic: packet.topic });
+          }
+          done(null);
+        },
+        (err) => {
+          log.error({ err }, 'ingest failed; not acknowledging');
+          done(new Error('store unavailable'));
+        },
+      );
+  };
+
+  aedes.authorizeSubscribe = (client: SgClient, sub, done) => {
+    const p = client.sg;
+    if (p && canSubscribe(p, sub.topic, storeId)) return done(null, sub);
+    aclDenied.inc({ action: 'subscribe', reason: 'forbidden_topic' });
+    const who = p?.role === 'device' ? p.device.id : (p?.role ?? 'unknown');
+    warn(`sub:${who}`, { deviceId: who, topic: sub.topic.slice(0, 120) }, 'mqtt subscribe refused');
+    done(null, null);
+  };
+
+  aedes.on('client', (client: SgClient) => {
+    clientsGauge.inc();
+    const p = client.sg;
+    if (p?.role === 'device') {
+      registry.touch(p.device.id);
+      bus.emit(bus.make('device.connected', `storegate/${storeId}/${p.device.kind}/${p.device.id}`, { deviceId: p.device.id, kind: p.device.kind, clientId: client.id }));
+    }
+  });
+  aedes.on('clientDisconnect', (client: SgClient) => {
+    clientsGauge.dec();
+    const p = client.sg;
+    if (p?.role === 'device') {
+      bus.emit(bus.make('device.disconnected', `storegate/${storeId}/${p.device.kind}/${p.device.id}`, { deviceId: p.device.id, kind: p.device.kind, clientId: client.id }));
+    }
+  });
+  aedes.on('clientError', (client: SgClient, err) => {
+    log.debug({ clientId: client.id, err: err.message }, 'mqtt client error');
+  });
+  aedes.on('connectionError', (_client, err) => {
+    log.debug({ err: err.message }, 'mqtt connection error');
+  });
+
+  const link: DeviceLink = {
+    send(kind, deviceId, payload, channel = 'cmd') {
+      aedes.publish(
+        { cmd: 'publish', topic: `storegate/${storeId}/${kind}/${deviceId}/${channel}`, payload: Buffer.from(JSON.stringify(payload)), qos: 1, retain: false, dup: false },
+        (err) => err && log.warn({ err: err.message, deviceId }, 'command publish failed'),
+      );
+    },
+    async disconnectDevice(deviceId) {
+      for (const c of Object.values((aedes as unknown as { clients: Record<string, SgClient> }).clients)) {
+        if (c.sg?.role === 'device' && c.sg.device.id === deviceId) c.close();
+      }
+    },
+    connectedDeviceIds() {
+      return (Object.values((aedes as unknown as { clients: Record<string, SgClient> }).clients)).flatMap((c) => (c.sg?.role === 'device' ? [c.sg.device.id] : []));
+    },
+    isReady: () => !aedes.closed,
+    async close() {
+      await Promise.all(servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
+      wss.close();
+      await new Promise<void>((r) => aedes.close(() => r()));
+    },
+  };
+
+  const listen = (server: Server, port: number, host: string) =>
+    new Promise<number>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => resolve((server.address() as AddressInfo).port));
+    });
+
+  const servers: Server[] = [];
+  const tcp = createNetServer(aedes.handle);
+  servers.push(tcp);
+  const mqttPort = await listen(tcp, config.mqtt.port, config.mqtt.host);
+
+  const wss = new WebSocketServer({ noServer: true });
+  const httpForWs = createHttpServer((_req, res) => {
+    res.writeHead(426).end('MQTT over WebSocket only');
+  });
+  httpForWs.on('upgrade', (req, socket, head) => {
+    wss.handleUpgrade(req, socket, head, (ws) => aedes.handle(createWebSocketStream(ws) as never, req as never));
+  });
+  servers.push(httpForWs as unknown as Server);
+  const wsPort = await listen(httpForWs as unknown as Server, config.mqtt.wsPort, config.mqtt.host);
+
+  let tlsPort: number | undefined;
+  if (config.mqtt.tls) {
+    const t = config.mqtt.tls;
+    const tls = createTlsServer(
+      { cert: readFileSync(t.certFile), key: readFileSync(t.keyFile), ...(t.caFile ? { ca: readFileSync(t.caFile) } : {}) },
+      aedes.handle,
+    );
+    servers.push(tls as unknown as Server);
+    tlsPort = await listen(tls as unknown as Server, t.port, config.mqtt.host);
+  }
+  log.info({ mqttPort, wsPort, tlsPort }, 'embedded broker listening');
+  return Object.assign(link, { aedes, ports: { mqtt: mqttPort, ws: wsPort, ...(tlsPort ? { tls: tlsPort } : {}) } });
+}

@@ -1,0 +1,85 @@
+import mqtt, { type MqttClient } from 'mqtt';
+import type { Config } from '../config/schema.ts';
+import type { Ingest } from '../ingest/ingest.ts';
+import type { Logger } from '../log.ts';
+import { gauge, type Registry as Metrics } from '../metrics.ts';
+import type { DeviceLink } from './link.ts';
+
+/**
+ * External broker mode: a broker such as mosquitto authenticates devices (see README for its ACL) and the
+ * gateway subscribes as the service account. Ingest is the same code as in embedded mode. mqtt.js sends our
+ * PUBACK only after handleMessage's callback, i.e. after the event is persisted, so the broker keeps the
+ * message until the gateway has stored it.
+ */
+export async function connectExternalBroker(deps: {
+  config: Pick<Config, 'storeId' | 'mqtt' | 'service'>;
+  ingest: Ingest;
+  extraSubscriptions?: string[];
+  log: Logger;
+  metrics: Metrics;
+}): Promise<DeviceLink & { client: MqttClient }> {
+  const { config, ingest } = deps;
+  const ext = config.mqtt.external;
+  if (!ext) throw new Error('mqtt.external is required in external mode');
+  const log = deps.log.child({ module: 'broker-external' });
+  const up = gauge(deps.metrics, 'storegate_broker_external_connected', '1 when connected to the external broker');
+
+  const client = mqtt.connect(ext.url, {
+    clientId: ext.clientId ?? `storegate-${config.storeId}`,
+    username: ext.username ?? config.service.username,
+    password: ext.password ?? config.service.password,
+    // a persistent session: while the gateway restarts, the broker queues QoS 1 device events for it
+    clean: false,
+    reconnectPeriod: 1000,
+    connectTimeout: 10_000,
+  });
+
+  client.handleMessage = (packet, callback) => {
+    const parts = packet.topic.split('/');
+    if (parts[0] === 'storegate' && parts[4] === 'cmd') return callback();
+    ingest
+      .handle({ topic: packet.topic, payload: Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload) })
+      .then(
+        () => callback(),
+        (err) => {
+          // not acknowledged: the broker redelivers after we reconnect
+          log.error({ err }, 'ingest failed; dropping the connection so the broker redelivers');
+          client.end(true, () => client.reconnect());
+        },
+      );
+  };
+
+  const topics = [`storegate/${config.storeId}/+/+/+`, ...(deps.extraSubscriptions ?? [])];
+  client.on('connect', (ack) => {
+    up.set(1);
+    log.info({ url: ext.url, sessionPresent: ack.sessionPresent }, 'connected to external broker');
+    client.subscribe(
+      topics.map((t) => t),
+      { qos: 1 },
+      (err) => err && log.error({ err: err.message }, 'subscribe failed'),
+    );
+  });
+  client.on('close', () => up.set(0));
+  client.on('error', (err) => log.warn({ err: err.message }, 'external broker error'));
+
+  await new Promise<void>((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error(`cannot connect to external broker ${ext.url}`)), 15_000);
+    client.once('connect', () => {
+      clearTimeout(t);
+      resolve();
+    });
+  });
+
+  return {
+    client,
+    send(kind, deviceId, payload, channel = 'cmd') {
+      client.publish(`storegate/${config.storeId}/${kind}/${deviceId}/${channel}`, JSON.stringify(payload), { qos: 1 });
+    },
+    async disconnectDevice() {
+      // the external broker owns device connections
+    },
+    connectedDeviceIds: () => [],
+    isReady: () => client.connected,
+    close: () => new Promise<void>((r) => client.end(false, {}, () => r())),
+  };
+}

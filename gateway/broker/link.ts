@@ -1,0 +1,9 @@
+/** How services reach devices, whichever broker is in use. */
+export interface DeviceLink {
+  /** Publish JSON to `storegate/<storeId>/<kind>/<deviceId>/<channel>` (default channel `cmd`), QoS 1. */
+  send(kind: string, deviceId: string, payload: unknown, channel?: string): void;
+  disconnectDevice(deviceId: string): Promise<void>;
+  connectedDeviceIds(): string[];
+  isReady(): boolean;
+  close(): Promise<void>;
+}

@@ -1,0 +1,71 @@
+import { randomUUID } from 'node:crypto';
+import type { Clock } from '../clock.ts';
+import type { Logger } from '../log.ts';
+import { counter, type Registry } from '../metrics.ts';
+import type { DomainEvent, EventMap, EventOf, EventType } from './events.ts';
+
+type Handler<T extends EventType> = (event: EventOf<T>) => void | Promise<void>;
+type AnyHandler = (event: DomainEvent) => void | Promise<void>;
+
+interface Subscription {
+  owner: string;
+  type: string;
+  handler: AnyHandler;
+}
+
+/**
+ * The typed in-process event bus. Subscriptions are keyed by owner so a service removes all of its own at
+ * stop(). Each handler is isolated: a throw or a rejected promise is logged and counted, and the other
+ * handlers still run. emit() never throws.
+ */
+export function createBus(deps: { log: Logger; metrics: Registry; clock: Clock }) {
+  const log = deps.log.child({ module: 'bus' });
+  const failures = counter(deps.metrics, 'storegate_bus_handler_failures_total', 'Bus handlers that threw', ['owner', 'type']);
+  const emitted = counter(deps.metrics, 'storegate_bus_events_total', 'Events emitted on the bus', ['type']);
+  const byType = new Map<string, Subscription[]>();
+
+  const fail = (sub: Subscription, event: DomainEvent, err: unknown) => {
+    failures.inc({ owner: sub.owner, type: event.type });
+    log.error({ err, owner: sub.owner, type: event.type, eventId: event.id }, 'bus handler failed');
+  };
+
+  return {
+    on<T extends EventType>(owner: string, type: T | '*', handler: Handler<T>) {
+      const list = byType.get(type) ?? [];
+      list.push({ owner, type, handler: handler as AnyHandler });
+      byType.set(type, list);
+    },
+
+    off(owner: string) {
+      for (const [type, list] of byType) byType.set(type, list.filter((s) => s.owner !== owner));
+    },
+
+    emit(event: DomainEvent) {
+      emitted.inc({ type: event.type });
+      const subs = [...(byType.get(event.type) ?? []), ...(byType.get('*') ?? [])];
+      for (const sub of subs) {
+        try {
+          const r = sub.handler(event);
+          if (r && typeof (r as Promise<void>).catch === 'function') (r as Promise<void>).catch((err) => fail(sub, event, err));
+        } catch (err) {
+          fail(sub, event, err);
+        }
+      }
+    },
+
+    /** Build an envelope with a fresh id and the clock's time. */
+    make<T extends EventType>(type: T, source: string, data: EventMap[T], subject?: string): EventOf<T> {
+      return {
+        specversion: '1.0',
+        id: randomUUID(),
+        source,
+        type,
+        time: new Date(deps.clock.now()).toISOString(),
+        ...(subject ? { subject } : {}),
+        data,
+      } as EventOf<T>;
+    },
+  };
+}
+
+export type Bus = ReturnType<typeof createBus>;

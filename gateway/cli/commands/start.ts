@@ -1,0 +1,45 @@
+import type { Command } from 'commander';
+import { loadConfig } from '../../config/load.ts';
+import { createGateway } from '../../main.ts';
+
+export async function runGateway(configFile: string | undefined, overrides: Record<string, unknown> = {}) {
+  const config = loadConfig({ ...(configFile ? { file: configFile } : {}), overrides });
+  const gw = await createGateway(config);
+  if (gw.adminToken.generated) {
+    // printed once, to the terminal, never to the log
+    process.stdout.write(`\nadmin token (saved in ${gw.adminToken.file}): ${gw.adminToken.token}\n\n`);
+  }
+  await gw.start();
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    gw.log.info({ signal }, 'shutting down');
+    const force = setTimeout(() => {
+      gw.log.error('shutdown took too long; exiting');
+      process.exit(1);
+    }, 8000);
+    force.unref();
+    gw.stop().then(
+      () => process.exit(0),
+      (err) => {
+        gw.log.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  return gw;
+}
+
+export function registerStart(program: Command) {
+  program
+    .command('start')
+    .description('run the gateway (embedded broker, SQLite store, HTTP API and dashboard)')
+    .option('-c, --config <file>', 'JSON or YAML config file')
+    .action(async (o: { config?: string }) => {
+      const gw = await runGateway(o.config);
+      process.stdout.write(`storegate ${gw.config.storeId}: http://localhost:${gw.ports.http}/  mqtt://localhost:${gw.ports.mqtt}\n`);
+    });
+}

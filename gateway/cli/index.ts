@@ -1,0 +1,29 @@
+import { Command, CommanderError } from 'commander';
+import { ConfigError } from '../config/load.ts';
+import { VERSION } from '../main.ts';
+import { registerConfig } from './commands/config.ts';
+import { registerDevice } from './commands/device.ts';
+import { registerStart } from './commands/start.ts';
+
+/** Each command module registers itself here. Add one line per tool subcommand. */
+const COMMANDS: Array<(program: Command) => void> = [registerStart, registerConfig, registerDevice];
+
+export async function main(argv: string[]) {
+  const program = new Command('storegate')
+    .description('Smart-store IoT edge gateway: BLE presence, fitting-room mirrors, parcel lockers, store-and-forward')
+    .version(VERSION)
+    .showHelpAfterError()
+    .exitOverride();
+  for (const register of COMMANDS) register(program);
+  try {
+    await program.parseAsync(argv);
+  } catch (err) {
+    if (err instanceof CommanderError) process.exit(err.exitCode);
+    if (err instanceof ConfigError) {
+      process.stderr.write(`storegate: ${err.message}\n`);
+      process.exit(2);
+    }
+    process.stderr.write(`storegate: ${(err as Error).message}\n`);
+    process.exit(1);
+  }
+}

@@ -1,0 +1,129 @@
+import Type, { type Static } from 'typebox';
+
+/**
+ * The one schema for the whole gateway. Every key has a default, so no file at all is a working config.
+ * Each capability adds its own section here; a service only ever receives its own section.
+ */
+const Port = (d: number) => Type.Integer({ minimum: 0, maximum: 65535, default: d });
+const Secret = (description: string) => Type.String({ minLength: 1, description, 'x-secret': true });
+
+export const TlsSchema = Type.Object(
+  {
+    port: Port(8883),
+    certFile: Type.String({ minLength: 1 }),
+    keyFile: Type.String({ minLength: 1 }),
+    caFile: Type.Optional(Type.String()),
+  },
+  { additionalProperties: false },
+);
+
+export const DeviceSeedSchema = Type.Object(
+  {
+    id: Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$' }),
+    kind: Type.String({ pattern: '^[a-z][a-z0-9-]{0,31}$' }),
+    zone: Type.Optional(Type.String()),
+    secret: Type.Optional(Secret('device secret for seeded devices (demo, labs)')),
+  },
+  { additionalProperties: false },
+);
+
+export const ForwarderSchema = Type.Object(
+  {
+    name: Type.String({ minLength: 1 }),
+    kind: Type.Union([Type.Literal('http'), Type.Literal('mqtt')]),
+    url: Type.String({ minLength: 1 }),
+    token: Type.Optional(Secret('bearer token for the HTTP receiver')),
+    username: Type.Optional(Type.String()),
+    password: Type.Optional(Secret('cloud broker password')),
+    topic: Type.Optional(Type.String({ description: 'MQTT topic template, e.g. stores/{storeId}/events/{type}' })),
+  },
+  { additionalProperties: false },
+);
+
+export const ConfigSchema = Type.Object(
+  {
+    storeId: Type.String({ pattern: '^[a-z0-9][a-z0-9-]{0,31}$', default: 'store-1' }),
+    dataDir: Type.String({ minLength: 1, default: './data' }),
+    log: Type.Object(
+      {
+        level: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)), { default: 'info' }),
+        pretty: Type.Optional(Type.Boolean({ description: 'default: pretty when stdout is a TTY' })),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    http: Type.Object(
+      {
+        host: Type.String({ default: '0.0.0.0' }),
+        port: Port(8080),
+        adminToken: Type.Optional(Secret('bearer token for admin routes; generated into the data dir when absent')),
+        staffToken: Type.Optional(Secret('bearer token for staff routes (lockers, size requests)')),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    mqtt: Type.Object(
+      {
+        mode: Type.Union([Type.Literal('embedded'), Type.Literal('external')], { default: 'embedded' }),
+        host: Type.String({ default: '0.0.0.0' }),
+        port: Port(1883),
+        wsPort: Port(8083),
+        tls: Type.Optional(TlsSchema),
+        allowAnonymous: Type.Boolean({ default: false }),
+        maxPayloadBytes: Type.Integer({ minimum: 1024, default: 256 * 1024, description: 'JSON device messages' }),
+        maxFrameBytes: Type.Integer({ minimum: 1024, default: 4 * 1024 * 1024, description: 'camera frames' }),
+        external: Type.Optional(
+          Type.Object(
+            {
+              url: Type.String({ minLength: 1 }),
+              username: Type.Optional(Type.String()),
+              password: Type.Optional(Secret('external broker password')),
+              clientId: Type.Optional(Type.String()),
+            },
+            { additionalProperties: false },
+          ),
+        ),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    service: Type.Object(
+      {
+        username: Type.String({ minLength: 1, default: 'storegate-service' }),
+        password: Type.Optional(Secret('service account password (integrations); the account is disabled without one')),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    store: Type.Object(
+      {
+        synchronous: Type.Union([Type.Literal('NORMAL'), Type.Literal('FULL')], { default: 'NORMAL' }),
+        batchMaxRows: Type.Integer({ minimum: 1, maximum: 2000, default: 500 }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    health: Type.Object(
+      {
+        offlineAfterSeconds: Type.Integer({ minimum: 5, default: 120 }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    cloud: Type.Object(
+      {
+        forwarders: Type.Array(ForwarderSchema, { default: [] }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    retention: Type.Object(
+      {
+        deviceEventsDays: Type.Number({ exclusiveMinimum: 0, default: 30 }),
+        presenceDays: Type.Number({ exclusiveMinimum: 0, default: 30 }),
+        sessionsDays: Type.Number({ exclusiveMinimum: 0, default: 90 }),
+        fittingRoomDays: Type.Number({ exclusiveMinimum: 0, default: 90 }),
+        lockerAuditDays: Type.Number({ exclusiveMinimum: 0, default: 365 }),
+        alertsDays: Type.Number({ exclusiveMinimum: 0, default: 90 }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    devices: Type.Array(DeviceSeedSchema, { default: [], description: 'devices registered at start if absent' }),
+  },
+  { additionalProperties: false },
+);
+
+export type Config = Static<typeof ConfigSchema>;

@@ -1,0 +1,46 @@
+import Type from 'typebox';
+import type { FastifyPluginAsync } from 'fastify';
+import type { Registry as Metrics } from '../metrics.ts';
+
+export interface ReadinessCheck {
+  name: string;
+  ok(): boolean;
+}
+
+/** Liveness, readiness (broker, store, model…) and Prometheus metrics. */
+export function corePlugin(deps: { metrics: Metrics; checks: () => ReadinessCheck[] }): FastifyPluginAsync {
+  return async (app) => {
+    app.get('/healthz', { schema: { tags: ['ops'], response: { 200: Type.Object({ status: Type.Literal('ok') }) } } }, async () => ({ status: 'ok' as const }));
+
+    app.get(
+      '/readyz',
+      {
+        schema: {
+          tags: ['ops'],
+          response: {
+            200: Type.Object({ ready: Type.Boolean(), checks: Type.Record(Type.String(), Type.Boolean()) }),
+            503: Type.Object({ ready: Type.Boolean(), checks: Type.Record(Type.String(), Type.Boolean()) }),
+          },
+        },
+      },
+      async (_req, reply) => {
+        const checks = Object.fromEntries(deps.checks().map((c) => [c.name, safe(c.ok)]));
+        const ready = Object.values(checks).every(Boolean);
+        return reply.status(ready ? 200 : 503).send({ ready, checks });
+      },
+    );
+
+    app.get('/metrics', { schema: { tags: ['ops'], hide: true } }, async (_req, reply) => {
+      reply.header('content-type', deps.metrics.contentType);
+      return deps.metrics.metrics();
+    });
+  };
+}
+
+function safe(fn: () => boolean) {
+  try {
+    return fn();
+  } catch {
+    return false;
+  }
+}

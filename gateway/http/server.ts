@@ -1,0 +1,50 @@
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyInstance, type FastifyPluginAsync, LogController } from 'fastify';
+import type { Logger } from '../log.ts';
+import { counter, type Registry as Metrics } from '../metrics.ts';
+import type { Auth } from './auth.ts';
+
+export type App = FastifyInstance;
+export interface HttpPlugin {
+  name: string;
+  plugin: FastifyPluginAsync;
+}
+
+/**
+ * build() is split from listen() so tests use inject(). Each area is a plugin; plugins read services and
+ * never the reverse. Route schemas are the validation and the OpenAPI document at /docs.
+ */
+export async function buildHttp(deps: { log: Logger; metrics: Metrics; auth: Auth; plugins: HttpPlugin[]; version: string }) {
+  const log = deps.log.child({ module: 'http' });
+  const app = Fastify({
+    loggerInstance: log,
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: 25 * 1024 * 1024,
+    trustProxy: false,
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  const errors = counter(deps.metrics, 'storegate_http_errors_total', 'HTTP error answers', ['code']);
+  app.setErrorHandler((err: Error & { statusCode?: number; code?: string; validation?: unknown }, req, reply) => {
+    const status = err.statusCode && err.statusCode >= 400 ? err.statusCode : 500;
+    const code = err.code ?? (err.validation ? 'SG_INVALID' : 'SG_INTERNAL');
+    errors.inc({ code });
+    if (status >= 500) {
+      req.log.error({ err, url: req.url }, 'request failed');
+      return reply.status(status).send({ error: 'SG_INTERNAL', message: 'internal error' });
+    }
+    return reply.status(status).send({ error: code.startsWith('FST_ERR_VALIDATION') ? 'SG_INVALID' : code, message: err.message });
+  });
+  app.setNotFoundHandler((req, reply) => reply.status(404).send({ error: 'SG_NOT_FOUND', message: `${req.method} ${req.url.split('?')[0]} not found` }));
+
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'storegate', version: deps.version, description: 'Smart-store IoT edge gateway API' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+  for (const p of deps.plugins) await app.register(p.plugin);
+  return app;
+}

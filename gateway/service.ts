@@ -1,0 +1,41 @@
+import type { FastifyPluginAsync } from 'fastify';
+import type { DeviceLink } from './broker/link.ts';
+import type { Bus } from './bus/bus.ts';
+import type { Clock } from './clock.ts';
+import type { ChannelHandler, TopicMapper } from './ingest/ingest.ts';
+import type { Logger } from './log.ts';
+import type { Registry as Metrics } from './metrics.ts';
+import type { Registry } from './registry/registry.ts';
+import type { Db } from './store/db.ts';
+import type { Migration } from './store/migrate.ts';
+import type { Auth } from './http/auth.ts';
+
+/** What the process hands a capability's factory. Each factory also receives its own config section. */
+export interface ServiceDeps {
+  storeId: string;
+  bus: Bus;
+  db: Db;
+  clock: Clock;
+  log: Logger;
+  metrics: Metrics;
+  registry: Registry;
+  /** to devices' `cmd` topics, whichever broker is in use */
+  link: DeviceLink;
+  auth: Auth;
+}
+
+/**
+ * A capability plugged into the gateway: its tables, the device channels it parses, its HTTP routes, and
+ * start/stop. main.ts runs migrations and registers channels before the broker accepts connections.
+ */
+export interface GatewayService {
+  name: string;
+  migrations?: Migration[];
+  channels?: ChannelHandler[];
+  topicMappers?: { mapper: TopicMapper; subscribe: string }[];
+  http?: FastifyPluginAsync;
+  /** part of /readyz */
+  ready?(): boolean;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}

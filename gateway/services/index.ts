@@ -1,0 +1,8 @@
+import type { Config } from '../config/schema.ts';
+import type { GatewayService, ServiceDeps } from '../service.ts';
+
+/**
+ * Every capability, in start order. Each factory gets the shared deps and picks its own config section.
+ * Add one line per capability here.
+ */
+export const SERVICE_FACTORIES: Array<(deps: ServiceDeps, config: Config) => GatewayService> = [];

@@ -1,0 +1,123 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import { onTestFinished } from 'vitest';
+import type { EventType } from '../../gateway/bus/events.ts';
+import type { Clock } from '../../gateway/clock.ts';
+import { loadConfig } from '../../gateway/config/load.ts';
+import { createLogger } from '../../gateway/log.ts';
+import { createGateway, type Gateway } from '../../gateway/main.ts';
+
+export const ADMIN_TOKEN = 'test-admin-token-0123456789';
+export const STAFF_TOKEN = 'test-staff-token-0123456789';
+
+export function tempDir(prefix = 'storegate-test-') {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/** Captures pino's JSON lines so tests can assert on what was (and was not) logged. */
+export function logSink() {
+  const lines: string[] = [];
+  const stream = new Writable({
+    write(chunk, _enc, cb) {
+      lines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+      cb();
+    },
+  });
+  return { stream, lines, parsed: () => lines.map((l) => JSON.parse(l) as Record<string, unknown>) };
+}
+
+/** A real gateway on port 0 everywhere, a temp data dir, stopped when the test ends. */
+export async function startGateway(opts: { dataDir?: string; overrides?: Record<string, unknown>; clock?: Clock; keep?: boolean } = {}) {
+  const dataDir = opts.dataDir ?? tempDir();
+  const config = loadConfig({
+    env: {},
+    overrides: {
+      dataDir,
+      'http.port': 0,
+      'http.host': '127.0.0.1',
+      'http.adminToken': ADMIN_TOKEN,
+      'http.staffToken': STAFF_TOKEN,
+      'mqtt.port': 0,
+      'mqtt.wsPort': 0,
+      'mqtt.host': '127.0.0.1',
+      'log.level': 'debug',
+      ...opts.overrides,
+    },
+  });
+  const sink = logSink();
+  const gw = await createGateway(config, { log: createLogger({ level: 'debug', destination: sink.stream }), ...(opts.clock ? { clock: opts.clock } : {}) });
+  await gw.start();
+  let stopped = false;
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    await gw.stop();
+  };
+  if (!opts.keep) onTestFinished(stop);
+  return Object.assign(gw, { logs: sink, dataDir, stopGateway: stop });
+}
+export type TestGateway = Awaited<ReturnType<typeof startGateway>>;
+
+export async function addDevice(gw: Gateway, id: string, kind: string, zone?: string) {
+  const { secret } = await gw.registry.add({ id, kind, zone: zone ?? null });
+  return secret;
+}
+
+/** Connects and resolves on CONNACK, rejects on refusal. Closed when the test ends. */
+export function connectMqtt(port: number, opts: IClientOptions = {}): Promise<MqttClient> {
+  return new Promise((resolve, reject) => {
+    const client = mqtt.connect(`mqtt://127.0.0.1:${port}`, { reconnectPeriod: 0, connectTimeout: 5000, ...opts });
+    onTestFinished(() => new Promise<void>((r) => client.end(true, {}, () => r())));
+    client.once('connect', () => resolve(client));
+    client.once('error', (err) => reject(err));
+    client.once('close', () => reject(new Error('closed before CONNACK')));
+  });
+}
+
+export function publish(client: MqttClient, topic: string, payload: string | Buffer, qos: 0 | 1 = 1): Promise<void> {
+  return new Promise((resolve, reject) => client.publish(topic, payload, { qos }, (err) => (err ? reject(err) : resolve())));
+}
+
+/** Resolves with the next bus event of a type that matches, or rejects after a timeout. */
+export function nextEvent<T extends EventType>(gw: Gateway, type: T, match: (e: { data: unknown }) => boolean = () => true, timeoutMs = 5000) {
+  return new Promise<{ id: string; type: string; source: string; data: unknown }>((resolve, reject) => {
+    const owner = `test-wait-${Math.random()}`;
+    const t = setTimeout(() => {
+      gw.bus.off(owner);
+      reject(new Error(`timed out waiting for ${type}`));
+    }, timeoutMs);
+    gw.bus.on(owner, type, (e) => {
+      if (!match(e)) return;
+      clearTimeout(t);
+      gw.bus.off(owner);
+      resolve(e);
+    });
+  });
+}
+
+/** Resolves when `check` returns a truthy value, polling the gateway (not sleeping a fixed time). */
+export async function until<T>(check: () => Promise<T> | T, timeoutMs = 5000, what = 'condition'): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await check();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+export async function metricValue(gw: Gateway, name: string, labels: Record<string, string> = {}) {
+  const m = gw.metrics.getSingleMetric(name);
+  if (!m) return 0;
+  const { values } = await m.get();
+  return values
+    .filter((v) => Object.entries(labels).every(([k, val]) => (v.labels as Record<string, unknown>)[k] === val))
+    .reduce((sum, v) => sum + v.value, 0);
+}
+
+export const deviceTopic = (gw: Gateway, kind: string, id: string, channel: string) => `storegate/${gw.config.storeId}/${kind}/${id}/${channel}`;
