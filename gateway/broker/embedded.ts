@@ -149,9 +149,12 @@ export async function startEmbeddedBroker(deps: {
     },
     isReady: () => !aedes.closed,
     async close() {
-      await Promise.all(servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
-      wss.close();
+      // stop accepting first; server.close() waits for open sockets, which aedes.close() then ends
+      const closed = Promise.all(servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
       await new Promise<void>((r) => aedes.close(() => r()));
+      for (const c of wss.clients) c.terminate();
+      wss.close();
+      await closed;
     },
   };
 
