@@ -42,7 +42,7 @@ describe('embedded broker device authentication and ACL', () => {
     const secret = await addDevice(gw, 'lk-01', 'locker');
     await addDevice(gw, 'lk-02', 'locker');
     const client = await connectMqtt(gw.ports.mqtt, { username: 'lk-01', password: secret });
-    const closed = new Promise((r) => client.once('close', r));
+    const closed = new Promise<void>((r) => client.once('close', () => r()));
     client.publish(deviceTopic(gw, 'locker', 'lk-02', 'status'), JSON.stringify({ online: true }), { qos: 1 });
     await closed;
     expect(await countEvents(gw, 'lk-02')).toBe(0);
@@ -54,7 +54,7 @@ describe('embedded broker device authentication and ACL', () => {
     const secret = await addDevice(gw, 'lk-01', 'locker');
     for (const topic of [deviceTopic(gw, 'locker', 'lk-01', 'cmd'), deviceTopic(gw, 'mirror', 'lk-01', 'status'), 'other/topic']) {
       const client = await connectMqtt(gw.ports.mqtt, { username: 'lk-01', password: secret });
-      const closed = new Promise((r) => client.once('close', r));
+      const closed = new Promise<void>((r) => client.once('close', () => r()));
       client.publish(topic, JSON.stringify({ online: true }), { qos: 1 });
       await closed;
     }
@@ -81,7 +81,7 @@ describe('embedded broker device authentication and ACL', () => {
     const gw = await startGateway();
     const secret = await addDevice(gw, 'sc-1', 'ble-scanner');
     const client = await connectMqtt(gw.ports.mqtt, { username: 'sc-1', password: secret });
-    const closed = new Promise((r) => client.once('close', r));
+    const closed = new Promise<void>((r) => client.once('close', () => r()));
     await gw.db.run('UPDATE devices SET enabled = 0 WHERE id = ?', ['sc-1']);
     await closed;
     await until(() => !gw.link.connectedDeviceIds().includes('sc-1'), 5000, 'disconnect');
