@@ -39,6 +39,7 @@ export interface SubjectState {
   /** null while the subject is still settling */
   zone: string | null;
   firstSeen: number;
+  samples: number;
   zoneSince: number;
   lastSeen: number;
   lastDwellAt: number;
@@ -77,7 +78,8 @@ export function createPresenceEngine(o: EngineOptions) {
   }
 
   function settle(subject: string, s: SubjectState, now: number): PresenceChange[] {
-    if (now - s.firstSeen < o.enterSettleMs) return [];
+    // one advertisement is not a visit (a phone passing the shop window)
+    if (now - s.firstSeen < o.enterSettleMs || s.samples < 2) return [];
     const top = best(zoneScores(s, now));
     if (!top) return [];
     s.zone = top[0];
@@ -94,7 +96,7 @@ export function createPresenceEngine(o: EngineOptions) {
       if (!o.zoneOfScanner.has(obs.scannerId)) return [];
       let s = subjects.get(obs.subject);
       if (!s) {
-        s = { zone: null, firstSeen: obs.at, zoneSince: obs.at, lastSeen: obs.at, lastDwellAt: obs.at, rssi: obs.rssi, distanceM: null, powerAt1m: obs.powerAt1m, candidate: null, links: new Map() };
+        s = { zone: null, firstSeen: obs.at, samples: 0, zoneSince: obs.at, lastSeen: obs.at, lastDwellAt: obs.at, rssi: obs.rssi, distanceM: null, powerAt1m: obs.powerAt1m, candidate: null, links: new Map() };
         subjects.set(obs.subject, s);
       }
       const link = s.links.get(obs.scannerId);
@@ -104,6 +106,7 @@ export function createPresenceEngine(o: EngineOptions) {
         link.lastAt = obs.at;
       }
       s.lastSeen = Math.max(s.lastSeen, obs.at);
+      s.samples++;
       if (obs.powerAt1m !== null) s.powerAt1m = obs.powerAt1m;
       if (s.zone === null) return settle(obs.subject, s, obs.at);
 
