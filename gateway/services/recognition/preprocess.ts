@@ -1,0 +1,190 @@
+import sharp from 'sharp';
+import { imageError } from './errors.ts';
+
+/**
+ * Camera frame → model input. Mirror of models/preprocess.py (the training-side contract); change both
+ * together. All pixel math after decoding is done here in plain integer/float64 steps, not by libvips,
+ * so Python and TypeScript produce the same tensor for the same pixels.
+ */
+export const INPUT_SIZE = 28;
+export const MEAN = 0.286;
+export const STD = 0.353;
+const MAX_GAIN = 4;
+const MIN_SIDE = 8;
+const FORMATS = new Set(['jpeg', 'png', 'webp']);
+
+export interface PreprocessLimits {
+  maxBytes: number;
+  maxInputPixels: number;
+}
+
+export interface GreyImage {
+  width: number;
+  height: number;
+  data: Uint8Array;
+}
+
+/** Validates the header before decoding, so a decompression bomb costs a header parse, not its pixels. */
+export async function decodeGrey(bytes: Buffer, limits: PreprocessLimits): Promise<GreyImage> {
+  if (bytes.length === 0) throw imageError('empty', 'empty body');
+  if (bytes.length > limits.maxBytes) throw imageError('too_many_bytes', `${bytes.length} bytes > ${limits.maxBytes}`);
+  let meta: sharp.Metadata;
+  try {
+    meta = await sharp(bytes, { limitInputPixels: false }).metadata();
+  } catch {
+    throw imageError('not_an_image', 'not a JPEG, PNG or WebP image');
+  }
+  if (!meta.format || !FORMATS.has(meta.format)) throw imageError('unsupported_format', `format ${meta.format ?? 'unknown'}`);
+  const { width = 0, height = 0 } = meta;
+  if (width * height > limits.maxInputPixels) throw imageError('too_many_pixels', `${width}x${height} > ${limits.maxInputPixels} pixels`);
+  if (width < MIN_SIDE || height < MIN_SIDE) throw imageError('too_small', `${width}x${height}, need at least ${MIN_SIDE}x${MIN_SIDE}`);
+  try {
+    // failOn 'error': a truncated JPEG is an error here, not a half-grey frame
+    const { data, info } = await sharp(bytes, { limitInputPixels: limits.maxInputPixels, failOn: 'error', pages: 1 })
+      .rotate()
+      .flatten({ background: '#ffffff' })
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    return { width: info.width, height: info.height, data: toGrey(data, info.channels) };
+  } catch {
+    throw imageError('corrupt', 'image data is truncated or corrupt');
+  }
+}
+
+function toGrey(data: Buffer, channels: number): Uint8Array {
+  if (channels === 1) return new Uint8Array(data.buffer, data.byteOffset, data.length);
+  const n = data.length / channels;
+  const out = new Uint8Array(n);
+  for (let i = 0, j = 0; i < n; i++, j += channels) {
+    // integer Rec.601 luma, same as models/preprocess.py
+    out[i] = Math.floor((299 * data[j]! + 587 * data[j + 1]! + 114 * data[j + 2]! + 500) / 1000);
+  }
+  return out;
+}
+
+/** Lower median of 0..255 values via a histogram walk. */
+function histMedian(hist: Uint32Array, n: number): number {
+  return histRank(hist, Math.floor((n + 1) / 2));
+}
+function histRank(hist: Uint32Array, k: number): number {
+  let acc = 0;
+  for (let v = 0; v < 256; v++) {
+    acc += hist[v]!;
+    if (acc >= k) return v;
+  }
+  return 255;
+}
+
+function borderStats(img: GreyImage): { bg: number; mad: number } {
+  const { width: w, height: h, data } = img;
+  const b = Math.max(1, Math.floor(Math.min(w, h) / 50));
+  const vals: number[] = [];
+  for (let y = 0; y < h; y++) {
+    const edgeRow = y < b || y >= h - b;
+    for (let x = 0; x < w; x++) {
+      if (edgeRow || x < b || x >= w - b) vals.push(data[y * w + x]!);
+    }
+  }
+  const hist = new Uint32Array(256);
+  for (const v of vals) hist[v]!++;
+  const bg = histMedian(hist, vals.length);
+  hist.fill(0);
+  for (const v of vals) hist[Math.abs(v - bg)]!++;
+  return { bg, mad: histMedian(hist, vals.length) };
+}
+
+/** Per output pixel: the first source index it covers and the overlap weights from there. */
+function areaWeights(src: number, dst: number): Array<{ from: number; w: Float64Array }> {
+  const scale = src / dst;
+  const rows: Array<{ from: number; w: Float64Array }> = [];
+  for (let o = 0; o < dst; o++) {
+    const lo = o * scale;
+    const hi = (o + 1) * scale;
+    const from = Math.floor(lo);
+    const w = new Float64Array(Math.min(src, Math.ceil(hi)) - from);
+    for (let i = 0; i < w.length; i++) w[i] = (Math.min(hi, from + i + 1) - Math.max(lo, from + i)) / scale;
+    rows.push({ from, w });
+  }
+  return rows;
+}
+
+/** Greyscale frame → normalised [28*28] Float32 (item light on black), written into `out` at `offset`. */
+export function toTensor(img: GreyImage, out = new Float32Array(INPUT_SIZE * INPUT_SIZE), offset = 0): Float32Array {
+  const { width: w, height: h, data } = img;
+  const { bg, mad } = borderStats(img);
+  const light = bg > 127;
+  const t = Math.max(8, 4 * mad + 4);
+  const fg = new Uint8Array(w * h);
+  const rowCount = new Uint32Array(h);
+  const colCount = new Uint32Array(w);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const i = y * w + x;
+      const v = light ? bg - data[i]! : data[i]! - bg;
+      if (v > t) {
+        fg[i] = v;
+        rowCount[y]!++;
+        colCount[x]!++;
+      }
+    }
+  }
+  const [y0, y1] = span(rowCount, Math.max(1, Math.floor(w / 100)));
+  const [x0, x1] = span(colCount, Math.max(1, Math.floor(h / 100)));
+  if (y0 < 0 || x0 < 0) throw imageError('no_object', 'no object found');
+  const cw = x1 - x0;
+  const ch = y1 - y0;
+  const hist = new Uint32Array(256);
+  let kept = 0;
+  for (let y = y0; y < y1; y++) for (let x = x0; x < x1; x++) {
+    const v = fg[y * w + x]!;
+    if (v > 0) { hist[v]!++; kept++; }
+  }
+  const hi = histRank(hist, Math.ceil(kept * 0.99));
+  const gain = Math.min(MAX_GAIN, Math.max(1, 255 / Math.max(hi, 1)));
+  // centre the crop on a zero square, then area-average it down (or up) to 28x28
+  const s = Math.max(cw, ch);
+  const ox = Math.floor((s - cw) / 2);
+  const oy = Math.floor((s - ch) / 2);
+  const wm = areaWeights(s, INPUT_SIZE);
+  const tmp = new Float64Array(ch * INPUT_SIZE); // crop rows x 28 columns
+  for (let y = 0; y < ch; y++) {
+    const base = (y + y0) * w + x0;
+    for (let o = 0; o < INPUT_SIZE; o++) {
+      const { from, w: wr } = wm[o]!;
+      let acc = 0;
+      for (let k = 0; k < wr.length; k++) {
+        const x = from + k - ox; // square column → crop column; outside the crop is padding (0)
+        if (x >= 0 && x < cw) acc += wr[k]! * Math.min(255, fg[base + x]! * gain);
+      }
+      tmp[y * INPUT_SIZE + o] = acc;
+    }
+  }
+  for (let oyy = 0; oyy < INPUT_SIZE; oyy++) {
+    const { from, w: wr } = wm[oyy]!;
+    for (let o = 0; o < INPUT_SIZE; o++) {
+      let acc = 0;
+      for (let k = 0; k < wr.length; k++) {
+        const y = from + k - oy;
+        if (y >= 0 && y < ch) acc += wr[k]! * tmp[y * INPUT_SIZE + o]!;
+      }
+      out[offset + oyy * INPUT_SIZE + o] = (acc / 255 - MEAN) / STD;
+    }
+  }
+  return out;
+}
+
+function span(counts: Uint32Array, min: number): [number, number] {
+  let a = -1;
+  let b = -1;
+  for (let i = 0; i < counts.length; i++) {
+    if (counts[i]! >= min) {
+      if (a < 0) a = i;
+      b = i + 1;
+    }
+  }
+  return [a, b];
+}
+
+export async function preprocess(bytes: Buffer, limits: PreprocessLimits): Promise<Float32Array> {
+  return toTensor(await decodeGrey(bytes, limits));
+}
