@@ -1,4 +1,5 @@
 import Type, { type Static } from 'typebox';
+import { PresenceConfigSchema } from '../services/presence/config.ts';
 
 /**
  * The one schema for the whole gateway. Every key has a default, so no file at all is a working config.
@@ -122,6 +123,8 @@ export const ConfigSchema = Type.Object(
       { additionalProperties: false, default: {} },
     ),
     devices: Type.Array(DeviceSeedSchema, { default: [], description: 'devices registered at start if absent' }),
+    // capability sections
+    presence: PresenceConfigSchema,
   },
   { additionalProperties: false },
 );

@@ -1,8 +1,11 @@
 import type { Config } from '../config/schema.ts';
 import type { GatewayService, ServiceDeps } from '../service.ts';
+import { createPresenceService } from './presence/service.ts';
 
 /**
  * Every capability, in start order. Each factory gets the shared deps and picks its own config section.
  * Add one line per capability here.
  */
-export const SERVICE_FACTORIES: Array<(deps: ServiceDeps, config: Config) => GatewayService> = [];
+export const SERVICE_FACTORIES: Array<(deps: ServiceDeps, config: Config) => GatewayService> = [
+  (deps, config) => createPresenceService(deps, config.presence),
+];

@@ -19,10 +19,16 @@ export const FixedBeaconSchema = Type.Object(
     role: Role,
     zone: Type.Optional(Type.String()),
     ibeacon: Type.Optional(
-      Type.Object({ uuid: Type.String(), major: Type.Integer({ minimum: 0, maximum: 65535 }), minor: Type.Integer({ minimum: 0, maximum: 65535 }) }, { additionalProperties: false }),
+      Type.Object(
+        { uuid: Type.String(), major: Type.Integer({ minimum: 0, maximum: 65535 }), minor: Type.Integer({ minimum: 0, maximum: 65535 }) },
+        { additionalProperties: false },
+      ),
     ),
     eddystoneUid: Type.Optional(
-      Type.Object({ namespace: Type.String({ pattern: '^[0-9a-fA-F]{20}$' }), instance: Type.String({ pattern: '^[0-9a-fA-F]{12}$' }) }, { additionalProperties: false }),
+      Type.Object(
+        { namespace: Type.String({ pattern: '^[0-9a-fA-F]{20}$' }), instance: Type.String({ pattern: '^[0-9a-fA-F]{12}$' }) },
+        { additionalProperties: false },
+      ),
     ),
     altbeacon: Type.Optional(Type.Object({ beaconId: Type.String({ pattern: '^[0-9a-fA-F]{40}$' }) }, { additionalProperties: false })),
     /** the beacon's BLE address, when known, so its Eddystone-TLM frames are tied to it from the first one */

@@ -96,7 +96,19 @@ export function createPresenceEngine(o: EngineOptions) {
       if (!o.zoneOfScanner.has(obs.scannerId)) return [];
       let s = subjects.get(obs.subject);
       if (!s) {
-        s = { zone: null, firstSeen: obs.at, samples: 0, zoneSince: obs.at, lastSeen: obs.at, lastDwellAt: obs.at, rssi: obs.rssi, distanceM: null, powerAt1m: obs.powerAt1m, candidate: null, links: new Map() };
+        s = {
+          zone: null,
+          firstSeen: obs.at,
+          samples: 0,
+          zoneSince: obs.at,
+          lastSeen: obs.at,
+          lastDwellAt: obs.at,
+          rssi: obs.rssi,
+          distanceM: null,
+          powerAt1m: obs.powerAt1m,
+          candidate: null,
+          links: new Map(),
+        };
         subjects.set(obs.subject, s);
       }
       const link = s.links.get(obs.scannerId);

@@ -71,6 +71,14 @@ export function createFleet(o: { beacons: FixedBeaconInfo[]; missingMs: number; 
       return out;
     },
 
+    /** Last known state from the store, so a restart does not forget a beacon that was already silent. */
+    restore(id: string, r: { lastSeenAt: number | null; batteryMv: number | null }) {
+      const b = byId.get(id);
+      if (!b) return;
+      b.lastSeenAt = r.lastSeenAt;
+      b.batteryMv = r.batteryMv;
+    },
+
     has: (id: string) => byId.has(id),
     list: (): BeaconHealth[] => [...byId.values()],
   };

@@ -39,7 +39,14 @@ export function createSessionTracker(o: { graceMs: number; newId: () => string }
             s.visits.push({ zone: c.zone, enteredAt: c.at, exitedAt: null });
             return [{ type: 'updated', session: s }];
           }
-          const n: ShopperSession = { id: o.newId(), shopperId: c.subject, startedAt: c.at, endedAt: null, visits: [{ zone: c.zone, enteredAt: c.at, exitedAt: null }], closesAt: null };
+          const n: ShopperSession = {
+            id: o.newId(),
+            shopperId: c.subject,
+            startedAt: c.at,
+            endedAt: null,
+            visits: [{ zone: c.zone, enteredAt: c.at, exitedAt: null }],
+            closesAt: null,
+          };
           open.set(c.subject, n);
           return [{ type: 'opened', session: n }];
         }

@@ -53,7 +53,8 @@ export const golden: GoldenVector[] = [
     expect: { kind: 'eddystone-uid', txPower: 4, namespace: '01020304050607080900', instance: '010203040506' },
   },
   {
-    source: 'MikroTik RouterOS Bluetooth docs, peripheral-devices print: eddystone-uid namespace b2b98de4c81c47c2b14e instance 750000000000, rssi-at-1m -68 (0 m: -27)',
+    source:
+      'MikroTik RouterOS Bluetooth docs, peripheral-devices print: eddystone-uid namespace b2b98de4c81c47c2b14e instance 750000000000, rssi-at-1m -68 (0 m: -27)',
     eddystone: '00e5b2b98de4c81c47c2b14e7500000000000000',
     expect: { kind: 'eddystone-uid', txPower: -27, namespace: 'b2b98de4c81c47c2b14e', instance: '750000000000' },
   },
@@ -133,7 +134,11 @@ export const mustFail: FailVector[] = [
     manufacturerData: '4d000215fda50693a4e24fb1afcfc6eb07647825000100021a',
     reason: 'not a known beacon format',
   },
-  { source: 'truncated iBeacon (last byte missing)', manufacturerData: '4c000215fda50693a4e24fb1afcfc6eb076478250001000200'.slice(0, 48), reason: 'wrong length 24' },
+  {
+    source: 'truncated iBeacon (last byte missing)',
+    manufacturerData: '4c000215fda50693a4e24fb1afcfc6eb076478250001000200'.slice(0, 48),
+    reason: 'wrong length 24',
+  },
   { source: 'Apple manufacturer data that is not an iBeacon (type 0x10, Nearby Info)', manufacturerData: '4c0010050b1c0f3f4f', reason: 'not an iBeacon' },
   { source: 'AltBeacon one byte short (no mfg reserved)', manufacturerData: '1801beac2f234454cf6d4a0fadf2f4911ba9ffa600010002c5', reason: 'wrong length 25' },
   {
