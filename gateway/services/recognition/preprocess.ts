@@ -1,4 +1,4 @@
-import sharp from 'sharp';
+import sharp, { type Metadata } from 'sharp';
 import { imageError } from './errors.ts';
 
 /**
@@ -28,7 +28,7 @@ export interface GreyImage {
 export async function decodeGrey(bytes: Buffer, limits: PreprocessLimits): Promise<GreyImage> {
   if (bytes.length === 0) throw imageError('empty', 'empty body');
   if (bytes.length > limits.maxBytes) throw imageError('too_many_bytes', `${bytes.length} bytes > ${limits.maxBytes}`);
-  let meta: sharp.Metadata;
+  let meta: Metadata;
   try {
     meta = await sharp(bytes, { limitInputPixels: false }).metadata();
   } catch {

@@ -31,8 +31,10 @@ export async function cameraJpeg(item: Uint8Array, seed = 1, opts: { width?: num
   const side = Math.round(Math.min(w, h) * 0.62);
   const big = await sharp(Buffer.from(item), { raw: { width: 28, height: 28, channels: 1 } })
     .resize(side, side, { kernel: 'cubic' })
+    .extractChannel(0)
     .raw()
     .toBuffer();
+  if (big.length !== side * side) throw new Error('expected one channel');
   let s = seed >>> 0 || 1;
   const rand = () => {
     s ^= s << 13;

@@ -1,0 +1,82 @@
+import { PIXELS } from './model.ts';
+
+export interface BatchRunner {
+  (input: Float32Array, n: number): Promise<{ logits: Float32Array; embedding: Float32Array }>;
+}
+
+export interface BatchRow {
+  logits: Float32Array;
+  embedding: Float32Array;
+  batchSize: number;
+}
+
+interface Pending {
+  tensor: Float32Array;
+  resolve(row: BatchRow): void;
+  reject(err: unknown): void;
+}
+
+/**
+ * Micro-batching: the first queued frame starts a short window; the batch runs when the window ends or
+ * maxBatch frames are queued. One run at a time (a single intra-op thread gains nothing from overlap);
+ * frames arriving meanwhile form the next batch.
+ */
+export function createBatcher(opts: { maxBatch: number; windowMs: number; run: BatchRunner; onBatch?: (n: number, seconds: number) => void }) {
+  const queue: Pending[] = [];
+  const buffer = new Float32Array(opts.maxBatch * PIXELS);
+  let timer: NodeJS.Timeout | undefined;
+  let running = false;
+
+  const schedule = () => {
+    if (running || queue.length === 0) return;
+    if (queue.length >= opts.maxBatch || opts.windowMs === 0) return void flush();
+    timer ??= setTimeout(flush, opts.windowMs);
+  };
+
+  const flush = async () => {
+    if (timer) clearTimeout(timer);
+    timer = undefined;
+    if (running || queue.length === 0) return;
+    running = true;
+    const batch = queue.splice(0, opts.maxBatch);
+    const n = batch.length;
+    batch.forEach((p, i) => buffer.set(p.tensor, i * PIXELS));
+    const t0 = performance.now();
+    try {
+      const { logits, embedding } = await opts.run(buffer, n);
+      opts.onBatch?.(n, (performance.now() - t0) / 1000);
+      const lc = logits.length / n;
+      const ec = embedding.length / n;
+      batch.forEach((p, i) =>
+        p.resolve({ logits: logits.slice(i * lc, (i + 1) * lc), embedding: embedding.slice(i * ec, (i + 1) * ec), batchSize: n }),
+      );
+    } catch (err) {
+      for (const p of batch) p.reject(err);
+    } finally {
+      running = false;
+      // whatever queued during the run has already waited at least one run: go now
+      if (queue.length > 0) void flush();
+    }
+  };
+
+  return {
+    submit(tensor: Float32Array): Promise<BatchRow> {
+      return new Promise((resolve, reject) => {
+        queue.push({ tensor, resolve, reject });
+        schedule();
+      });
+    },
+    get queued() {
+      return queue.length;
+    },
+    get running() {
+      return running;
+    },
+    /** rejects what is still queued; an in-flight run finishes */
+    close(err: Error) {
+      if (timer) clearTimeout(timer);
+      timer = undefined;
+      for (const p of queue.splice(0)) p.reject(err);
+    },
+  };
+}

@@ -1,0 +1,41 @@
+import { fileURLToPath } from 'node:url';
+import Type, { type Static } from 'typebox';
+
+const MODELS = fileURLToPath(new URL('../../../models/', import.meta.url));
+
+/** The `recognition` config section. Paths default to the model shipped in models/. */
+export const RecognitionConfigSchema = Type.Object(
+  {
+    enabled: Type.Boolean({ default: true }),
+    modelPath: Type.String({ minLength: 1, default: `${MODELS}product-cnn.onnx` }),
+    labelsPath: Type.String({ minLength: 1, default: `${MODELS}labels.json` }),
+    /** frames per onnxruntime run */
+    maxBatch: Type.Integer({ minimum: 1, maximum: 256, default: 16 }),
+    /** how long the first queued frame waits for company before its batch runs */
+    batchWindowMs: Type.Number({ minimum: 0, maximum: 1000, default: 4 }),
+    /** below this top-1 probability the answer is "unsure" */
+    unsureThreshold: Type.Number({ minimum: 0, maximum: 1, default: 0.6 }),
+    topK: Type.Integer({ minimum: 1, maximum: 10, default: 3 }),
+    /** decompression-bomb guard, checked on the header before decoding (default ≈ 4K frame x 3) */
+    maxInputPixels: Type.Integer({ minimum: 64, default: 24_000_000 }),
+    maxBytes: Type.Integer({ minimum: 1, default: 8 * 1024 * 1024 }),
+    /** frames waiting for inference beyond which new ones are refused (bounded memory under load) */
+    maxQueue: Type.Integer({ minimum: 1, default: 256 }),
+  },
+  { additionalProperties: false, default: {} },
+);
+
+export type RecognitionConfig = Static<typeof RecognitionConfigSchema>;
+
+export const RECOGNITION_DEFAULTS: RecognitionConfig = {
+  enabled: true,
+  modelPath: `${MODELS}product-cnn.onnx`,
+  labelsPath: `${MODELS}labels.json`,
+  maxBatch: 16,
+  batchWindowMs: 4,
+  unsureThreshold: 0.6,
+  topK: 3,
+  maxInputPixels: 24_000_000,
+  maxBytes: 8 * 1024 * 1024,
+  maxQueue: 256,
+};

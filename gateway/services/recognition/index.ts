@@ -1,0 +1,4 @@
+export { RECOGNITION_DEFAULTS, type RecognitionConfig, RecognitionConfigSchema } from './config.ts';
+export { type ImageError, isImageError, RecognitionErrors, type RejectReason } from './errors.ts';
+export { INPUT_SIZE, MEAN, preprocess, STD } from './preprocess.ts';
+export { createRecognitionService, type Recognition, type RecognitionService, type RecognitionStatus } from './service.ts';

@@ -1,0 +1,66 @@
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import * as ort from 'onnxruntime-node';
+import { INPUT_SIZE } from './preprocess.ts';
+
+export const PIXELS = INPUT_SIZE * INPUT_SIZE;
+
+export interface LoadedModel {
+  /** `product-cnn-<first 12 hex of the file's sha256>`: changes whenever the weights do */
+  id: string;
+  labels: string[];
+  embeddingSize: number;
+  /** `input` holds n images of 28x28 back to back */
+  run(input: Float32Array, n: number): Promise<{ logits: Float32Array; embedding: Float32Array }>;
+  close(): Promise<void>;
+}
+
+export async function loadModel(modelPath: string, labelsPath: string): Promise<LoadedModel> {
+  const [bytes, labelsText] = await Promise.all([readFile(modelPath), readFile(labelsPath, 'utf8')]);
+  const labels = JSON.parse(labelsText) as unknown;
+  if (!Array.isArray(labels) || labels.some((l) => typeof l !== 'string')) throw new Error(`${labelsPath}: expected a JSON array of label strings`);
+  // 1 intra-op thread: on a 2-core box a second thread halves throughput (see MEASURED.md)
+  const session = await ort.InferenceSession.create(bytes, {
+    intraOpNumThreads: 1,
+    interOpNumThreads: 1,
+    executionMode: 'sequential',
+    graphOptimizationLevel: 'all',
+  });
+  const hasEmbedding = session.outputNames.includes('embedding');
+  const logitsName = session.outputNames.includes('logits') ? 'logits' : session.outputNames[0]!;
+  const inputName = session.inputNames[0]!;
+  let embeddingSize = 0;
+  const run = async (input: Float32Array, n: number) => {
+    const tensor = new ort.Tensor('float32', input.subarray(0, n * PIXELS), [n, 1, INPUT_SIZE, INPUT_SIZE]);
+    const out = await session.run({ [inputName]: tensor });
+    const logits = out[logitsName]!.data as Float32Array;
+    const embedding = hasEmbedding ? (out.embedding!.data as Float32Array) : new Float32Array(0);
+    embeddingSize = embedding.length / n;
+    return { logits, embedding };
+  };
+  // one warm-up run so the first frame does not pay for lazy initialisation
+  const outCount = (await run(new Float32Array(PIXELS), 1)).logits.length;
+  if (outCount !== labels.length) throw new Error(`model has ${outCount} classes but ${labelsPath} lists ${labels.length}`);
+  return {
+    id: `product-cnn-${createHash('sha256').update(bytes).digest('hex').slice(0, 12)}`,
+    labels: labels as string[],
+    get embeddingSize() {
+      return embeddingSize;
+    },
+    run,
+    close: () => session.release(),
+  };
+}
+
+export function softmax(logits: Float32Array, from: number, n: number): number[] {
+  let max = -Infinity;
+  for (let i = 0; i < n; i++) max = Math.max(max, logits[from + i]!);
+  const e: number[] = [];
+  let sum = 0;
+  for (let i = 0; i < n; i++) {
+    const v = Math.exp(logits[from + i]! - max);
+    e.push(v);
+    sum += v;
+  }
+  return e.map((v) => v / sum);
+}

@@ -1,0 +1,143 @@
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import { createBatcher } from './batcher.ts';
+import { RECOGNITION_DEFAULTS, type RecognitionConfig } from './config.ts';
+import { isImageError, RecognitionErrors, type RejectReason } from './errors.ts';
+import { type LoadedModel, loadModel, softmax } from './model.ts';
+import { preprocess } from './preprocess.ts';
+import { createRecognitionMetrics } from './metrics.ts';
+
+export interface Recognition {
+  label: string;
+  classIndex: number;
+  confidence: number;
+  top: Array<{ label: string; confidence: number }>;
+  /** top-1 confidence is below unsureThreshold: show "not sure" rather than a guess */
+  unsure: boolean;
+  modelId: string;
+  latencyMs: number;
+  /** penultimate-layer features, for "similar items"; only when asked for */
+  embedding?: number[];
+}
+
+export interface RecognitionStatus {
+  ready: boolean;
+  modelId: string | null;
+  labels: string[];
+  queued: number;
+  frames: number;
+  rejected: Partial<Record<RejectReason | 'overloaded', number>>;
+  config: Pick<RecognitionConfig, 'maxBatch' | 'batchWindowMs' | 'unsureThreshold' | 'maxInputPixels' | 'maxBytes'>;
+}
+
+export interface RecognitionService {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  isReady(): boolean;
+  recognise(bytes: Buffer, opts?: { embedding?: boolean }): Promise<Recognition>;
+  status(): RecognitionStatus;
+}
+
+/**
+ * On-device product-category recognition. Frames live only in memory for the duration of a call: they
+ * are never written, logged or forwarded; only counts and timings leave this module.
+ */
+export function createRecognitionService(deps: { log: Logger; metrics: Registry; config?: Partial<RecognitionConfig> }): RecognitionService {
+  const config: RecognitionConfig = { ...RECOGNITION_DEFAULTS, ...deps.config };
+  const log = deps.log.child({ module: 'recognition' });
+  const m = createRecognitionMetrics(deps.metrics);
+  const limits = { maxBytes: config.maxBytes, maxInputPixels: config.maxInputPixels };
+  const rejected: RecognitionStatus['rejected'] = {};
+  let model: LoadedModel | undefined;
+  let frames = 0;
+  let inFlight = 0;
+
+  const batcher = createBatcher({
+    maxBatch: config.maxBatch,
+    windowMs: config.batchWindowMs,
+    run: (input, n) => {
+      if (!model) throw new RecognitionErrors.unavailable('stopped');
+      return model.run(input, n);
+    },
+    onBatch: (n, seconds) => {
+      m.batchSize.observe(n);
+      m.inference.observe(seconds);
+    },
+  });
+
+  const reject = (reason: RejectReason | 'overloaded') => {
+    rejected[reason] = (rejected[reason] ?? 0) + 1;
+    m.rejected.inc({ reason });
+    m.frames.inc({ outcome: 'rejected' });
+  };
+
+  return {
+    async start() {
+      const t0 = performance.now();
+      model = await loadModel(config.modelPath, config.labelsPath);
+      log.info({ modelId: model.id, classes: model.labels.length, ms: Math.round(performance.now() - t0) }, 'recognition model loaded');
+    },
+    async stop() {
+      const m0 = model;
+      model = undefined;
+      batcher.close(new RecognitionErrors.unavailable('stopped'));
+      await m0?.close();
+    },
+    isReady: () => model !== undefined,
+    async recognise(bytes, opts = {}) {
+      const t0 = performance.now();
+      if (!model) throw new RecognitionErrors.unavailable('not started');
+      if (inFlight >= config.maxQueue) {
+        reject('overloaded');
+        throw new RecognitionErrors.unavailable('busy, try again');
+      }
+      inFlight++;
+      try {
+        let tensor: Float32Array;
+        try {
+          tensor = await preprocess(bytes, limits);
+        } catch (err) {
+          if (isImageError(err)) reject(err.reason);
+          throw err;
+        }
+        const row = await batcher.submit(tensor);
+        const active = model ?? { id: 'stopped', labels: [] as string[] };
+        const probs = softmax(row.logits, 0, row.logits.length);
+        const order = probs.map((p, i) => [p, i] as const).sort((a, b) => b[0] - a[0]);
+        const [conf, idx] = order[0]!;
+        const unsure = conf < config.unsureThreshold;
+        const latencyMs = performance.now() - t0;
+        frames++;
+        m.frames.inc({ outcome: unsure ? 'unsure' : 'recognised' });
+        m.latency.observe(latencyMs / 1000);
+        return {
+          label: active.labels[idx] ?? String(idx),
+          classIndex: idx,
+          confidence: conf,
+          top: order.slice(0, config.topK).map(([p, i]) => ({ label: active.labels[i] ?? String(i), confidence: p })),
+          unsure,
+          modelId: active.id,
+          latencyMs,
+          ...(opts.embedding ? { embedding: Array.from(row.embedding) } : {}),
+        };
+      } finally {
+        inFlight--;
+      }
+    },
+    status: () => ({
+      ready: model !== undefined,
+      modelId: model?.id ?? null,
+      labels: model?.labels ?? [],
+      queued: batcher.queued,
+      frames,
+      rejected: { ...rejected },
+      config: {
+        maxBatch: config.maxBatch,
+        batchWindowMs: config.batchWindowMs,
+        unsureThreshold: config.unsureThreshold,
+        maxInputPixels: config.maxInputPixels,
+        maxBytes: config.maxBytes,
+      },
+    }),
+  };
+}
