@@ -6,7 +6,8 @@ export interface NobleLike {
   state?: string;
   on(event: 'stateChange', fn: (state: string) => void): unknown;
   on(event: 'discover', fn: (p: NoblePeripheral) => void): unknown;
-  removeListener(event: string, fn: (...a: never[]) => void): unknown;
+  removeListener(event: 'stateChange', fn: (state: string) => void): unknown;
+  removeListener(event: 'discover', fn: (p: NoblePeripheral) => void): unknown;
   startScanning(serviceUuids?: string[], allowDuplicates?: boolean, cb?: (err?: Error | null) => void): void;
   stopScanning(): void;
 }
@@ -36,7 +37,8 @@ export async function loadNoble(): Promise<{ ok: true; noble: NobleLike } | { ok
     return { ok: true, noble: m.default ?? m };
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
-    return { ok: false, reason: e.code === 'ERR_MODULE_NOT_FOUND' ? '@abandonware/noble is not installed' : `${e.code ?? ''} ${e.message}`.trim() };
+    if (e.code === 'ERR_MODULE_NOT_FOUND') return { ok: false, reason: '@abandonware/noble is not installed' };
+    return { ok: false, reason: e.code && !e.message.includes(e.code) ? `${e.code}: ${e.message}` : e.message };
   }
 }
 

@@ -1,12 +1,13 @@
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config/load.ts';
 import { VERSION } from '../main.ts';
+import { registerBleDecode } from './commands/ble-decode.ts';
 import { registerConfig } from './commands/config.ts';
 import { registerDevice } from './commands/device.ts';
 import { registerStart } from './commands/start.ts';
 
 /** Each command module registers itself here. Add one line per tool subcommand. */
-const COMMANDS: Array<(program: Command) => void> = [registerStart, registerConfig, registerDevice];
+const COMMANDS: Array<(program: Command) => void> = [registerStart, registerConfig, registerDevice, registerBleDecode];
 
 export async function main(argv: string[]) {
   const program = new Command('storegate')

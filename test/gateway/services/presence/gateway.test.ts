@@ -95,7 +95,13 @@ describe('presence through the running gateway', () => {
       ]);
       return r.some((x) => x.type === 'presence.session.closed') ? r : null;
     });
-    expect(rows.map((r) => r.type)).toEqual(['presence.entered', 'presence.session.opened', 'presence.moved', 'presence.exited', 'presence.session.closed']);
+    expect((rows ?? []).map((r) => r.type)).toEqual([
+      'presence.entered',
+      'presence.session.opened',
+      'presence.moved',
+      'presence.exited',
+      'presence.session.closed',
+    ]);
     const session = await gw.db.get<{ status: string; visits: string }>('SELECT status, visits FROM shopper_sessions WHERE shopper_id = ?', [shopperId]);
     expect(session?.status).toBe('closed');
     expect(JSON.parse(session?.visits ?? '[]').map((v: { zone: string }) => v.zone)).toEqual(['entrance', 'denim']);

@@ -1,0 +1,90 @@
+import { EventEmitter } from 'node:events';
+import { join } from 'node:path';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import type { DeviceLink } from '../../../../gateway/broker/link.ts';
+import { createBus } from '../../../../gateway/bus/bus.ts';
+import { createFakeClock } from '../../../../gateway/clock.ts';
+import { loadConfig } from '../../../../gateway/config/load.ts';
+import { createAuth } from '../../../../gateway/http/auth.ts';
+import { createMetrics } from '../../../../gateway/metrics.ts';
+import { createRegistry } from '../../../../gateway/registry/registry.ts';
+import { createPresenceService, type PresenceServiceOptions } from '../../../../gateway/services/presence/service.ts';
+import { coreMigrations } from '../../../../gateway/store/core-migrations.ts';
+import { openDb } from '../../../../gateway/store/db.ts';
+import { migrate } from '../../../../gateway/store/migrate.ts';
+import { logSink, tempDir } from '../../../helpers/gateway.ts';
+import { createLogger } from '../../../../gateway/log.ts';
+
+const APP_UUID = 'e2c56db5-dffb-48d2-b060-d0f5a71096e0';
+const appAdv = Buffer.from(`4c000215${APP_UUID.replaceAll('-', '')}00071092c5`, 'hex');
+
+class FakeNoble extends EventEmitter {
+  state = 'poweredOn';
+  scans = 0;
+  startScanning() {
+    this.scans++;
+  }
+  stopScanning() {}
+}
+
+async function build(loadNoble: PresenceServiceOptions['loadNoble']) {
+  const clock = createFakeClock();
+  const sink = logSink();
+  const log = createLogger({ level: 'debug', destination: sink.stream });
+  const metrics = createMetrics({ defaults: false });
+  const db = await openDb(join(tempDir(), 'sg.db'));
+  onTestFinished(() => db.close());
+  const cfg = loadConfig({
+    env: {},
+    overrides: { presence: { zones: [{ name: 'till', scanners: ['local'] }], shopperApp: { ibeaconUuids: [APP_UUID] }, localAdapter: { enabled: true } } },
+  }).presence;
+  const bus = createBus({ log, metrics, clock });
+  const link = {
+    send() {},
+    disconnectDevice: async () => {},
+    connectedDeviceIds: () => [],
+    isReady: () => true,
+    close: async () => {},
+  } as unknown as DeviceLink;
+  const svc = createPresenceService(
+    { storeId: 'store-1', bus, db, clock, log, metrics, registry: createRegistry({ db, clock }), link, auth: createAuth({ admin: 'a'.repeat(20) }) },
+    cfg,
+    loadNoble ? { loadNoble } : {},
+  );
+  await migrate(db, [...coreMigrations, ...svc.migrations]);
+  return { svc, bus, clock, sink, metrics };
+}
+
+describe('presence with the local BLE adapter', () => {
+  it('feeds noble discover events into the same presence path as remote scanners', async () => {
+    const noble = new FakeNoble();
+    const { svc, bus, clock } = await build(async () => ({ ok: true, noble }));
+    const seen: unknown[] = [];
+    bus.on('test', 'presence.entered', (e) => void seen.push(e.data));
+    await svc.start();
+    onTestFinished(() => svc.stop());
+    expect(noble.scans).toBe(1);
+    for (let i = 0; i < 4; i++) {
+      noble.emit('discover', { address: '6e:11:22:33:44:55', rssi: -62, advertisement: { manufacturerData: appAdv } });
+      clock.advance(1000);
+    }
+    expect(seen).toMatchObject([{ zone: 'till' }]);
+    expect(svc.current()).toMatchObject([{ zone: 'till' }]);
+  });
+
+  it('starts without noble and says so in the log', async () => {
+    const { svc, sink, metrics } = await build(async () => ({ ok: false, reason: 'EAFNOSUPPORT: Address family not supported by protocol' }));
+    await svc.start();
+    onTestFinished(() => svc.stop());
+    const line = sink.parsed().find((l) => String(l.msg).includes('local BLE adapter unavailable'));
+    expect(line).toMatchObject({ level: 40, reason: expect.stringContaining('EAFNOSUPPORT') });
+    const up = await metrics.getSingleMetric('storegate_presence_local_adapter_up')?.get();
+    expect(up?.values[0]?.value).toBe(0);
+  });
+
+  it('starts on this machine with the real noble loader whatever it finds', async () => {
+    const { svc } = await build(undefined);
+    await svc.start();
+    await svc.stop();
+  });
+});
