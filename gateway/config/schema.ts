@@ -1,4 +1,5 @@
 import Type, { type Static } from 'typebox';
+import { CloudConfigSchema } from '../services/outbox/config.ts';
 import { PresenceConfigSchema } from '../services/presence/config.ts';
 
 /**
@@ -24,19 +25,6 @@ export const DeviceSeedSchema = Type.Object(
     kind: Type.String({ pattern: '^[a-z][a-z0-9-]{0,31}$' }),
     zone: Type.Optional(Type.String()),
     secret: Type.Optional(Secret('device secret for seeded devices (demo, labs)')),
-  },
-  { additionalProperties: false },
-);
-
-export const ForwarderSchema = Type.Object(
-  {
-    name: Type.String({ minLength: 1 }),
-    kind: Type.Union([Type.Literal('http'), Type.Literal('mqtt')]),
-    url: Type.String({ minLength: 1 }),
-    token: Type.Optional(Secret('bearer token for the HTTP receiver')),
-    username: Type.Optional(Type.String()),
-    password: Type.Optional(Secret('cloud broker password')),
-    topic: Type.Optional(Type.String({ description: 'MQTT topic template, e.g. stores/{storeId}/events/{type}' })),
   },
   { additionalProperties: false },
 );
@@ -105,12 +93,7 @@ export const ConfigSchema = Type.Object(
       },
       { additionalProperties: false, default: {} },
     ),
-    cloud: Type.Object(
-      {
-        forwarders: Type.Array(ForwarderSchema, { default: [] }),
-      },
-      { additionalProperties: false, default: {} },
-    ),
+    cloud: CloudConfigSchema,
     retention: Type.Object(
       {
         deviceEventsDays: Type.Number({ exclusiveMinimum: 0, default: 30 }),

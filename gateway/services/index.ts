@@ -1,5 +1,6 @@
 import type { Config } from '../config/schema.ts';
 import type { GatewayService, ServiceDeps } from '../service.ts';
+import { createOutboxService } from './outbox/service.ts';
 import { createPresenceService } from './presence/service.ts';
 
 /**
@@ -7,5 +8,6 @@ import { createPresenceService } from './presence/service.ts';
  * Add one line per capability here.
  */
 export const SERVICE_FACTORIES: Array<(deps: ServiceDeps, config: Config) => GatewayService> = [
+  (deps, config) => createOutboxService(deps, config.cloud),
   (deps, config) => createPresenceService(deps, config.presence),
 ];

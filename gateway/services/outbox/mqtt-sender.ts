@@ -1,0 +1,111 @@
+import mqtt, { type MqttClient } from 'mqtt';
+import type { OutboxItem } from './repository.ts';
+import type { SendResult, Sender } from './sender.ts';
+
+export interface MqttSenderOptions {
+  url: string;
+  username?: string | undefined;
+  password?: string | undefined;
+  clientId: string;
+  /** {storeId} {type} {source} {id} */
+  topic: string;
+  storeId: string;
+  timeoutMs: number;
+}
+
+export function topicFor(template: string, storeId: string, item: Pick<OutboxItem, 'type' | 'source' | 'id'>): string {
+  const clean = (s: string) => s.replace(/[+#\u0000]/g, '_');
+  return template
+    .replaceAll('{storeId}', clean(storeId))
+    .replaceAll('{type}', clean(item.type))
+    .replaceAll('{source}', clean(item.source))
+    .replaceAll('{id}', clean(item.id));
+}
+
+/**
+ * The MQTT bridge: each event is published as structured CloudEvents JSON at QoS 1 and acknowledged by its
+ * PUBACK. The connection is ours to manage (no library auto-reconnect): when it fails, the burst in flight is
+ * failed, and the forwarder's backoff decides when to connect again. Events published but not PUBACKed
+ * are sent again later with the same id.
+ */
+export function createMqttSender(o: MqttSenderOptions): Sender {
+  let client: MqttClient | undefined;
+  let connecting: Promise<MqttClient> | undefined;
+  const onLost = new Set<(reason: string) => void>();
+
+  const drop = (reason: string) => {
+    const c = client;
+    client = undefined;
+    for (const f of [...onLost]) f(reason);
+    c?.end(true);
+  };
+
+  function connect(): Promise<MqttClient> {
+    if (client?.connected) return Promise.resolve(client);
+    connecting ??= new Promise<MqttClient>((resolve, reject) => {
+      const c = mqtt.connect(o.url, {
+        clientId: o.clientId,
+        clean: true,
+        reconnectPeriod: 0,
+        connectTimeout: o.timeoutMs,
+        ...(o.username ? { username: o.username } : {}),
+        ...(o.password ? { password: o.password } : {}),
+      });
+      c.once('connect', () => {
+        client = c;
+        c.on('close', () => client === c && drop('connection closed'));
+        resolve(c);
+      });
+      c.once('error', (err) => {
+        c.end(true);
+        reject(err);
+      });
+      c.once('close', () => reject(new Error('connection closed before CONNACK')));
+    }).finally(() => {
+      connecting = undefined;
+    });
+    return connecting;
+  }
+
+  async function send(items: OutboxItem[]): Promise<SendResult> {
+    let c: MqttClient;
+    try {
+      c = await connect();
+    } catch (err) {
+      const e = err as Error & { code?: string };
+      return { acked: [], poison: [], retry: { reason: e.code ?? e.message } };
+    }
+    const outcomes = await Promise.all(
+      items.map(
+        (item) =>
+          new Promise<string | null>((resolve) => {
+            let settled = false;
+            const done = (r: string | null) => {
+              if (settled) return;
+              settled = true;
+              clearTimeout(timer);
+              onLost.delete(lost);
+              resolve(r);
+            };
+            const lost = (reason: string) => done(reason);
+            const timer = setTimeout(() => done(`no PUBACK within ${o.timeoutMs} ms`), o.timeoutMs);
+            onLost.add(lost);
+            c.publish(topicFor(o.topic, o.storeId, item), item.body, { qos: 1 }, (err) => done(err ? err.message : null));
+          }),
+      ),
+    );
+    const acked = items.filter((_, i) => outcomes[i] === null);
+    const failure = outcomes.find((r) => r !== null);
+    if (failure) drop(failure);
+    return { acked, poison: [], ...(failure ? { retry: { reason: failure } } : {}) };
+  }
+
+  return {
+    send,
+    async close() {
+      const c = client;
+      drop('outbox stopping');
+      await new Promise<void>((r) => (c ? c.end(true, {}, () => r()) : r()));
+    },
+  };
+}

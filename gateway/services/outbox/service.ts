@@ -1,0 +1,224 @@
+import type { DomainEvent } from '../../bus/events.ts';
+import type { GatewayService, ServiceDeps } from '../../service.ts';
+import { type Outbox, PRIORITIES, type Priority } from './api.ts';
+import type { CloudConfig, ForwarderConfig } from './config.ts';
+import { createEnqueue } from './enqueue.ts';
+import './events.ts';
+import { createForwarder, type Forwarder } from './forwarder.ts';
+import { outboxHttp } from './http.ts';
+import { createHttpSender } from './http-sender.ts';
+import { outboxMetrics } from './metrics.ts';
+import { outboxMigrations } from './migrations.ts';
+import { createMqttSender } from './mqtt-sender.ts';
+import { type ByClass, enforceBudget, expire, pendingByForwarder, type Totals, totals, zeroByClass } from './repository.ts';
+
+/** `locker.*` is a prefix match, anything else exact; the first matching route wins. */
+export function classifier(routes: { match: string; priority: Priority }[]) {
+  return (type: string): Priority | undefined =>
+    routes.find((r) => (r.match.endsWith('*') ? type.startsWith(r.match.slice(0, -1)) : type === r.match))?.priority;
+}
+
+export interface OutboxServiceOptions {
+  /** seeded randomness for backoff jitter in tests */
+  random?: () => number;
+}
+
+export function createOutboxService(deps: ServiceDeps, config: CloudConfig, opts: OutboxServiceOptions = {}) {
+  const { db, clock, bus } = deps;
+  const log = deps.log.child({ module: 'outbox' });
+  const metrics = outboxMetrics(deps.metrics);
+  const classify = classifier(config.routes);
+  const ttlMs = Object.fromEntries(PRIORITIES.map((p) => [p, config.ttlSeconds[p] * 1000])) as Record<Priority, number>;
+  const drops = { budget: zeroByClass(), ttl: zeroByClass() };
+  let last: Totals | undefined;
+  let sinceTotals = { events: 0, bytes: 0 };
+  let alertRaised = false;
+  let maintaining: Promise<void> | undefined;
+  let tick: { cancel(): void } | undefined;
+
+  const forwarders: Forwarder[] = config.forwarders.map((f) =>
+    createForwarder({
+      name: f.name,
+      kind: f.kind,
+      sender: senderFor(f),
+      db,
+      clock,
+      log,
+      metrics,
+      batchSize: f.batchSize ?? config.batchSize,
+      shares: config.shares,
+      backoff: config.backoff,
+      random: opts.random ?? Math.random,
+      onDelivered: () => {},
+    }),
+  );
+
+  function senderFor(f: ForwarderConfig) {
+    const timeoutMs = f.timeoutSeconds * 1000;
+    if (f.kind === 'http') return createHttpSender({ url: f.url, token: f.token, timeoutMs, clock });
+    return createMqttSender({
+      url: f.url,
+      username: f.username,
+      password: f.password,
+      clientId: f.clientId ?? `storegate-${deps.storeId}-${f.name}`,
+      topic: f.topic ?? 'storegate/{storeId}/events/{type}',
+      storeId: deps.storeId,
+      timeoutMs,
+    });
+  }
+
+  const overBudget = (events: number, bytes: number) =>
+    (config.budget.maxEvents > 0 && events > config.budget.maxEvents) || (config.budget.maxBytes > 0 && bytes > config.budget.maxBytes);
+
+  const outbox: Outbox = createEnqueue({
+    forwarders: () => forwarders.map((f) => f.name),
+    ttlMs,
+    classify,
+    clock,
+    onEnqueued(events, bytes) {
+      sinceTotals = { events: sinceTotals.events + events, bytes: sinceTotals.bytes + bytes };
+      // the enqueueing transaction commits before anything queued after it on the connection runs
+      for (const f of forwarders) f.wake();
+      if (last && overBudget(last.events + sinceTotals.events, last.bytes + sinceTotals.bytes)) void maintain();
+    },
+  });
+
+  // the safety net: configured bus events are enqueued on their own, batched, one transaction per batch
+  let buffered: DomainEvent[] = [];
+  let flushing: Promise<void> | undefined;
+  function flush() {
+    if (flushing || !buffered.length) return;
+    const batch = buffered;
+    buffered = [];
+    const byClass = new Map<Priority, DomainEvent[]>();
+    for (const e of batch) {
+      const p = classify(e.type) ?? 'normal';
+      byClass.set(p, [...(byClass.get(p) ?? []), e]);
+    }
+    flushing = db
+      .transaction(async (tx) => {
+        for (const [priority, events] of byClass) await outbox.enqueue(tx, events, { priority });
+      })
+      .catch((err) => log.error({ err, events: batch.length }, 'outbox enqueue from the bus failed'))
+      .finally(() => {
+        flushing = undefined;
+        flush();
+      });
+  }
+
+  function countDrops(reason: 'budget' | 'ttl', d: ByClass) {
+    for (const p of PRIORITIES) {
+      if (!d[p]) continue;
+      drops[reason][p] += d[p];
+      metrics.dropped.inc({ class: p, reason }, d[p]);
+    }
+  }
+
+  /** TTL expiry, the disk budget, gauges; then a nudge to every forwarder. */
+  function maintain(): Promise<void> {
+    maintaining ??= (async () => {
+      try {
+        countDrops('ttl', await expire(db, clock.now()));
+        const { dropped, after } = await enforceBudget(db, config.budget);
+        countDrops('budget', dropped);
+        sinceTotals = { events: 0, bytes: 0 };
+        last = after;
+        const droppedNow = dropped.normal + dropped.bulk;
+        if (droppedNow > 0) {
+          log.warn({ dropped, events: after.events, bytes: after.bytes }, 'outbox over its disk budget: dropped lowest-priority events');
+          if (!alertRaised) {
+            alertRaised = true;
+            const { maxBytes, maxEvents } = config.budget;
+            const data = { severity: 'warning' as const, message: 'cloud outbox full: dropping low-priority events', maxBytes, maxEvents, events: after.events, bytes: after.bytes, dropped };
+            bus.emit(bus.make('alert.outbox.budget-exceeded', `storegate/${deps.storeId}/gateway/outbox`, data));
+          }
+        } else if (alertRaised && !overBudget(after.events / 0.9, after.bytes / 0.9)) {
+          alertRaised = false;
+        }
+        if (overBudget(after.events, after.bytes)) log.warn({ events: after.events, bytes: after.bytes }, 'outbox over budget with critical events only');
+        await updateGauges(after);
+        for (const f of forwarders) f.wake();
+      } catch (err) {
+        log.error({ err }, 'outbox maintenance failed');
+      }
+    })().finally(() => {
+      maintaining = undefined;
+    });
+    return maintaining;
+  }
+
+  async function updateGauges(t: Totals) {
+    let oldest: number | null = null;
+    for (const p of PRIORITIES) {
+      const c = t.byClass[p];
+      metrics.backlogEvents.set({ class: p }, c.events);
+      metrics.backlogBytes.set({ class: p }, c.bytes);
+      if (c.oldestAt !== null && (oldest === null || c.oldestAt < oldest)) oldest = c.oldestAt;
+    }
+    metrics.oldestAge.set(oldest === null ? 0 : Math.max(0, (clock.now() - oldest) / 1000));
+    const pending = await pendingByForwarder(db);
+    for (const f of forwarders) metrics.pending.set({ forwarder: f.name }, pending.get(f.name) ?? 0);
+  }
+
+  async function status() {
+    const t = await totals(db);
+    const pending = await pendingByForwarder(db);
+    const dead = await db.all<{ forwarder: string; n: number }>('SELECT forwarder, COUNT(*) AS n FROM outbox_dead_letters GROUP BY forwarder');
+    let oldest: number | null = null;
+    for (const p of PRIORITIES) {
+      const at = t.byClass[p].oldestAt;
+      if (at !== null && (oldest === null || at < oldest)) oldest = at;
+    }
+    return {
+      backlog: {
+        events: t.events,
+        bytes: t.bytes,
+        oldestAgeSeconds: oldest === null ? 0 : Math.max(0, (clock.now() - oldest) / 1000),
+        byClass: Object.fromEntries(PRIORITIES.map((p) => [p, { events: t.byClass[p].events, bytes: t.byClass[p].bytes }])) as Record<Priority, { events: number; bytes: number }>,
+      },
+      budget: { ...config.budget, over: overBudget(t.events, t.bytes), alertRaised },
+      dropped: { budget: { ...drops.budget }, ttl: { ...drops.ttl } },
+      deadLetters: dead.reduce((s, r) => s + r.n, 0),
+      forwarders: forwarders.map((f) => ({ ...f.status(), pending: pending.get(f.name) ?? 0, deadLetters: dead.find((d) => d.forwarder === f.name)?.n ?? 0 })),
+    };
+  }
+
+  const service = {
+    name: 'outbox',
+    migrations: outboxMigrations,
+    outbox,
+    status,
+    maintain,
+    forwarders,
+    /** resolves when every forwarder is idle (waiting for events or for a retry) */
+    idle: async () => {
+      await flushing;
+      await Promise.all(forwarders.map((f) => f.idle()));
+    },
+    http: outboxHttp({ auth: deps.auth, db, status, wake: () => forwarders.forEach((f) => f.wake()) }),
+    async start() {
+      if (!forwarders.length) {
+        log.info('no cloud forwarder configured: the outbox stays empty');
+        return;
+      }
+      bus.on('outbox', '*', (e) => {
+        if (!classify(e.type)) return;
+        buffered.push(e);
+        queueMicrotask(flush);
+      });
+      tick = clock.setInterval(() => void maintain(), config.maintenanceSeconds * 1000);
+      await maintain();
+      log.info({ forwarders: forwarders.map((f) => f.name) }, 'cloud forwarding started');
+    },
+    async stop() {
+      bus.off('outbox');
+      tick?.cancel();
+      await flushing;
+      await maintaining;
+      await Promise.all(forwarders.map((f) => f.stop()));
+    },
+  } satisfies GatewayService & Record<string, unknown>;
+  return service;
+}
+
+export type OutboxService = ReturnType<typeof createOutboxService>;
