@@ -9,5 +9,5 @@ import { createPresenceService } from './presence/service.ts';
  */
 export const SERVICE_FACTORIES: Array<(deps: ServiceDeps, config: Config) => GatewayService> = [
   (deps, config) => createOutboxService(deps, config.cloud),
-  (deps, config) => createPresenceService(deps, config.presence),
+  (deps, config) => createPresenceService(deps, config.presence, { retention: config.retention }),
 ];

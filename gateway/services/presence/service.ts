@@ -19,11 +19,15 @@ import { createPresenceStore, presenceMigrations } from './store.ts';
 
 const TICK_MS = 1000;
 const BEACON_FLUSH_MS = 30_000;
+const PURGE_MS = 3_600_000;
+const DAY_MS = 86_400_000;
 const iso = (ms: number) => new Date(ms).toISOString();
 
 export interface PresenceServiceOptions {
   /** tests hand in a fake noble (an EventEmitter) instead of loading the real one */
   loadNoble?: () => Promise<{ ok: true; noble: NobleLike } | { ok: false; reason: string }>;
+  /** from the gateway's `retention` section */
+  retention?: { presenceDays: number; sessionsDays: number };
 }
 
 /**
@@ -239,6 +243,16 @@ export function createPresenceService(deps: ServiceDeps, cfg: PresenceConfig, op
       store.push({ kind: 'beacons', list: fleet.list().map((b) => ({ ...b })), at: iso(clock.now()) });
       timers.push(clock.setInterval(tick, TICK_MS));
       timers.push(clock.setInterval(() => store.push({ kind: 'beacons', list: fleet.list().map((b) => ({ ...b })), at: iso(clock.now()) }), BEACON_FLUSH_MS));
+      if (opts.retention) {
+        const r = opts.retention;
+        const purge = () =>
+          store
+            .purge(iso(clock.now() - r.presenceDays * DAY_MS), iso(clock.now() - r.sessionsDays * DAY_MS))
+            .then((n) => n.events + n.sessions > 0 && log.info(n, 'presence retention purge'))
+            .catch((err) => log.warn({ err }, 'presence retention purge failed'));
+        await purge();
+        timers.push(clock.setInterval(() => void purge(), PURGE_MS));
+      }
       if (cfg.localAdapter.enabled) await startLocalAdapter();
     },
     async stop() {

@@ -120,6 +120,12 @@ export function createPresenceStore(deps: { db: Db; log: Logger }) {
     async closeInterrupted() {
       await db.run("UPDATE shopper_sessions SET status = 'closed', ended_at = COALESCE(ended_at, updated_at) WHERE status = 'open'");
     },
+    /** Retention: presence events and closed sessions older than the cut-offs go. */
+    async purge(eventsBefore: string, sessionsBefore: string) {
+      const e = await db.run('DELETE FROM presence_events WHERE time < ?', [eventsBefore]);
+      const s = await db.run("DELETE FROM shopper_sessions WHERE status = 'closed' AND started_at < ?", [sessionsBefore]);
+      return { events: e.changes, sessions: s.changes };
+    },
     async lastSeen(): Promise<Map<string, { lastSeenAt: number | null; batteryMv: number | null }>> {
       const rows = await db.all<{ id: string; last_seen_at: string | null; battery_mv: number | null }>('SELECT id, last_seen_at, battery_mv FROM ble_beacons');
       return new Map(rows.map((r) => [r.id, { lastSeenAt: r.last_seen_at ? Date.parse(r.last_seen_at) : null, batteryMv: r.battery_mv }]));

@@ -10,6 +10,7 @@ import {
   publish,
   STAFF_TOKEN,
   startGateway,
+  tempDir,
   until,
 } from '../../../helpers/gateway.ts';
 
@@ -139,6 +140,21 @@ describe('presence through the running gateway', () => {
     expect(await metricValue(gw, 'storegate_presence_events_total', { type: 'beacon.battery_low' })).toBe(1);
     clock.advance(1000);
     expect(await metricValue(gw, 'storegate_presence_beacon_battery_millivolts', { beacon: 'shelf-1' })).toBe(2400);
+  });
+
+  it('purges presence events and closed sessions past their retention on start', async () => {
+    const dataDir = tempDir();
+    const first = await startGateway({ dataDir, keep: true, overrides: { presence: presenceConfig } });
+    await first.db.run(
+      "INSERT INTO presence_events (id, type, shopper_id, zone, time, data) VALUES ('old', 'presence.entered', 'sh_x', 'denim', '2020-01-01T00:00:00.000Z', '{}')",
+    );
+    await first.db.run(
+      "INSERT INTO shopper_sessions (id, shopper_id, status, started_at, ended_at, visits, updated_at) VALUES ('s-old', 'sh_x', 'closed', '2020-01-01T00:00:00.000Z', '2020-01-01T00:10:00.000Z', '[]', '2020-01-01T00:10:00.000Z')",
+    );
+    await first.stopGateway();
+    const gw = await startGateway({ dataDir, overrides: { presence: presenceConfig } });
+    expect(await gw.db.get('SELECT id FROM presence_events WHERE id = ?', ['old'])).toBeUndefined();
+    expect(await gw.db.get('SELECT id FROM shopper_sessions WHERE id = ?', ['s-old'])).toBeUndefined();
   });
 
   it('counts malformed hex, absurd RSSI and unknown scanners as rejections and keeps going', async () => {
