@@ -124,7 +124,7 @@ async function startStoregate(dir: string) {
     STOREGATE_SERVICE_PASSWORD: SERVICE_PASSWORD,
   };
   const t0 = performance.now();
-  const proc = spawnLogged(process.execPath, [join(import.meta.dirname, '..', 'bin', 'storegate.js'), 'start'], env);
+  const proc = spawnLogged(process.execPath, [...(process.env.BENCH_PROF ? ['--cpu-prof', '--cpu-prof-dir=/tmp/prof'] : []), join(import.meta.dirname, '..', 'bin', 'storegate.js'), 'start'], env);
   await waitFor(async () => (await fetch(`http://127.0.0.1:${http}/readyz`).catch(() => null))?.ok === true, 30_000, 'storegate /readyz');
   const coldStartMs = performance.now() - t0;
   const target: Target = {

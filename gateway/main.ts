@@ -115,7 +115,13 @@ export async function createGateway(config: Config, opts: GatewayOptions = {}) {
         broker = b;
         ports = { ...ports, mqtt: b.ports.mqtt, ws: b.ports.ws };
       } else {
-        broker = await connectExternalBroker({ config, ingest, log, metrics, extraSubscriptions: services.flatMap((s) => s.topicMappers?.map((m) => m.subscribe) ?? []) });
+        broker = await connectExternalBroker({
+          config,
+          ingest,
+          log,
+          metrics,
+          extraSubscriptions: services.flatMap((s) => s.topicMappers?.map((m) => m.subscribe) ?? []),
+        });
       }
       for (const s of services) await s.start();
       await http.listen({ port: config.http.port, host: config.http.host });

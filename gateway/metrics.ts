@@ -17,8 +17,5 @@ export function gauge(registry: Registry, name: string, help: string, labelNames
   return (registry.getSingleMetric(name) as Gauge<string> | undefined) ?? new Gauge({ name, help, labelNames, registers: [registry] });
 }
 export function histogram(registry: Registry, name: string, help: string, labelNames: string[] = [], buckets?: number[]) {
-  return (
-    (registry.getSingleMetric(name) as Histogram<string> | undefined) ??
-    new Histogram({ name, help, labelNames, buckets, registers: [registry] })
-  );
+  return (registry.getSingleMetric(name) as Histogram<string> | undefined) ?? new Histogram({ name, help, labelNames, buckets, registers: [registry] });
 }

@@ -84,21 +84,19 @@ export async function startEmbeddedBroker(deps: {
     }
     if (p.role === 'service') return done(null);
     // Ingest persists the event before we return: aedes sends PUBACK only after this callback.
-    ingest
-      .handle({ topic: packet.topic, payload: packet.payload as Buffer, ...(p.role === 'device' ? { device: p.device } : {}) })
-      .then(
-        (r) => {
-          if (!r.ok && p.role === 'device') {
-            // MQTT 3.1.1 has no negative PUBACK: tell the device on its cmd topic why
-            link.send(p.device.kind, p.device.id, { type: 'rejected', reason: r.reason, topic: packet.topic });
-          }
-          done(null);
-        },
-        (err) => {
-          log.error({ err }, 'ingest failed; not acknowledging');
-          done(new Error('store unavailable'));
-        },
-      );
+    ingest.handle({ topic: packet.topic, payload: packet.payload as Buffer, ...(p.role === 'device' ? { device: p.device } : {}) }).then(
+      (r) => {
+        if (!r.ok && p.role === 'device') {
+          // MQTT 3.1.1 has no negative PUBACK: tell the device on its cmd topic why
+          link.send(p.device.kind, p.device.id, { type: 'rejected', reason: r.reason, topic: packet.topic });
+        }
+        done(null);
+      },
+      (err) => {
+        log.error({ err }, 'ingest failed; not acknowledging');
+        done(new Error('store unavailable'));
+      },
+    );
   };
 
   aedes.authorizeSubscribe = (client: SgClient, sub, done) => {
@@ -115,14 +113,26 @@ export async function startEmbeddedBroker(deps: {
     const p = client.sg;
     if (p?.role === 'device') {
       registry.touch(p.device.id);
-      bus.emit(bus.make('device.connected', `storegate/${storeId}/${p.device.kind}/${p.device.id}`, { deviceId: p.device.id, kind: p.device.kind, clientId: client.id }));
+      bus.emit(
+        bus.make('device.connected', `storegate/${storeId}/${p.device.kind}/${p.device.id}`, {
+          deviceId: p.device.id,
+          kind: p.device.kind,
+          clientId: client.id,
+        }),
+      );
     }
   });
   aedes.on('clientDisconnect', (client: SgClient) => {
     clientsGauge.dec();
     const p = client.sg;
     if (p?.role === 'device') {
-      bus.emit(bus.make('device.disconnected', `storegate/${storeId}/${p.device.kind}/${p.device.id}`, { deviceId: p.device.id, kind: p.device.kind, clientId: client.id }));
+      bus.emit(
+        bus.make('device.disconnected', `storegate/${storeId}/${p.device.kind}/${p.device.id}`, {
+          deviceId: p.device.id,
+          kind: p.device.kind,
+          clientId: client.id,
+        }),
+      );
     }
   });
   aedes.on('clientError', (client: SgClient, err) => {
@@ -135,7 +145,14 @@ export async function startEmbeddedBroker(deps: {
   const link: DeviceLink = {
     send(kind, deviceId, payload, channel = 'cmd') {
       aedes.publish(
-        { cmd: 'publish', topic: `storegate/${storeId}/${kind}/${deviceId}/${channel}`, payload: Buffer.from(JSON.stringify(payload)), qos: 1, retain: false, dup: false },
+        {
+          cmd: 'publish',
+          topic: `storegate/${storeId}/${kind}/${deviceId}/${channel}`,
+          payload: Buffer.from(JSON.stringify(payload)),
+          qos: 1,
+          retain: false,
+          dup: false,
+        },
         (err) => err && log.warn({ err: err.message, deviceId }, 'command publish failed'),
       );
     },
@@ -145,7 +162,9 @@ export async function startEmbeddedBroker(deps: {
       }
     },
     connectedDeviceIds() {
-      return (Object.values((aedes as unknown as { clients: Record<string, SgClient> }).clients)).flatMap((c) => (c.sg?.role === 'device' ? [c.sg.device.id] : []));
+      return Object.values((aedes as unknown as { clients: Record<string, SgClient> }).clients).flatMap((c) =>
+        c.sg?.role === 'device' ? [c.sg.device.id] : [],
+      );
     },
     isReady: () => !aedes.closed,
     async close() {

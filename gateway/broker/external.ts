@@ -37,16 +37,14 @@ export async function connectExternalBroker(deps: {
   client.handleMessage = (packet, callback) => {
     const parts = packet.topic.split('/');
     if (parts[0] === 'storegate' && parts[4] === 'cmd') return callback();
-    ingest
-      .handle({ topic: packet.topic, payload: Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload) })
-      .then(
-        () => callback(),
-        (err) => {
-          // not acknowledged: the broker redelivers after we reconnect
-          log.error({ err }, 'ingest failed; dropping the connection so the broker redelivers');
-          client.end(true, () => client.reconnect());
-        },
-      );
+    ingest.handle({ topic: packet.topic, payload: Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload) }).then(
+      () => callback(),
+      (err) => {
+        // not acknowledged: the broker redelivers after we reconnect
+        log.error({ err }, 'ingest failed; dropping the connection so the broker redelivers');
+        client.end(true, () => client.reconnect());
+      },
+    );
   };
 
   const topics = [`storegate/${config.storeId}/+/+/+`, ...(deps.extraSubscriptions ?? [])];

@@ -37,7 +37,11 @@ export function createBus(deps: { log: Logger; metrics: Registry; clock: Clock }
     },
 
     off(owner: string) {
-      for (const [type, list] of byType) byType.set(type, list.filter((s) => s.owner !== owner));
+      for (const [type, list] of byType)
+        byType.set(
+          type,
+          list.filter((s) => s.owner !== owner),
+        );
     },
 
     emit(event: DomainEvent) {

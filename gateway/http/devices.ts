@@ -47,7 +47,11 @@ export function devicesPlugin(deps: { registry: Registry; link: () => DeviceLink
           tags: ['devices'],
           security: [{ bearer: [] }],
           body: Type.Object(
-            { id: Type.String({ pattern: DEVICE_ID.source }), kind: Type.String({ pattern: DEVICE_KIND.source }), zone: Type.Optional(Type.String({ maxLength: 64 })) },
+            {
+              id: Type.String({ pattern: DEVICE_ID.source }),
+              kind: Type.String({ pattern: DEVICE_KIND.source }),
+              zone: Type.Optional(Type.String({ maxLength: 64 })),
+            },
             { additionalProperties: false },
           ),
           response: { 201: Type.Object({ device: DeviceSchema, secret: Type.String() }) },

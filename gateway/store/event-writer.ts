@@ -30,19 +30,20 @@ export function createEventWriter(deps: { db: Db; log: Logger; metrics: Registry
   let queue: Pending[] = [];
   let writing: Promise<void> | null = null;
 
+  const insert = (target: Pick<Db, 'run'>, chunk: DeviceEventRow[]) => {
+    const params: unknown[] = [];
+    for (const r of chunk) params.push(r.event.id, r.deviceId, r.kind, r.channel, r.event.type, r.event.time, JSON.stringify(r.event.data));
+    return target.run(`INSERT OR IGNORE INTO device_events (id, device_id, kind, channel, type, time, data) VALUES ${chunk.map(() => '(?,?,?,?,?,?,?)').join(',')}`, params);
+  };
+
   async function writeRows(rows: DeviceEventRow[]) {
+    // one statement is atomic on its own: one round trip instead of BEGIN + INSERT + COMMIT
+    if (rows.length <= maxRows) {
+      await insert(db, rows);
+      return;
+    }
     await db.transaction(async (tx) => {
-      for (let i = 0; i < rows.length; i += maxRows) {
-        const chunk = rows.slice(i, i + maxRows);
-        const params: unknown[] = [];
-        for (const r of chunk) {
-          params.push(r.event.id, r.deviceId, r.kind, r.channel, r.event.type, r.event.time, JSON.stringify(r.event.data));
-        }
-        await tx.run(
-          `INSERT OR IGNORE INTO device_events (id, device_id, kind, channel, type, time, data) VALUES ${chunk.map(() => '(?,?,?,?,?,?,?)').join(',')}`,
-          params,
-        );
-      }
+      for (let i = 0; i < rows.length; i += maxRows) await insert(tx, rows.slice(i, i + maxRows));
     });
   }
 

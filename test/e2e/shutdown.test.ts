@@ -38,7 +38,9 @@ describe('storegate start as a process', () => {
     expect(await exited).toBe(0);
 
     const db = await openDb(join(dataDir, 'storegate.db'));
-    expect((await db.get<{ r: string }>('PRAGMA integrity_check'))?.r ?? (await db.get<Record<string, string>>('PRAGMA integrity_check'))?.integrity_check).toBe('ok');
+    expect(
+      (await db.get<{ r: string }>('PRAGMA integrity_check'))?.r ?? (await db.get<Record<string, string>>('PRAGMA integrity_check'))?.integrity_check,
+    ).toBe('ok');
     expect((await db.get<{ n: number }>('SELECT COUNT(*) AS n FROM device_events'))?.n).toBe(200);
     await db.close();
   });

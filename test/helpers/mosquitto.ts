@@ -27,7 +27,15 @@ export async function startMosquitto(dir: string, extraConf = ''): Promise<{ por
   const conf = join(dir, 'mosquitto.conf');
   writeFileSync(
     conf,
-    [`listener ${port} 127.0.0.1`, 'allow_anonymous true', 'persistence false', 'max_queued_messages 100000', 'log_dest stderr', 'log_type error', extraConf].join('\n'),
+    [
+      `listener ${port} 127.0.0.1`,
+      'allow_anonymous true',
+      'persistence false',
+      'max_queued_messages 100000',
+      'log_dest stderr',
+      'log_type error',
+      extraConf,
+    ].join('\n'),
   );
   const proc = spawn(MOSQUITTO, ['-c', conf], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
@@ -52,5 +60,3 @@ export async function startMosquitto(dir: string, extraConf = ''): Promise<{ por
   }
   return { port, url: `mqtt://127.0.0.1:${port}`, proc };
 }
-
-

@@ -69,7 +69,9 @@ describe('embedded broker device authentication and ACL', () => {
     const granted = (topic: string) =>
       new Promise<number>((resolve) =>
         // mqtt.js reports a SUBACK of 0x80 (refused) as an error carrying the packet
-        client.subscribe(topic, { qos: 1 }, (err, g) => resolve(err ? ((err as { packet?: { granted?: number[] } }).packet?.granted?.[0] ?? -1) : (g?.[0]?.qos ?? -1))),
+        client.subscribe(topic, { qos: 1 }, (err, g) =>
+          resolve(err ? ((err as { packet?: { granted?: number[] } }).packet?.granted?.[0] ?? -1) : (g?.[0]?.qos ?? -1)),
+        ),
       );
     expect(await granted('#')).toBe(128);
     expect(await granted(deviceTopic(gw, 'locker', 'lk-02', 'cmd'))).toBe(128);

@@ -14,7 +14,11 @@ describe.skipIf(!hasMosquitto)('external broker mode (real mosquitto)', () => {
     await new Promise((r) => device.subscribe(deviceTopic(gw, 'locker', 'lk-01', 'cmd'), { qos: 1 }, r));
     const notice = new Promise<string>((r) => device.on('message', (_t, p) => r(p.toString())));
     await publish(device, deviceTopic(gw, 'locker', 'lk-01', 'status'), JSON.stringify({ online: true, firmware: '2.0.0' }));
-    await until(async () => (await gw.db.get<{ n: number }>('SELECT COUNT(*) AS n FROM device_events WHERE device_id = ?', ['lk-01']))?.n === 1, 5000, 'event persisted');
+    await until(
+      async () => (await gw.db.get<{ n: number }>('SELECT COUNT(*) AS n FROM device_events WHERE device_id = ?', ['lk-01']))?.n === 1,
+      5000,
+      'event persisted',
+    );
 
     // unknown devices and garbage are rejected and counted the same way
     await publish(device, deviceTopic(gw, 'locker', 'ghost-9', 'status'), JSON.stringify({ online: true }));

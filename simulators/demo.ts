@@ -1,0 +1,36 @@
+import { connectDevice, type DeviceClient, type DeviceIdentity } from './device-client.ts';
+
+export interface DemoDevice extends DeviceIdentity {
+  zone?: string;
+}
+
+/**
+ * The devices of the demo store, each a real MQTT client of the gateway. Richer per-kind simulators (scanner,
+ * mirror, locker) register in DEMO_RUNNERS; any kind without one just sends heartbeats.
+ */
+export type DemoRunner = (dev: DemoDevice, ctx: { url: string; httpUrl: string; adminToken: string; staffToken?: string; all: DemoDevice[] }) => Promise<{ close(): Promise<void> }>;
+
+export const DEMO_RUNNERS: Record<string, DemoRunner> = {};
+
+export async function startDemoDevices(devices: DemoDevice[], ctx: { url: string; httpUrl: string; adminToken: string; staffToken?: string }) {
+  const running: Array<{ close(): Promise<void> }> = [];
+  for (const dev of devices) {
+    const runner = DEMO_RUNNERS[dev.kind];
+    try {
+      if (runner) running.push(await runner(dev, { ...ctx, all: devices }));
+      else running.push(await heartbeatOnly(dev, ctx.url));
+    } catch (err) {
+      process.stderr.write(`demo: ${dev.kind} ${dev.id} did not start: ${(err as Error).message}\n`);
+    }
+  }
+  return {
+    count: running.length,
+    async close() {
+      await Promise.all(running.map((r) => r.close().catch(() => {})));
+    },
+  };
+}
+
+async function heartbeatOnly(dev: DemoDevice, url: string): Promise<DeviceClient> {
+  return connectDevice(dev, { url, heartbeatSeconds: 15, firmware: `sim-${dev.kind}-1.0.0` });
+}
