@@ -1,5 +1,6 @@
 import Type, { type Static } from 'typebox';
 import { CloudConfigSchema } from '../services/outbox/config.ts';
+import { LockersConfigSchema } from '../services/lockers/config.ts';
 import { PresenceConfigSchema } from '../services/presence/config.ts';
 
 /**
@@ -108,6 +109,7 @@ export const ConfigSchema = Type.Object(
     devices: Type.Array(DeviceSeedSchema, { default: [], description: 'devices registered at start if absent' }),
     // capability sections
     presence: PresenceConfigSchema,
+    lockers: LockersConfigSchema,
   },
   { additionalProperties: false },
 );

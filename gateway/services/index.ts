@@ -1,6 +1,7 @@
 import type { Config } from '../config/schema.ts';
 import type { GatewayService, ServiceDeps } from '../service.ts';
 import { createOutboxService } from './outbox/service.ts';
+import { createLockerService } from './lockers/service.ts';
 import { createPresenceService } from './presence/service.ts';
 
 /**
@@ -10,4 +11,5 @@ import { createPresenceService } from './presence/service.ts';
 export const SERVICE_FACTORIES: Array<(deps: ServiceDeps, config: Config) => GatewayService> = [
   (deps, config) => createOutboxService(deps, config.cloud),
   (deps, config) => createPresenceService(deps, config.presence, { retention: config.retention }),
+  (deps, config) => createLockerService(deps, { ...config.lockers, auditDays: config.retention.lockerAuditDays }),
 ];

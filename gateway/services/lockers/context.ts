@@ -1,0 +1,127 @@
+import { createHash, createHmac } from 'node:crypto';
+import type { LockerCommand } from '../../../devices/locker/messages.ts';
+import { LOCKER_KIND } from '../../../devices/locker/topics.ts';
+import type { DomainEvent, EventMap, EventType } from '../../bus/events.ts';
+import { counter } from '../../metrics.ts';
+import type { ServiceDeps } from '../../service.ts';
+import type { Db } from '../../store/db.ts';
+import type { LockersConfig } from './config.ts';
+import './events.ts';
+
+export interface CompartmentRow {
+  id: string;
+  bank_id: string;
+  controller_id: string;
+  size: string;
+  w: number;
+  h: number;
+  d: number;
+  state: 'free' | 'loading' | 'awaiting_pickup' | 'expired' | 'returning' | 'returned';
+  door: 'open' | 'closed' | 'jammed' | 'unknown';
+  occupied: number | null;
+  door_open_since: number | null;
+  op: 'load' | 'pickup' | 'reclaim' | 'return' | 'collect' | 'staff' | null;
+  op_ref: string | null;
+  op_actor: string | null;
+  op_at: number | null;
+  parcel_id: string | null;
+  return_id: string | null;
+  out_of_service: number;
+  fault: string | null;
+  updated_at: number;
+}
+
+export interface ParcelRow {
+  id: string;
+  order_id: string;
+  size: string;
+  compartment_id: string;
+  status: 'loading' | 'awaiting_pickup' | 'picking_up' | 'picked_up' | 'expired' | 'reclaimed' | 'load_failed';
+  code_hash: string | null;
+  code_nonce: string | null;
+  expires_at: number | null;
+  created_at: number;
+  loaded_at: number | null;
+  done_at: number | null;
+}
+
+/** What a unit of work produces besides its SQL: bus events and device commands, released only after COMMIT. */
+export interface Effects {
+  emit<T extends EventType>(type: T, controllerId: string, data: EventMap[T], stableKey?: string): void;
+  send(controllerId: string, cmd: LockerCommand): void;
+  audit(actor: string, action: string, compartmentId: string | null, ref: string | null): Promise<void>;
+  after(fn: () => void): void;
+}
+
+export function createContext(deps: ServiceDeps, cfg: LockersConfig, codeKey: string) {
+  const log = deps.log.child({ module: 'lockers' });
+  const metrics = {
+    refused: counter(deps.metrics, 'storegate_lockers_keypad_refused_total', 'Keypad entries refused', ['reason']),
+    lockouts: counter(deps.metrics, 'storegate_lockers_keypad_lockouts_total', 'Keypad lockouts'),
+    opens: counter(deps.metrics, 'storegate_lockers_door_opens_total', 'Doors opened by the gateway', ['purpose']),
+    returns: counter(deps.metrics, 'storegate_lockers_return_reasons_total', 'Returns dropped, by item and reason', ['item', 'reason']),
+  };
+  const source = (controllerId: string) => `storegate/${deps.storeId}/${LOCKER_KIND}/${controllerId}`;
+  /** the same fact always gets the same id, so a replay after a crash de-duplicates at the cloud */
+  const stableId = (key: string) => {
+    const h = createHash('sha256').update(`${deps.storeId}\0${key}`).digest('hex');
+    return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
+  };
+
+  let chain: Promise<unknown> = Promise.resolve();
+  /** every locker operation runs one at a time: decisions read state and then write it */
+  const serial = <T>(fn: () => Promise<T>): Promise<T> => {
+    const next = chain.then(fn);
+    chain = next.catch(() => {});
+    return next;
+  };
+
+  /** Runs fn in one SQLite transaction; its events and commands go out only after COMMIT. */
+  async function work<T>(fn: (tx: Db, fx: Effects) => Promise<T>): Promise<T> {
+    const events: DomainEvent[] = [];
+    const commands: Array<[string, LockerCommand]> = [];
+    const afters: Array<() => void> = [];
+    const result = await deps.db.transaction(async (tx) => {
+      const fx: Effects = {
+        emit(type, controllerId, data, stableKey) {
+          const e = deps.bus.make(type, source(controllerId), data);
+          events.push(stableKey ? { ...e, id: stableId(`${type}\0${stableKey}`) } : e);
+        },
+        send: (controllerId, cmd) => void commands.push([controllerId, cmd]),
+        audit: async (actor, action, compartmentId, ref) =>
+          void (await tx.run('INSERT INTO locker_audit (at, actor, action, compartment_id, ref) VALUES (?, ?, ?, ?, ?)', [
+            deps.clock.now(),
+            actor,
+            action,
+            compartmentId,
+            ref,
+          ])),
+        after: (f) => void afters.push(f),
+      };
+      return fn(tx, fx);
+    });
+    for (const [id, cmd] of commands) deps.link.send(LOCKER_KIND, id, cmd);
+    for (const e of events) deps.bus.emit(e);
+    for (const f of afters) f();
+    return result;
+  }
+
+  return {
+    deps,
+    cfg,
+    log,
+    metrics,
+    serial,
+    work,
+    stableId,
+    now: () => deps.clock.now(),
+    /** keyed hash: a stolen database alone does not give the 10^6 codes away */
+    hashCode: (code: string) => createHmac('sha256', codeKey).update(`code\0${code}`).digest('hex'),
+    codeKey,
+    controllers: new Set(cfg.banks.map((b) => b.controllerId)),
+  };
+}
+export type Ctx = ReturnType<typeof createContext>;
+
+export const comp = (tx: Db, id: string) => tx.get<CompartmentRow>('SELECT * FROM locker_compartments WHERE id = ?', [id]);
+export const parcel = (tx: Db, id: string) => tx.get<ParcelRow>('SELECT * FROM locker_parcels WHERE id = ?', [id]);

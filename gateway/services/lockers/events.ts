@@ -1,0 +1,51 @@
+/** Locker events on the bus. The `locker.parcel.*` and `locker.return.*` ones are meant for the cloud (outbox). */
+export interface ParcelLoaded {
+  parcelId: string;
+  orderId: string;
+  bankId: string;
+  compartmentId: string;
+  size: string;
+  expiresAt: string;
+  /** the cloud derives the pickup code from it with the shared codeKey (devices/locker/codes.ts); the code is never sent */
+  codeNonce: string;
+}
+export interface ParcelRef {
+  parcelId: string;
+  orderId: string;
+  compartmentId: string;
+}
+export interface ReturnDropped {
+  returnId: string;
+  orderId: string;
+  item: string;
+  reason: string;
+  compartmentId: string;
+  incentive: string | null;
+  incentiveShown: boolean;
+}
+export interface AlertData {
+  /** stable per problem: raising the same key again is a no-op until it is resolved */
+  key: string;
+  severity: 'info' | 'warning' | 'critical';
+  message: string;
+  deviceId: string;
+}
+
+declare module '../../bus/events.ts' {
+  interface EventMap {
+    'locker.parcel.loaded': ParcelLoaded;
+    'locker.parcel.load_failed': ParcelRef & { reason: string };
+    'locker.parcel.picked_up': ParcelRef & { via: 'code' | 'qr' };
+    'locker.parcel.expired': ParcelRef;
+    'locker.parcel.reclaimed': ParcelRef;
+    'locker.return.dropped': ReturnDropped;
+    'locker.return.collected': { returnIds: string[]; compartmentId: string };
+    /** every door the gateway opened, and why (the audit trail in event form); never carries a code */
+    'locker.door.opened': { controllerId: string; compartmentId: string; purpose: string; actor: string };
+    'locker.keypad.refused': { controllerId: string; reason: string };
+    'locker.keypad.locked': { controllerId: string; lockedForSeconds: number; lockouts: number };
+    'locker.state.reconciled': { controllerId: string; changes: string[] };
+    'alert.raised': AlertData;
+    'alert.resolved': AlertData;
+  }
+}

@@ -1,0 +1,137 @@
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import Type from 'typebox';
+import { Errors } from '../../errors.ts';
+import { listAlerts, resolveAlert } from './alerts.ts';
+import { DimsSchema } from './config.ts';
+import type { Ctx } from './context.ts';
+import { overview } from './queries.ts';
+import { staffPage } from './page.ts';
+import { loadParcel, reclaimParcel, setOutOfService, staffOpen } from './staff.ts';
+
+const tags = ['lockers'];
+const security = [{ bearer: [] }];
+const Nullable = <T extends ReturnType<typeof Type.String>>(t: T) => Type.Union([t, Type.Null()]);
+const Compartment = Type.Object({
+  id: Type.String(),
+  bankId: Type.String(),
+  controllerId: Type.String(),
+  size: Type.String(),
+  state: Type.String(),
+  door: Type.String(),
+  occupied: Type.Union([Type.Boolean(), Type.Null()]),
+  outOfService: Type.Boolean(),
+  fault: Nullable(Type.String()),
+  pending: Nullable(Type.String()),
+  parcel: Type.Union([
+    Type.Object({ id: Type.String(), orderId: Type.String(), status: Type.String(), expiresAt: Nullable(Type.String()) }),
+    Type.Null(),
+  ]),
+});
+const Alert = Type.Object({ key: Type.String(), severity: Type.String(), message: Type.String(), deviceId: Type.String(), raisedAt: Type.Number() });
+const Parcel = Type.Object({
+  parcelId: Type.String(),
+  orderId: Type.String(),
+  compartmentId: Type.String(),
+  bankId: Type.String(),
+  size: Type.String(),
+  status: Type.String(),
+  expiresAt: Type.Optional(Nullable(Type.String())),
+});
+const IdParam = Type.Object({ id: Type.String({ minLength: 1, maxLength: 128 }) });
+
+/** Staff routes (staff or admin token) and the public shell of the staff page, which logs in by itself. */
+export function lockersHttp(ctx: Ctx): FastifyPluginAsync {
+  const actor = (req: FastifyRequest) => ctx.deps.auth.roleOf(req) ?? 'unknown';
+  const api: FastifyPluginAsync = async (app) => {
+    app.addHook('onRequest', ctx.deps.auth.requireStaff);
+
+    app.get(
+      '/api/v1/lockers',
+      { schema: { tags, security, response: { 200: Type.Object({ compartments: Type.Array(Compartment), alerts: Type.Array(Alert) }) } } },
+      async () => ({ compartments: await overview(ctx.deps.db), alerts: await listAlerts(ctx.deps.db) }),
+    );
+
+    app.post(
+      '/api/v1/lockers/parcels',
+      {
+        schema: {
+          tags,
+          security,
+          description: 'Load an order: the smallest free compartment that fits opens; the parcel is loaded when its door closes with something inside.',
+          body: Type.Object(
+            {
+              orderId: Type.String({ minLength: 1, maxLength: 128 }),
+              size: Type.Optional(Type.String({ minLength: 1, maxLength: 8 })),
+              dims: Type.Optional(DimsSchema),
+              bankId: Type.Optional(Type.String({ maxLength: 32 })),
+            },
+            { additionalProperties: false },
+          ),
+          response: { 201: Parcel },
+        },
+      },
+      async (req, reply) => reply.status(201).send(await loadParcel(ctx, req.body as Parameters<typeof loadParcel>[1], actor(req))),
+    );
+
+    app.get('/api/v1/lockers/parcels/:id', { schema: { tags, security, params: IdParam, response: { 200: Parcel } } }, async (req) => {
+      const { id } = req.params as { id: string };
+      const p = await ctx.deps.db.get<{ id: string; order_id: string; compartment_id: string; bank_id: string; size: string; status: string; expires_at: number | null }>(
+        'SELECT p.*, c.bank_id FROM locker_parcels p JOIN locker_compartments c ON c.id = p.compartment_id WHERE p.id = ?',
+        [id],
+      );
+      if (!p) throw new Errors.notFound(`parcel ${id}`);
+      return {
+        parcelId: p.id,
+        orderId: p.order_id,
+        compartmentId: p.compartment_id,
+        bankId: p.bank_id,
+        size: p.size,
+        status: p.status,
+        expiresAt: p.expires_at ? new Date(p.expires_at).toISOString() : null,
+      };
+    });
+
+    app.post('/api/v1/lockers/parcels/:id/reclaim', { schema: { tags, security, params: IdParam } }, async (req) =>
+      reclaimParcel(ctx, (req.params as { id: string }).id, actor(req)),
+    );
+    app.post('/api/v1/lockers/compartments/:id/open', { schema: { tags, security, params: IdParam } }, async (req) =>
+      staffOpen(ctx, (req.params as { id: string }).id, actor(req)),
+    );
+    app.post(
+      '/api/v1/lockers/compartments/:id/service',
+      { schema: { tags, security, params: IdParam, body: Type.Object({ outOfService: Type.Boolean() }, { additionalProperties: false }) } },
+      async (req) => setOutOfService(ctx, (req.params as { id: string }).id, (req.body as { outOfService: boolean }).outOfService, actor(req)),
+    );
+    app.post('/api/v1/lockers/alerts/:id/resolve', { schema: { tags, security, params: IdParam } }, async (req) => {
+      const key = (req.params as { id: string }).id;
+      const row = await ctx.deps.db.get<{ device_id: string }>('SELECT device_id FROM locker_alerts WHERE key = ?', [key]);
+      if (!row) throw new Errors.notFound(`alert ${key}`);
+      await ctx.serial(() => ctx.work((tx, fx) => resolveAlert(tx, fx, row.device_id, key)));
+      return { resolved: true };
+    });
+    app.get(
+      '/api/v1/lockers/returns/reasons',
+      { schema: { tags, security, response: { 200: Type.Object({ reasons: Type.Array(Type.Object({ item: Type.String(), reason: Type.String(), count: Type.Number() })) }) } } },
+      async () => ({
+        reasons: await ctx.deps.db.all<{ item: string; reason: string; count: number }>(
+          "SELECT item, reason, COUNT(*) AS count FROM locker_returns WHERE status IN ('dropped', 'collected') GROUP BY item, reason ORDER BY count DESC",
+        ),
+      }),
+    );
+    app.get(
+      '/api/v1/lockers/audit',
+      { schema: { tags, security, querystring: Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })) }) } },
+      async (req) => ({
+        audit: await ctx.deps.db.all(
+          'SELECT at, actor, action, compartment_id AS compartmentId, ref FROM locker_audit ORDER BY id DESC LIMIT ?',
+          [(req.query as { limit?: number }).limit ?? 100],
+        ),
+      }),
+    );
+  };
+
+  return async (app) => {
+    await app.register(api);
+    app.get('/staff/lockers', { schema: { hide: true } }, async (_req, reply) => reply.type('text/html; charset=utf-8').send(staffPage()));
+  };
+}

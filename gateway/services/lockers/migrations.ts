@@ -1,0 +1,79 @@
+import type { Migration } from '../../store/migrate.ts';
+
+/** All locker state lives here, so a restart at any step resumes from the file (see reconcile.ts). */
+export const lockerMigrations: Migration[] = [
+  {
+    id: 'lockers-001-core',
+    up: `
+      CREATE TABLE locker_compartments (
+        id TEXT PRIMARY KEY,
+        bank_id TEXT NOT NULL,
+        controller_id TEXT NOT NULL,
+        size TEXT NOT NULL,
+        w INTEGER NOT NULL, h INTEGER NOT NULL, d INTEGER NOT NULL,
+        state TEXT NOT NULL DEFAULT 'free',
+        door TEXT NOT NULL DEFAULT 'unknown',
+        occupied INTEGER,
+        door_open_since INTEGER,
+        op TEXT, op_ref TEXT, op_actor TEXT, op_at INTEGER,
+        parcel_id TEXT,
+        return_id TEXT,
+        out_of_service INTEGER NOT NULL DEFAULT 0,
+        fault TEXT,
+        updated_at INTEGER NOT NULL
+      );
+      CREATE INDEX locker_compartments_controller ON locker_compartments (controller_id);
+      CREATE TABLE locker_parcels (
+        id TEXT PRIMARY KEY,
+        order_id TEXT NOT NULL,
+        size TEXT NOT NULL,
+        compartment_id TEXT NOT NULL,
+        status TEXT NOT NULL,
+        code_hash TEXT,
+        code_nonce TEXT,
+        expires_at INTEGER,
+        created_at INTEGER NOT NULL,
+        loaded_at INTEGER,
+        done_at INTEGER
+      );
+      CREATE UNIQUE INDEX locker_parcels_code ON locker_parcels (code_hash) WHERE code_hash IS NOT NULL;
+      CREATE INDEX locker_parcels_order ON locker_parcels (order_id);
+      CREATE INDEX locker_parcels_status ON locker_parcels (status, expires_at);
+      CREATE TABLE locker_returns (
+        id TEXT PRIMARY KEY,
+        order_id TEXT NOT NULL,
+        item TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        compartment_id TEXT NOT NULL,
+        status TEXT NOT NULL,
+        incentive TEXT,
+        incentive_shown INTEGER NOT NULL DEFAULT 0,
+        created_at INTEGER NOT NULL,
+        dropped_at INTEGER
+      );
+      CREATE TABLE locker_keypads (
+        controller_id TEXT PRIMARY KEY,
+        failures INTEGER NOT NULL DEFAULT 0,
+        lockouts INTEGER NOT NULL DEFAULT 0,
+        locked_until INTEGER NOT NULL DEFAULT 0,
+        last_lockout_at INTEGER NOT NULL DEFAULT 0
+      );
+      CREATE TABLE locker_alerts (
+        key TEXT PRIMARY KEY,
+        severity TEXT NOT NULL,
+        message TEXT NOT NULL,
+        device_id TEXT NOT NULL,
+        raised_at INTEGER NOT NULL
+      );
+      CREATE TABLE locker_audit (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        at INTEGER NOT NULL,
+        actor TEXT NOT NULL,
+        action TEXT NOT NULL,
+        compartment_id TEXT,
+        ref TEXT
+      );
+      CREATE INDEX locker_audit_at ON locker_audit (at);
+    `,
+  },
+];

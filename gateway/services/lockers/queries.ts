@@ -1,0 +1,89 @@
+import type { Db } from '../../store/db.ts';
+import type { Dims, LockersConfig } from './config.ts';
+import type { CompartmentRow, Ctx } from './context.ts';
+
+export const sizeDims = (ctx: Ctx, size: string): Dims | undefined => ctx.cfg.sizes[size];
+
+/** Compartments a new parcel or return may go into: free, closed or unknown door, no fault, no pending operation. */
+export function freeCompartments(tx: Db, where: { controllerId?: string; bankId?: string } = {}) {
+  const cond = ["state = 'free'", 'out_of_service = 0', 'fault IS NULL', 'op IS NULL', "door != 'open'", 'COALESCE(occupied, 0) = 0'];
+  const params: string[] = [];
+  if (where.controllerId) {
+    cond.push('controller_id = ?');
+    params.push(where.controllerId);
+  }
+  if (where.bankId) {
+    cond.push('bank_id = ?');
+    params.push(where.bankId);
+  }
+  return tx.all<CompartmentRow>(`SELECT * FROM locker_compartments WHERE ${cond.join(' AND ')}`, params);
+}
+
+/**
+ * Config is the source of the bank layout: new compartments are added, sizes follow the config, and a
+ * compartment that left the config goes out of service (it may still hold a parcel, so it is never deleted).
+ */
+export async function syncBanks(db: Db, cfg: LockersConfig, now: number) {
+  await db.transaction(async (tx) => {
+    const ids: string[] = [];
+    for (const bank of cfg.banks)
+      for (const c of bank.compartments) {
+        const dims = c.dims ?? cfg.sizes[c.size];
+        if (!dims) throw new Error(`lockers: compartment ${c.id} has size ${c.size}, which is not in lockers.sizes`);
+        ids.push(c.id);
+        await tx.run(
+          `INSERT INTO locker_compartments (id, bank_id, controller_id, size, w, h, d, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+           ON CONFLICT (id) DO UPDATE SET bank_id = excluded.bank_id, controller_id = excluded.controller_id, size = excluded.size,
+             w = excluded.w, h = excluded.h, d = excluded.d`,
+          [c.id, bank.id, bank.controllerId, c.size, dims.w, dims.h, dims.d, now],
+        );
+      }
+    await tx.run(
+      `UPDATE locker_compartments SET out_of_service = 1 WHERE id NOT IN (${ids.map(() => '?').join(',') || "''"})`,
+      ids,
+    );
+  });
+}
+
+export interface CompartmentView {
+  id: string;
+  bankId: string;
+  controllerId: string;
+  size: string;
+  state: string;
+  door: string;
+  occupied: boolean | null;
+  outOfService: boolean;
+  fault: string | null;
+  pending: string | null;
+  parcel: { id: string; orderId: string; status: string; expiresAt: string | null } | null;
+}
+
+export async function overview(db: Db): Promise<CompartmentView[]> {
+  const rows = await db.all<CompartmentRow & { p_order: string | null; p_status: string | null; p_expires: number | null }>(
+    `SELECT c.*, p.order_id AS p_order, p.status AS p_status, p.expires_at AS p_expires
+     FROM locker_compartments c LEFT JOIN locker_parcels p ON p.id = c.parcel_id
+     ORDER BY c.bank_id, c.id`,
+  );
+  return rows.map((r) => ({
+    id: r.id,
+    bankId: r.bank_id,
+    controllerId: r.controller_id,
+    size: r.size,
+    state: r.state,
+    door: r.door,
+    occupied: r.occupied === null ? null : r.occupied === 1,
+    outOfService: r.out_of_service === 1,
+    fault: r.fault,
+    pending: r.op,
+    parcel:
+      r.p_order && r.p_status
+        ? {
+            id: r.parcel_id as string,
+            orderId: r.p_order,
+            status: r.p_status,
+            expiresAt: r.p_expires ? new Date(r.p_expires).toISOString() : null,
+          }
+        : null,
+  }));
+}

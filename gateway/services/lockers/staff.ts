@@ -1,0 +1,114 @@
+import { randomUUID } from 'node:crypto';
+import { Errors } from '../../errors.ts';
+import type { Dims } from './config.ts';
+import { bestFit } from './allocate.ts';
+import { type Ctx, comp, parcel } from './context.ts';
+import { openDoor } from './doors.ts';
+import { freeCompartments, sizeDims } from './queries.ts';
+
+export interface LoadRequest {
+  orderId: string;
+  size?: string;
+  dims?: Dims;
+  bankId?: string;
+}
+
+/**
+ * Staff scanned an order: pick the smallest free compartment that fits, open it, and wait for the controller's
+ * door-closed with occupancy (doors.ts finishes the load and issues the code).
+ */
+export function loadParcel(ctx: Ctx, req: LoadRequest, actor: string) {
+  return ctx.serial(() =>
+    ctx.work(async (tx, fx) => {
+      const dims = req.dims ?? (req.size ? sizeDims(ctx, req.size) : sizeDims(ctx, Object.keys(ctx.cfg.sizes)[0] ?? 'S'));
+      if (!dims) throw new Errors.invalid(`unknown size ${req.size}; sizes are ${Object.keys(ctx.cfg.sizes).join(', ')}`);
+      const active = await tx.get<{ compartment_id: string }>(
+        "SELECT compartment_id FROM locker_parcels WHERE order_id = ? AND status IN ('loading', 'awaiting_pickup', 'picking_up', 'expired')",
+        [req.orderId],
+      );
+      if (active) throw new Errors.conflict(`order ${req.orderId} is already in compartment ${active.compartment_id}`);
+      const free = await freeCompartments(tx, req.bankId ? { bankId: req.bankId } : {});
+      const c = bestFit(dims, free);
+      if (!c) {
+        const what = req.size ? `a size ${req.size} parcel` : `a ${dims.w}×${dims.h}×${dims.d} mm parcel`;
+        throw new Errors.conflict(
+          `no free compartment fits ${what}${req.bankId ? ` in bank ${req.bankId}` : ''} (${free.length} free compartment(s) in total, none big enough)`,
+        );
+      }
+      const id = randomUUID();
+      await tx.run("INSERT INTO locker_parcels (id, order_id, size, compartment_id, status, created_at) VALUES (?, ?, ?, ?, 'loading', ?)", [
+        id,
+        req.orderId,
+        c.size,
+        c.id,
+        ctx.now(),
+      ]);
+      await tx.run("UPDATE locker_compartments SET state = 'loading', parcel_id = ? WHERE id = ?", [id, c.id]);
+      await openDoor(ctx, tx, fx, c, 'load', id, actor);
+      return { parcelId: id, orderId: req.orderId, compartmentId: c.id, bankId: c.bank_id, size: c.size, status: 'loading' };
+    }),
+  );
+}
+
+/** Staff takes an expired (or any uncollected) parcel back out; the parcel is reclaimed when the door closes empty. */
+export function reclaimParcel(ctx: Ctx, parcelId: string, actor: string) {
+  return ctx.serial(() =>
+    ctx.work(async (tx, fx) => {
+      const p = await parcel(tx, parcelId);
+      if (!p) throw new Errors.notFound(`parcel ${parcelId}`);
+      if (p.status !== 'expired' && p.status !== 'awaiting_pickup') throw new Errors.conflict(`parcel ${parcelId} is ${p.status}`);
+      const c = await comp(tx, p.compartment_id);
+      if (!c) throw new Errors.notFound(`compartment ${p.compartment_id}`);
+      if (c.op) throw new Errors.conflict(`compartment ${c.id} is busy (${c.op})`);
+      await tx.run('UPDATE locker_parcels SET code_hash = NULL WHERE id = ?', [p.id]);
+      await openDoor(ctx, tx, fx, c, 'reclaim', p.id, actor);
+      return { parcelId: p.id, compartmentId: c.id };
+    }),
+  );
+}
+
+/** Opens a door for staff: to collect dropped returns (`collect`) or for service. */
+export function staffOpen(ctx: Ctx, compartmentId: string, actor: string) {
+  return ctx.serial(() =>
+    ctx.work(async (tx, fx) => {
+      const c = await comp(tx, compartmentId);
+      if (!c) throw new Errors.notFound(`compartment ${compartmentId}`);
+      if (c.op) throw new Errors.conflict(`compartment ${c.id} is busy (${c.op})`);
+      if (c.state === 'awaiting_pickup' || c.state === 'expired') throw new Errors.conflict(`compartment ${c.id} holds a parcel: reclaim it instead`);
+      await openDoor(ctx, tx, fx, c, c.state === 'returned' ? 'collect' : 'staff', c.return_id, actor);
+      return { compartmentId: c.id };
+    }),
+  );
+}
+
+export function setOutOfService(ctx: Ctx, compartmentId: string, outOfService: boolean, actor: string) {
+  return ctx.serial(() =>
+    ctx.work(async (tx, fx) => {
+      const c = await comp(tx, compartmentId);
+      if (!c) throw new Errors.notFound(`compartment ${compartmentId}`);
+      await tx.run('UPDATE locker_compartments SET out_of_service = ?, updated_at = ? WHERE id = ?', [outOfService ? 1 : 0, ctx.now(), c.id]);
+      await fx.audit(actor, outOfService ? 'out_of_service' : 'in_service', c.id, null);
+      return { compartmentId: c.id, outOfService };
+    }),
+  );
+}
+
+/** Parcels past their pickup time: the code stops working and staff sees them as to reclaim. */
+export function expireParcels(ctx: Ctx) {
+  return ctx.serial(() =>
+    ctx.work(async (tx, fx) => {
+      const due = await tx.all<{ id: string; order_id: string; compartment_id: string; controller_id: string }>(
+        `SELECT p.id, p.order_id, p.compartment_id, c.controller_id FROM locker_parcels p JOIN locker_compartments c ON c.id = p.compartment_id
+         WHERE p.status = 'awaiting_pickup' AND p.expires_at <= ?`,
+        [ctx.now()],
+      );
+      for (const p of due) {
+        await tx.run("UPDATE locker_parcels SET status = 'expired', code_hash = NULL WHERE id = ?", [p.id]);
+        await tx.run("UPDATE locker_compartments SET state = 'expired' WHERE id = ? AND parcel_id = ?", [p.compartment_id, p.id]);
+        fx.emit('locker.parcel.expired', p.controller_id, { parcelId: p.id, orderId: p.order_id, compartmentId: p.compartment_id }, p.id);
+      }
+      if (ctx.cfg.auditDays) await tx.run('DELETE FROM locker_audit WHERE at < ?', [ctx.now() - ctx.cfg.auditDays * 86_400_000]);
+      return due.length;
+    }),
+  );
+}

@@ -1,0 +1,180 @@
+import mqtt, { type MqttClient } from 'mqtt';
+import type { DoorState, KeypadMessage, LockerCommand, LockerEventMessage, StateReportMessage } from '../devices/locker/messages.ts';
+import { lockerTopic } from '../devices/locker/topics.ts';
+
+export interface SimCompartment {
+  id: string;
+  door: DoorState;
+  occupied: boolean;
+}
+
+export interface LockerSimOptions {
+  /** e.g. mqtt://127.0.0.1:1883 */
+  url: string;
+  storeId: string;
+  deviceId: string;
+  secret: string;
+  compartments: Array<string | SimCompartment>;
+  /** auto mode (demo): a door the gateway opens closes again after this many ms with its occupancy flipped */
+  autoCloseMs?: number;
+}
+
+/**
+ * A locker controller on MQTT with its own device credentials, like the real one: it reports door and
+ * occupancy changes on `…/event`, keypad entries on `…/keypad`, its whole state on `…/state` at every connect
+ * and on a `report` command, and obeys `open` commands on `…/cmd`. Doors can be told to jam; power loss is a
+ * disconnect followed by a reconnect whose report carries `powerLoss: true`.
+ */
+export function createLockerSim(opts: LockerSimOptions) {
+  const comps = new Map<string, SimCompartment>(
+    opts.compartments.map((c) => (typeof c === 'string' ? [c, { id: c, door: 'closed' as DoorState, occupied: false }] : [c.id, { ...c }])),
+  );
+  const jamNext = new Set<string>();
+  const inbox: LockerCommand[] = [];
+  const waiters: Array<{ match: (c: LockerCommand) => boolean; resolve: (c: LockerCommand) => void }> = [];
+  let client: MqttClient | undefined;
+  let msgSeq = 0;
+  let powerLoss = false;
+  const topic = (ch: 'event' | 'keypad' | 'state' | 'status' | 'cmd') => lockerTopic(opts.storeId, opts.deviceId, ch);
+
+  const pub = (ch: 'event' | 'keypad' | 'state' | 'status', body: object) =>
+    new Promise<void>((resolve, reject) => {
+      if (!client) return reject(new Error('locker sim is not connected'));
+      client.publish(topic(ch), JSON.stringify(body), { qos: 1 }, (err) => (err ? reject(err) : resolve()));
+    });
+  const msgId = () => `${opts.deviceId}-${Date.now().toString(36)}-${++msgSeq}`;
+  const report = (): StateReportMessage => ({
+    msgId: msgId(),
+    ...(powerLoss ? { powerLoss: true } : {}),
+    compartments: [...comps.values()].map((c) => ({ ...c })),
+  });
+  const door = (c: SimCompartment) => pub('event', { msgId: msgId(), type: 'door', compartment: c.id, door: c.door, occupied: c.occupied } satisfies LockerEventMessage);
+
+  async function onCommand(cmd: LockerCommand) {
+    if (cmd.type === 'open') {
+      const c = comps.get(cmd.compartment);
+      if (c) {
+        if (jamNext.delete(c.id)) c.door = 'jammed';
+        else c.door = 'open';
+        await door(c);
+        if (opts.autoCloseMs && c.door === 'open') setTimeout(() => void sim.close(c.id, !c.occupied).catch(() => {}), opts.autoCloseMs);
+      }
+    } else if (cmd.type === 'report') await pub('state', report());
+    const i = waiters.findIndex((w) => w.match(cmd));
+    if (i >= 0) waiters.splice(i, 1)[0]?.resolve(cmd);
+    else inbox.push(cmd);
+  }
+
+  const sim = {
+    compartments: comps,
+    /** connect (or reconnect): subscribe to cmd, say online, and send the full state */
+    connect(): Promise<void> {
+      return new Promise((resolve, reject) => {
+        const c = mqtt.connect(opts.url, {
+          username: opts.deviceId,
+          password: opts.secret,
+          clientId: `${opts.deviceId}-${Math.random().toString(16).slice(2, 8)}`,
+          reconnectPeriod: 0,
+          connectTimeout: 5000,
+          will: { topic: topic('status'), payload: Buffer.from(JSON.stringify({ online: false })), qos: 1, retain: false },
+        });
+        c.on('message', (_t, payload) => {
+          let cmd: LockerCommand;
+          try {
+            cmd = JSON.parse(payload.toString('utf8')) as LockerCommand;
+          } catch {
+            return;
+          }
+          void onCommand(cmd).catch(() => {});
+        });
+        c.once('error', reject);
+        c.once('connect', () => {
+          client = c;
+          c.subscribe(topic('cmd'), { qos: 1 }, async (err) => {
+            if (err) return reject(err);
+            try {
+              await pub('status', { msgId: msgId(), online: true, firmware: 'locker-sim 1.0' });
+              await pub('state', report());
+              powerLoss = false;
+              resolve();
+            } catch (e) {
+              reject(e);
+            }
+          });
+        });
+      });
+    },
+    /** the next command from the gateway that matches (including ones that already arrived) */
+    nextCommand(match: (c: LockerCommand) => boolean = () => true, timeoutMs = 5000): Promise<LockerCommand> {
+      const i = inbox.findIndex(match);
+      if (i >= 0) return Promise.resolve(inbox.splice(i, 1)[0] as LockerCommand);
+      return new Promise((resolve, reject) => {
+        const w = { match, resolve: (c: LockerCommand) => (clearTimeout(t), resolve(c)) };
+        const t = setTimeout(() => {
+          waiters.splice(waiters.indexOf(w), 1);
+          reject(new Error(`locker sim ${opts.deviceId}: no matching command within ${timeoutMs} ms`));
+        }, timeoutMs);
+        waiters.push(w);
+      });
+    },
+    /** every command received and not yet taken by nextCommand */
+    pending: () => [...inbox],
+    /** someone closes the door, with (or without) something inside */
+    async close(id: string, occupied: boolean) {
+      const c = comps.get(id);
+      if (!c) throw new Error(`no compartment ${id}`);
+      Object.assign(c, { door: 'closed', occupied });
+      await door(c);
+    },
+    /** the door is pulled open without a command, or opened and left */
+    async forceOpen(id: string) {
+      const c = comps.get(id);
+      if (!c) throw new Error(`no compartment ${id}`);
+      c.door = 'open';
+      await door(c);
+    },
+    async setOccupied(id: string, occupied: boolean) {
+      const c = comps.get(id);
+      if (!c) throw new Error(`no compartment ${id}`);
+      c.occupied = occupied;
+      await pub('event', { msgId: msgId(), type: 'occupancy', compartment: id, occupied } satisfies LockerEventMessage);
+    },
+    /** the next `open` for this compartment will not move the door */
+    jam: (id: string) => void jamNext.add(id),
+    /** change the physical state silently (while disconnected, or with the power off) */
+    setPhysical(id: string, state: Partial<Omit<SimCompartment, 'id'>>) {
+      const c = comps.get(id);
+      if (c) Object.assign(c, state);
+    },
+    enterCode: (code: string) => pub('keypad', { msgId: msgId(), code } satisfies KeypadMessage),
+    scanQr: (qr: string) => pub('keypad', { msgId: msgId(), qr } satisfies KeypadMessage),
+    reportState: () => pub('state', report()),
+    /** the controller loses power: the connection drops without a goodbye; the next connect reports powerLoss */
+    powerCut() {
+      powerLoss = true;
+      client?.stream.destroy();
+      client?.end(true);
+      client = undefined;
+    },
+    async disconnect() {
+      const c = client;
+      client = undefined;
+      if (c) await new Promise<void>((r) => c.end(true, {}, () => r()));
+    },
+    connected: () => client?.connected ?? false,
+  };
+  return sim;
+}
+export type LockerSim = ReturnType<typeof createLockerSim>;
+
+// `npx tsx simulators/locker.ts <mqtt-url> <storeId> <deviceId> <secret> A1,A2,A3` runs one in auto mode
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const [url, storeId, deviceId, secret, list] = process.argv.slice(2);
+  if (!url || !storeId || !deviceId || !secret || !list) {
+    process.stderr.write('usage: tsx simulators/locker.ts <mqtt-url> <storeId> <deviceId> <secret> <A1,A2,…>\n');
+    process.exit(2);
+  }
+  const sim = createLockerSim({ url, storeId, deviceId, secret, compartments: list.split(','), autoCloseMs: 3000 });
+  await sim.connect();
+  process.stdout.write(`locker sim ${deviceId} connected; doors close 3 s after opening with occupancy flipped\n`);
+}
