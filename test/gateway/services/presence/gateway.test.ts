@@ -142,6 +142,25 @@ describe('presence through the running gateway', () => {
     expect(await metricValue(gw, 'storegate_presence_beacon_battery_millivolts', { beacon: 'shelf-1' })).toBe(2400);
   });
 
+  it('reads the undecoded OpenMQTTGateway form (manufacturerdata, servicedata + servicedatauuid)', async () => {
+    const { gw, clock, connect } = await setup();
+    const omg = await connect('omg-gw1');
+    const entered = nextEvent(gw, 'presence.entered');
+    for (let i = 0; i < 4; i++) {
+      await publish(omg, 'home/omg-gw1/BTtoMQTT/5A1122334455', JSON.stringify({ id: '5A:11:22:33:44:55', rssi: -61, manufacturerdata: appAdv }));
+      await publish(
+        omg,
+        'home/omg-gw1/BTtoMQTT/DC2C6EF6547D',
+        JSON.stringify({ id: 'DC:2C:6E:F6:54:7D', rssi: -75, servicedatauuid: '0xfeaa', servicedata: `00e7${SHELF_NS}${SHELF_INST}0000` }),
+      );
+      clock.advance(1000);
+    }
+    expect((await entered).data).toMatchObject({ zone: 'denim' });
+    const res = await gw.http.inject({ method: 'GET', url: '/api/v1/beacons', headers: staff });
+    expect(res.json().beacons[0]).toMatchObject({ id: 'shelf-1', missing: false, lastSeenAt: expect.any(String) });
+    expect(await metricValue(gw, 'storegate_presence_advertisements_total', { source: 'omg' })).toBe(8);
+  });
+
   it('purges presence events and closed sessions past their retention on start', async () => {
     const dataDir = tempDir();
     const first = await startGateway({ dataDir, keep: true, overrides: { presence: presenceConfig } });
