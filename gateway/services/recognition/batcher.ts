@@ -1,8 +1,6 @@
 import { PIXELS } from './model.ts';
 
-export interface BatchRunner {
-  (input: Float32Array, n: number): Promise<{ logits: Float32Array; embedding: Float32Array }>;
-}
+export type BatchRunner = (input: Float32Array, n: number) => Promise<{ logits: Float32Array; embedding: Float32Array }>;
 
 export interface BatchRow {
   logits: Float32Array;
@@ -40,16 +38,16 @@ export function createBatcher(opts: { maxBatch: number; windowMs: number; run: B
     running = true;
     const batch = queue.splice(0, opts.maxBatch);
     const n = batch.length;
-    batch.forEach((p, i) => buffer.set(p.tensor, i * PIXELS));
+    for (const [i, p] of batch.entries()) buffer.set(p.tensor, i * PIXELS);
     const t0 = performance.now();
     try {
       const { logits, embedding } = await opts.run(buffer, n);
       opts.onBatch?.(n, (performance.now() - t0) / 1000);
       const lc = logits.length / n;
       const ec = embedding.length / n;
-      batch.forEach((p, i) =>
-        p.resolve({ logits: logits.slice(i * lc, (i + 1) * lc), embedding: embedding.slice(i * ec, (i + 1) * ec), batchSize: n }),
-      );
+      for (const [i, p] of batch.entries()) {
+        p.resolve({ logits: logits.slice(i * lc, (i + 1) * lc), embedding: embedding.slice(i * ec, (i + 1) * ec), batchSize: n });
+      }
     } catch (err) {
       for (const p of batch) p.reject(err);
     } finally {

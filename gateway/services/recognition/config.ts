@@ -9,6 +9,8 @@ export const RecognitionConfigSchema = Type.Object(
     enabled: Type.Boolean({ default: true }),
     modelPath: Type.String({ minLength: 1, default: `${MODELS}product-cnn.onnx` }),
     labelsPath: Type.String({ minLength: 1, default: `${MODELS}labels.json` }),
+    /** products per category, returned as candidates with each result; '' for none */
+    catalogPath: Type.String({ default: `${MODELS}catalog.sample.json` }),
     /** frames per onnxruntime run */
     maxBatch: Type.Integer({ minimum: 1, maximum: 256, default: 16 }),
     /** how long the first queued frame waits for company before its batch runs */
@@ -31,6 +33,7 @@ export const RECOGNITION_DEFAULTS: RecognitionConfig = {
   enabled: true,
   modelPath: `${MODELS}product-cnn.onnx`,
   labelsPath: `${MODELS}labels.json`,
+  catalogPath: `${MODELS}catalog.sample.json`,
   maxBatch: 16,
   batchWindowMs: 4,
   unsureThreshold: 0.6,

@@ -135,10 +135,14 @@ export function toTensor(img: GreyImage, out = new Float32Array(INPUT_SIZE * INP
   const ch = y1 - y0;
   const hist = new Uint32Array(256);
   let kept = 0;
-  for (let y = y0; y < y1; y++) for (let x = x0; x < x1; x++) {
-    const v = fg[y * w + x]!;
-    if (v > 0) { hist[v]!++; kept++; }
-  }
+  for (let y = y0; y < y1; y++)
+    for (let x = x0; x < x1; x++) {
+      const v = fg[y * w + x]!;
+      if (v > 0) {
+        hist[v]!++;
+        kept++;
+      }
+    }
   const hi = histRank(hist, Math.ceil(kept * 0.99));
   const gain = Math.min(MAX_GAIN, Math.max(1, 255 / Math.max(hi, 1)));
   // centre the crop on a zero square, then area-average it down (or up) to 28x28

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { createBatcher } from './batcher.ts';
+import { type Candidate, type Catalog, candidates, loadCatalog } from './catalog.ts';
 import { RECOGNITION_DEFAULTS, type RecognitionConfig } from './config.ts';
 import { isImageError, RecognitionErrors, type RejectReason } from './errors.ts';
 import { type LoadedModel, loadModel, softmax } from './model.ts';
@@ -16,6 +17,8 @@ export interface Recognition {
   unsure: boolean;
   modelId: string;
   latencyMs: number;
+  /** catalog products of the recognised category (empty without a catalog or when unsure) */
+  products: Candidate[];
   /** penultimate-layer features, for "similar items"; only when asked for */
   embedding?: number[];
 }
@@ -49,6 +52,7 @@ export function createRecognitionService(deps: { log: Logger; metrics: Registry;
   const limits = { maxBytes: config.maxBytes, maxInputPixels: config.maxInputPixels };
   const rejected: RecognitionStatus['rejected'] = {};
   let model: LoadedModel | undefined;
+  let catalog: Catalog | undefined;
   let frames = 0;
   let inFlight = 0;
 
@@ -74,7 +78,9 @@ export function createRecognitionService(deps: { log: Logger; metrics: Registry;
   return {
     async start() {
       const t0 = performance.now();
-      model = await loadModel(config.modelPath, config.labelsPath);
+      const loaded = await loadModel(config.modelPath, config.labelsPath);
+      catalog = config.catalogPath ? await loadCatalog(config.catalogPath, loaded.labels) : undefined;
+      model = loaded;
       log.info({ modelId: model.id, classes: model.labels.length, ms: Math.round(performance.now() - t0) }, 'recognition model loaded');
     },
     async stop() {
@@ -106,18 +112,21 @@ export function createRecognitionService(deps: { log: Logger; metrics: Registry;
         const order = probs.map((p, i) => [p, i] as const).sort((a, b) => b[0] - a[0]);
         const [conf, idx] = order[0]!;
         const unsure = conf < config.unsureThreshold;
+        const label = active.labels[idx] ?? String(idx);
+        const products = catalog && !unsure ? candidates(catalog, label, row.embedding) : [];
         const latencyMs = performance.now() - t0;
         frames++;
         m.frames.inc({ outcome: unsure ? 'unsure' : 'recognised' });
         m.latency.observe(latencyMs / 1000);
         return {
-          label: active.labels[idx] ?? String(idx),
+          label,
           classIndex: idx,
           confidence: conf,
           top: order.slice(0, config.topK).map(([p, i]) => ({ label: active.labels[i] ?? String(i), confidence: p })),
           unsure,
           modelId: active.id,
           latencyMs,
+          products,
           ...(opts.embedding ? { embedding: Array.from(row.embedding) } : {}),
         };
       } finally {

@@ -23,12 +23,21 @@ function pngClaiming(width: number, height: number): Buffer {
   ihdr.writeUInt8(8, 8); // bit depth
   ihdr.writeUInt8(0, 9); // greyscale
   const sig = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
-  return Buffer.concat([sig, pngChunk('IHDR', ihdr), pngChunk('IDAT', Buffer.from([0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01])), pngChunk('IEND', Buffer.alloc(0))]);
+  return Buffer.concat([
+    sig,
+    pngChunk('IHDR', ihdr),
+    pngChunk('IDAT', Buffer.from([0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01])),
+    pngChunk('IEND', Buffer.alloc(0)),
+  ]);
 }
 
 /** A real 16x16 baseline JPEG whose SOF0 frame header is patched to claim width x height. */
 async function jpegClaiming(width: number, height: number): Promise<Buffer> {
-  const jpeg = Buffer.from(await sharp({ create: { width: 16, height: 16, channels: 3, background: '#888' } }).jpeg().toBuffer());
+  const jpeg = Buffer.from(
+    await sharp({ create: { width: 16, height: 16, channels: 3, background: '#888' } })
+      .jpeg()
+      .toBuffer(),
+  );
   const sof = jpeg.indexOf(Buffer.from([0xff, 0xc0]));
   jpeg.writeUInt16BE(height, sof + 5);
   jpeg.writeUInt16BE(width, sof + 7);
@@ -51,17 +60,44 @@ describe('recognition refuses garbage frames with a coded error', () => {
     ['a 0-byte file', () => Buffer.alloc(0), 'SG_IMAGE_INVALID', 'empty'],
     ['a truncated JPEG', () => goodJpeg.subarray(0, Math.floor(goodJpeg.length / 2)), 'SG_IMAGE_INVALID', 'corrupt'],
     ['a text file named .jpg', () => Buffer.from('this is not a photo of a coat\n'.repeat(20)), 'SG_IMAGE_INVALID', 'not_an_image'],
-    ['a 1x1 image', () => sharp({ create: { width: 1, height: 1, channels: 3, background: '#808080' } }).png().toBuffer(), 'SG_IMAGE_INVALID', 'too_small'],
+    [
+      'a 1x1 image',
+      () =>
+        sharp({ create: { width: 1, height: 1, channels: 3, background: '#808080' } })
+          .png()
+          .toBuffer(),
+      'SG_IMAGE_INVALID',
+      'too_small',
+    ],
     ['a PNG header claiming 50000x50000 pixels', () => pngClaiming(50_000, 50_000), 'SG_IMAGE_TOO_LARGE', 'too_many_pixels'],
     ['a JPEG header claiming 50000x50000 pixels', () => jpegClaiming(50_000, 50_000), 'SG_IMAGE_TOO_LARGE', 'too_many_pixels'],
     [
       'a real, tiny-on-disk 5000x5000 PNG over the pixel limit',
-      () => sharp({ create: { width: 5000, height: 5000, channels: 3, background: '#000' } }).png().toBuffer(),
+      () =>
+        sharp({ create: { width: 5000, height: 5000, channels: 3, background: '#000' } })
+          .png()
+          .toBuffer(),
       'SG_IMAGE_TOO_LARGE',
       'too_many_pixels',
     ],
-    ['a GIF', () => sharp({ create: { width: 32, height: 32, channels: 3, background: '#fff' } }).gif().toBuffer(), 'SG_IMAGE_INVALID', 'unsupported_format'],
-    ['a blank wall with nothing on it', () => sharp({ create: { width: 64, height: 48, channels: 3, background: '#c8c8c8' } }).jpeg().toBuffer(), 'SG_IMAGE_NO_OBJECT', 'no_object'],
+    [
+      'a GIF',
+      () =>
+        sharp({ create: { width: 32, height: 32, channels: 3, background: '#fff' } })
+          .gif()
+          .toBuffer(),
+      'SG_IMAGE_INVALID',
+      'unsupported_format',
+    ],
+    [
+      'a blank wall with nothing on it',
+      () =>
+        sharp({ create: { width: 64, height: 48, channels: 3, background: '#c8c8c8' } })
+          .jpeg()
+          .toBuffer(),
+      'SG_IMAGE_NO_OBJECT',
+      'no_object',
+    ],
   ];
 
   for (const [what, make, code, reason] of cases) {

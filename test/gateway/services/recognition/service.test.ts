@@ -45,13 +45,24 @@ describe('recognition service with the shipped model', () => {
 
   it('recognises a known item in a 640x480 camera-like JPEG on a lighter noisy wall', async () => {
     // t10k #0 is an ankle boot, #1 a pullover, #2 a trouser
-    for (const [i, light] of [[0, true], [2, true], [1, false]] as const) {
+    for (const [i, light] of [
+      [0, true],
+      [2, true],
+      [1, false],
+    ] as const) {
       const jpeg = await cameraJpeg(t10k.images[i]!, i + 7, { light });
       const r = await svc.recognise(jpeg);
       expect(r.label).toBe(svc.status().labels[t10k.labels[i]!]);
       expect(r.top[0]!.label).toBe(r.label);
       expect(r.top.length).toBe(3);
     }
+  });
+
+  it('suggests catalog products of the recognised category', async () => {
+    const r = await svc.recognise(await cameraJpeg(t10k.images[0]!, 11));
+    expect(r.unsure).toBe(false);
+    expect(r.products.length).toBeGreaterThan(0);
+    expect(r.products[0]).toMatchObject({ sku: expect.stringMatching(/^SG-/), inStock: expect.any(Array) });
   });
 
   it('returns the penultimate-layer embedding when asked', async () => {
