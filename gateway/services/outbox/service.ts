@@ -34,6 +34,7 @@ export function createOutboxService(deps: ServiceDeps, config: CloudConfig, opts
   let sinceTotals = { events: 0, bytes: 0 };
   let alertRaised = false;
   let maintaining: Promise<void> | undefined;
+  let rerun: Promise<void> | undefined;
   let tick: { cancel(): void } | undefined;
 
   const forwarders: Forwarder[] = config.forwarders.map((f) =>
@@ -116,7 +117,15 @@ export function createOutboxService(deps: ServiceDeps, config: CloudConfig, opts
 
   /** TTL expiry, the disk budget, gauges; then a nudge to every forwarder. */
   function maintain(): Promise<void> {
-    maintaining ??= (async () => {
+    if (maintaining) {
+      // one more full run after the current one, so a caller always gets a pass that started after its call
+      rerun ??= maintaining.then(() => {
+        rerun = undefined;
+        return maintain();
+      });
+      return rerun;
+    }
+    maintaining = (async () => {
       try {
         countDrops('ttl', await expire(db, clock.now()));
         const { dropped, after } = await enforceBudget(db, config.budget);
