@@ -13,7 +13,8 @@ describe('recognition preprocessing', () => {
       expect(t.length).toBe(INPUT_SIZE * INPUT_SIZE);
       let worst = 0;
       for (let i = 0; i < t.length; i++) worst = Math.max(worst, Math.abs(t[i]! - c.tensor[i]!));
-      expect(worst).toBeLessThan(1e-4);
+      // PNG: identical pixels, so only float rounding; JPEG: two decoders (PIL, libvips) may differ slightly
+      expect(worst).toBeLessThan(c.file.endsWith('.png') ? 1e-4 : 0.01);
     });
   }
 });
