@@ -67,10 +67,10 @@ export function createLockerSim(opts: LockerSimOptions) {
 
   const sim = {
     compartments: comps,
-    /** connect (or reconnect): subscribe to cmd, say online, and send the full state */
-    connect(): Promise<void> {
+    /** connect (or reconnect, optionally to another broker URL): subscribe to cmd, say online, and send the full state */
+    connect(url = opts.url): Promise<void> {
       return new Promise((resolve, reject) => {
-        const c = mqtt.connect(opts.url, {
+        const c = mqtt.connect(url, {
           username: opts.deviceId,
           password: opts.secret,
           clientId: `${opts.deviceId}-${Math.random().toString(16).slice(2, 8)}`,

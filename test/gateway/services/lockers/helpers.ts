@@ -52,8 +52,8 @@ export async function lockerRig(opts: { clock?: Clock; dataDir?: string; overrid
 }
 
 /** Connects and waits for the gateway's answer to the connect (it asks for a report), so the state is in. */
-export async function connectSim(sim: ReturnType<typeof createLockerSim>) {
-  await sim.connect();
+export async function connectSim(sim: ReturnType<typeof createLockerSim>, url?: string) {
+  await sim.connect(url);
   await sim.nextCommand((c) => c.type === 'report');
 }
 

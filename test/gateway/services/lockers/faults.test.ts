@@ -1,0 +1,84 @@
+import { describe, expect, it } from 'vitest';
+import { createFakeClock } from '../../../../gateway/clock.ts';
+import type { AlertData } from '../../../../gateway/services/lockers/events.ts';
+import { nextEvent, type TestGateway } from '../../../helpers/gateway.ts';
+import { compartment, connectSim, isKeypad, isOpen, lockerRig, staff } from './helpers.ts';
+
+function recordAlerts(gw: TestGateway) {
+  const raised: AlertData[] = [];
+  const resolved: AlertData[] = [];
+  gw.bus.on('test-alerts', 'alert.raised', (e) => void raised.push(e.data));
+  gw.bus.on('test-alerts', 'alert.resolved', (e) => void resolved.push(e.data));
+  return { raised, resolved };
+}
+
+/** Every message the sim sent before this has been handled: the gateway handles locker messages in order. */
+async function barrier(sim: Awaited<ReturnType<typeof lockerRig>>['sim']) {
+  await sim.scanQr('not-a-locker-qr');
+  await sim.nextCommand(isKeypad());
+}
+
+describe('locker faults', () => {
+  it('a jammed door is one alert however often it is reported, fails the load, and leaves the pool until it moves', async () => {
+    const { gw, sim } = await lockerRig();
+    const alerts = recordAlerts(gw);
+    sim.jam('A2');
+    const failed = nextEvent(gw, 'locker.parcel.load_failed');
+    const res = await staff(gw, 'POST', '/api/v1/lockers/parcels', { orderId: 'o-jam', size: 'S' });
+    expect(res.body.compartmentId).toBe('A2');
+    expect((await failed).data).toMatchObject({ orderId: 'o-jam', compartmentId: 'A2', reason: 'door jammed' });
+    for (let i = 0; i < 5; i++) await sim.reportState();
+    await barrier(sim);
+    expect(alerts.raised).toEqual([{ key: 'locker:A2:jam', severity: 'critical', message: 'compartment A2: door jammed', deviceId: 'lk-01' }]);
+    expect(await compartment(gw, 'A2')).toMatchObject({ door: 'jammed', fault: 'jammed' });
+    // staff retries: the next smallest compartment is used instead
+    expect((await staff(gw, 'POST', '/api/v1/lockers/parcels', { orderId: 'o-jam', size: 'S' })).body.compartmentId).toBe('A4');
+    // a technician frees the door
+    const resolved = nextEvent(gw, 'alert.resolved');
+    await sim.close('A2', false);
+    expect((await resolved).data).toMatchObject({ key: 'locker:A2:jam' });
+    expect(alerts.raised).toHaveLength(1);
+  });
+
+  it('a door left open is one alert after the configured time, resolved when it closes', async () => {
+    const clock = createFakeClock();
+    const { gw, sim } = await lockerRig({ clock, overrides: { 'lockers.doorOpenAlertSeconds': 120 } });
+    const alerts = recordAlerts(gw);
+    await sim.forceOpen('A4');
+    await barrier(sim);
+    clock.advance(119_000);
+    await barrier(sim);
+    expect(alerts.raised).toEqual([]);
+    const raised = nextEvent(gw, 'alert.raised');
+    clock.advance(1_000);
+    expect((await raised).data).toMatchObject({ key: 'locker:A4:door_open', severity: 'warning' });
+    for (let i = 0; i < 10; i++) clock.advance(60_000);
+    await sim.reportState();
+    await barrier(sim);
+    expect(alerts.raised).toHaveLength(1);
+    const resolved = nextEvent(gw, 'alert.resolved');
+    await sim.close('A4', false);
+    expect((await resolved).data).toMatchObject({ key: 'locker:A4:door_open' });
+    expect(alerts.raised).toHaveLength(1);
+  });
+
+  it('a controller that loses power is one offline alert, then one power-loss alert and an occupancy mismatch from its report', async () => {
+    const { gw, sim } = await lockerRig();
+    const alerts = recordAlerts(gw);
+    const offline = nextEvent(gw, 'alert.raised', (e) => (e.data as AlertData).key.endsWith(':offline'));
+    sim.powerCut();
+    await offline;
+    // while the power is off someone put something into free compartment A1
+    sim.setPhysical('A1', { occupied: true });
+    const reconciled = nextEvent(gw, 'locker.state.reconciled');
+    await connectSim(sim);
+    expect((await reconciled).data).toMatchObject({ controllerId: 'lk-01' });
+    await barrier(sim);
+    expect(alerts.resolved.map((a) => a.key)).toEqual(['locker-controller:lk-01:offline']);
+    expect(alerts.raised.map((a) => a.key).sort()).toEqual(['locker-controller:lk-01:offline', 'locker-controller:lk-01:power_loss', 'locker:A1:occupancy']);
+    expect((await staff(gw, 'GET', '/api/v1/lockers')).body.alerts).toHaveLength(2);
+    // the unexpected item keeps A1 out of the pool
+    expect((await staff(gw, 'POST', '/api/v1/lockers/parcels', { orderId: 'o-big', size: 'L' })).body.compartmentId).toBe('A5');
+    await sim.nextCommand(isOpen('A5'));
+  });
+});
