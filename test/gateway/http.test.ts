@@ -1,0 +1,77 @@
+import mqtt from 'mqtt';
+import { describe, expect, it } from 'vitest';
+import { ADMIN_TOKEN, STAFF_TOKEN, deviceTopic, startGateway } from '../helpers/gateway.ts';
+
+const auth = { authorization: `Bearer ${ADMIN_TOKEN}` };
+
+describe('HTTP core and device API', () => {
+  it('answers /healthz, /readyz with each check, and /metrics in Prometheus format', async () => {
+    const gw = await startGateway();
+    expect((await gw.http.inject({ url: '/healthz' })).json()).toEqual({ status: 'ok' });
+    const ready = await gw.http.inject({ url: '/readyz' });
+    expect(ready.statusCode).toBe(200);
+    expect(ready.json().checks).toMatchObject({ broker: true, store: true });
+    const metrics = await gw.http.inject({ url: '/metrics' });
+    expect(metrics.headers['content-type']).toMatch(/text\/plain/);
+    expect(metrics.body).toMatch(/process_cpu_user_seconds_total/);
+    expect(metrics.body).toMatch(/storegate_store_events_persisted_total/);
+  });
+
+  it('serves OpenAPI docs generated from the route schemas', async () => {
+    const gw = await startGateway();
+    const doc = (await gw.http.inject({ url: '/docs/json' })).json();
+    expect(doc.openapi).toMatch(/^3\./);
+    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/api/v1/devices', '/readyz']));
+  });
+
+  it('refuses device routes without the admin token (401) and with the staff token (403)', async () => {
+    const gw = await startGateway();
+    expect((await gw.http.inject({ url: '/api/v1/devices' })).statusCode).toBe(401);
+    expect((await gw.http.inject({ url: '/api/v1/devices', headers: { authorization: 'Bearer wrong' } })).statusCode).toBe(401);
+    expect((await gw.http.inject({ url: '/api/v1/devices', headers: { authorization: `Bearer ${STAFF_TOKEN}` } })).statusCode).toBe(403);
+    expect(gw.logs.lines.join('\n')).not.toContain(ADMIN_TOKEN);
+  });
+
+  it('adds a device with a secret shown once, lists it with last seen and connection, and revokes it', async () => {
+    const gw = await startGateway();
+    const created = await gw.http.inject({ method: 'POST', url: '/api/v1/devices', headers: auth, payload: { id: 'm-1', kind: 'mirror', zone: 'fitting-1' } });
+    expect(created.statusCode).toBe(201);
+    const { secret } = created.json() as { secret: string };
+    expect(secret.length).toBeGreaterThanOrEqual(40);
+    expect((await gw.http.inject({ method: 'POST', url: '/api/v1/devices', headers: auth, payload: { id: 'm-1', kind: 'mirror' } })).statusCode).toBe(409);
+    expect((await gw.http.inject({ method: 'POST', url: '/api/v1/devices', headers: auth, payload: { id: 'bad id', kind: 'mirror' } })).statusCode).toBe(400);
+
+    const client = mqtt.connect(`mqtt://127.0.0.1:${gw.ports.mqtt}`, { username: 'm-1', password: secret, reconnectPeriod: 0 });
+    await new Promise((r) => client.once('connect', r));
+    await client.publishAsync(deviceTopic(gw, 'mirror', 'm-1', 'status'), JSON.stringify({ online: true }), { qos: 1 });
+    const list = (await gw.http.inject({ url: '/api/v1/devices', headers: auth })).json().devices as Array<Record<string, unknown>>;
+    const m1 = list.find((d) => d.id === 'm-1');
+    expect(m1).toMatchObject({ kind: 'mirror', zone: 'fitting-1', enabled: true, connected: true });
+    expect(m1?.lastSeenAt).toEqual(expect.any(String));
+    expect(JSON.stringify(list)).not.toContain(secret);
+
+    const closed = new Promise<void>((r) => client.once('close', () => r()));
+    expect((await gw.http.inject({ method: 'DELETE', url: '/api/v1/devices/m-1', headers: auth })).json()).toEqual({ revoked: true });
+    await closed;
+    expect((await gw.http.inject({ method: 'DELETE', url: '/api/v1/devices/nobody', headers: auth })).statusCode).toBe(404);
+  });
+
+  it('accepts a device over MQTT-over-WebSocket with the same authentication', async () => {
+    const gw = await startGateway();
+    const { secret } = await gw.registry.add({ id: 'm-2', kind: 'mirror' });
+    const ok = mqtt.connect(`ws://127.0.0.1:${gw.ports.ws}`, { username: 'm-2', password: secret, reconnectPeriod: 0 });
+    await new Promise((r, j) => {
+      ok.once('connect', r);
+      ok.once('error', j);
+    });
+    await ok.publishAsync(deviceTopic(gw, 'mirror', 'm-2', 'status'), JSON.stringify({ online: true }), { qos: 1 });
+    expect((await gw.db.get<{ n: number }>("SELECT COUNT(*) AS n FROM device_events WHERE device_id = 'm-2'"))?.n).toBe(1);
+    ok.end(true);
+    const bad = mqtt.connect(`ws://127.0.0.1:${gw.ports.ws}`, { username: 'm-2', password: 'nope', reconnectPeriod: 0 });
+    await expect(new Promise((r, j) => {
+      bad.once('connect', r);
+      bad.once('error', j);
+    })).rejects.toThrow();
+    bad.end(true);
+  });
+});
