@@ -30,8 +30,8 @@ export function lockerOverrides(extra: Record<string, unknown> = {}) {
   };
 }
 
-/** A gateway with bank A plus its controller simulator connected and reconciled. */
-export async function lockerRig(opts: { clock?: Clock; dataDir?: string; overrides?: Record<string, unknown>; secret?: string; keep?: boolean } = {}) {
+/** A gateway with bank A; the controller lk-01 is registered unless its secret is passed (same data dir again). */
+export async function lockerGateway(opts: { clock?: Clock; dataDir?: string; overrides?: Record<string, unknown>; secret?: string; keep?: boolean } = {}) {
   const gw = await startGateway({
     overrides: lockerOverrides(opts.overrides),
     ...(opts.clock ? { clock: opts.clock } : {}),
@@ -39,8 +39,16 @@ export async function lockerRig(opts: { clock?: Clock; dataDir?: string; overrid
     ...(opts.keep ? { keep: true } : {}),
   });
   const secret = opts.secret ?? (await addDevice(gw, 'lk-01', 'locker', 'pickup-point'));
+  return { gw, secret };
+}
+
+export const mqttUrl = (gw: TestGateway) => `mqtt://127.0.0.1:${gw.ports.mqtt}`;
+
+/** A gateway with bank A plus its controller simulator connected and reconciled. */
+export async function lockerRig(opts: Parameters<typeof lockerGateway>[0] = {}) {
+  const { gw, secret } = await lockerGateway(opts);
   const sim = createLockerSim({
-    url: `mqtt://127.0.0.1:${gw.ports.mqtt}`,
+    url: mqttUrl(gw),
     storeId: gw.config.storeId,
     deviceId: 'lk-01',
     secret,
