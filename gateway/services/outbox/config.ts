@@ -13,9 +13,7 @@ export const ForwarderSchema = Type.Object(
     username: Type.Optional(Type.String()),
     password: Type.Optional(Secret('cloud broker password')),
     clientId: Type.Optional(Type.String({ minLength: 1 })),
-    topic: Type.Optional(
-      Type.String({ description: 'MQTT topic template: {storeId} {type} {source} {id}; default storegate/{storeId}/events/{type}' }),
-    ),
+    topic: Type.Optional(Type.String({ description: 'MQTT topic template: {storeId} {type} {source} {id}; default storegate/{storeId}/events/{type}' })),
     batchSize: Type.Optional(Type.Integer({ minimum: 1, maximum: 5000, description: 'events per request / per publish burst' })),
     timeoutSeconds: Type.Number({ exclusiveMinimum: 0, default: 15, description: 'one request or one burst of PUBACKs' }),
   },

@@ -14,7 +14,8 @@ export interface MqttSenderOptions {
 }
 
 export function topicFor(template: string, storeId: string, item: Pick<OutboxItem, 'type' | 'source' | 'id'>): string {
-  const clean = (s: string) => s.replace(/[+#\u0000]/g, '_');
+  // MQTT forbids wildcards in a topic name (MQTT 3.1.1 §4.7.1)
+  const clean = (s: string) => s.replace(/[+#]/g, '_');
   return template
     .replaceAll('{storeId}', clean(storeId))
     .replaceAll('{type}', clean(item.type))

@@ -49,12 +49,15 @@ export async function nextBatch(db: Db, forwarder: string, size: number, shares:
 /** A forwarder no longer owes these; events nobody owes any more are deleted. */
 export async function ack(tx: Db, forwarder: string, items: Pick<OutboxItem, 'seq' | 'rank'>[]) {
   for (const part of chunks(items)) {
-    await tx.run(
-      `DELETE FROM outbox_pending WHERE forwarder = ? AND (rank, seq) IN (VALUES ${part.map(() => '(?,?)').join(',')})`,
-      [forwarder, ...part.flatMap((i) => [i.rank, i.seq])],
-    );
+    await tx.run(`DELETE FROM outbox_pending WHERE forwarder = ? AND (rank, seq) IN (VALUES ${part.map(() => '(?,?)').join(',')})`, [
+      forwarder,
+      ...part.flatMap((i) => [i.rank, i.seq]),
+    ]);
     const seqs = part.map((i) => i.seq);
-    await tx.run(`DELETE FROM outbox_events WHERE seq IN (${q(seqs.length)}) AND NOT EXISTS (SELECT 1 FROM outbox_pending p WHERE p.seq = outbox_events.seq)`, seqs);
+    await tx.run(
+      `DELETE FROM outbox_events WHERE seq IN (${q(seqs.length)}) AND NOT EXISTS (SELECT 1 FROM outbox_pending p WHERE p.seq = outbox_events.seq)`,
+      seqs,
+    );
   }
 }
 
@@ -85,7 +88,17 @@ export async function listDeadLetters(db: Db, limit: number): Promise<{ total: n
     'SELECT forwarder, id, type, source, reason, failed_at FROM outbox_dead_letters ORDER BY failed_at DESC, seq DESC LIMIT ?',
     [limit],
   );
-  return { total, items: rows.map((r) => ({ forwarder: r.forwarder, id: r.id, type: r.type, source: r.source, reason: r.reason, failedAt: new Date(r.failed_at).toISOString() })) };
+  return {
+    total,
+    items: rows.map((r) => ({
+      forwarder: r.forwarder,
+      id: r.id,
+      type: r.type,
+      source: r.source,
+      reason: r.reason,
+      failedAt: new Date(r.failed_at).toISOString(),
+    })),
+  };
 }
 
 /** Puts dead letters back in the outbox (same id, same sequence) for their forwarder. */
@@ -128,7 +141,9 @@ export async function expire(db: Db, now: number): Promise<ByClass> {
   await db.transaction(async (tx) => {
     for (let rank = 0; rank < PRIORITIES.length; rank++) {
       for (;;) {
-        const rows = await tx.all<{ seq: number; expires_at: number }>('SELECT seq, expires_at FROM outbox_events WHERE rank = ? ORDER BY seq LIMIT 1000', [rank]);
+        const rows = await tx.all<{ seq: number; expires_at: number }>('SELECT seq, expires_at FROM outbox_events WHERE rank = ? ORDER BY seq LIMIT 1000', [
+          rank,
+        ]);
         const gone = rows.filter((r) => r.expires_at <= now).map((r) => r.seq);
         if (gone.length) await deleteEvents(tx, gone);
         dropped[classOf(rank)] += gone.length;
@@ -149,7 +164,15 @@ export async function totals(db: Db): Promise<Totals> {
   const rows = await db.all<{ rank: number; n: number; bytes: number | null; oldest: number | null }>(
     'SELECT rank, COUNT(*) AS n, SUM(bytes) AS bytes, MIN(created_at) AS oldest FROM outbox_events GROUP BY rank',
   );
-  const t: Totals = { events: 0, bytes: 0, byClass: { critical: { events: 0, bytes: 0, oldestAt: null }, normal: { events: 0, bytes: 0, oldestAt: null }, bulk: { events: 0, bytes: 0, oldestAt: null } } };
+  const t: Totals = {
+    events: 0,
+    bytes: 0,
+    byClass: {
+      critical: { events: 0, bytes: 0, oldestAt: null },
+      normal: { events: 0, bytes: 0, oldestAt: null },
+      bulk: { events: 0, bytes: 0, oldestAt: null },
+    },
+  };
   for (const r of rows) {
     t.byClass[classOf(r.rank)] = { events: r.n, bytes: r.bytes ?? 0, oldestAt: r.oldest };
     t.events += r.n;

@@ -138,7 +138,15 @@ export function createOutboxService(deps: ServiceDeps, config: CloudConfig, opts
           if (!alertRaised) {
             alertRaised = true;
             const { maxBytes, maxEvents } = config.budget;
-            const data = { severity: 'warning' as const, message: 'cloud outbox full: dropping low-priority events', maxBytes, maxEvents, events: after.events, bytes: after.bytes, dropped };
+            const data = {
+              severity: 'warning' as const,
+              message: 'cloud outbox full: dropping low-priority events',
+              maxBytes,
+              maxEvents,
+              events: after.events,
+              bytes: after.bytes,
+              dropped,
+            };
             bus.emit(bus.make('alert.outbox.budget-exceeded', `storegate/${deps.storeId}/gateway/outbox`, data));
           }
         } else if (alertRaised && !overBudget(after.events / 0.9, after.bytes / 0.9)) {
@@ -183,7 +191,10 @@ export function createOutboxService(deps: ServiceDeps, config: CloudConfig, opts
         events: t.events,
         bytes: t.bytes,
         oldestAgeSeconds: oldest === null ? 0 : Math.max(0, (clock.now() - oldest) / 1000),
-        byClass: Object.fromEntries(PRIORITIES.map((p) => [p, { events: t.byClass[p].events, bytes: t.byClass[p].bytes }])) as Record<Priority, { events: number; bytes: number }>,
+        byClass: Object.fromEntries(PRIORITIES.map((p) => [p, { events: t.byClass[p].events, bytes: t.byClass[p].bytes }])) as Record<
+          Priority,
+          { events: number; bytes: number }
+        >,
       },
       budget: { ...config.budget, over: overBudget(t.events, t.bytes), alertRaised },
       dropped: { budget: { ...drops.budget }, ttl: { ...drops.ttl } },
@@ -204,7 +215,14 @@ export function createOutboxService(deps: ServiceDeps, config: CloudConfig, opts
       await flushing;
       await Promise.all(forwarders.map((f) => f.idle()));
     },
-    http: outboxHttp({ auth: deps.auth, db, status, wake: () => forwarders.forEach((f) => f.wake()) }),
+    http: outboxHttp({
+      auth: deps.auth,
+      db,
+      status,
+      wake: () => {
+        for (const f of forwarders) f.wake();
+      },
+    }),
     async start() {
       if (!forwarders.length) {
         log.info('no cloud forwarder configured: the outbox stays empty');

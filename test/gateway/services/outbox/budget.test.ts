@@ -66,7 +66,13 @@ describe('outbox disk budget, TTL and draining priorities', () => {
     const rx = await startReceiver();
     rx.setAnswer(() => ({ status: 503 }));
     const { service, db } = await startOutbox(clock, { forwarders: [{ name: 'cloud', kind: 'http', url: rx.url }], budget: { maxEvents: 10, maxBytes: 4000 } });
-    await db.transaction((tx) => service.outbox.enqueue(tx, Array.from({ length: 30 }, (_, i) => event('locker.door.forced', SRC.lock, i)), { priority: 'critical' }));
+    await db.transaction((tx) =>
+      service.outbox.enqueue(
+        tx,
+        Array.from({ length: 30 }, (_, i) => event('locker.door.forced', SRC.lock, i)),
+        { priority: 'critical' },
+      ),
+    );
     await db.transaction((tx) => service.outbox.enqueue(tx, [event('presence.session.ended', SRC.sess, 0)]));
     await service.idle();
     await service.maintain();
@@ -106,7 +112,13 @@ describe('outbox disk budget, TTL and draining priorities', () => {
     const rx = await startReceiver();
     rx.setAnswer(() => ({ status: 503 }));
     const { service, db } = await startOutbox(clock, { forwarders: [{ name: 'cloud', kind: 'http', url: rx.url }], batchSize: 50 });
-    await db.transaction((tx) => service.outbox.enqueue(tx, Array.from({ length: 1000 }, (_, i) => event('device.status', SRC.tele, i)), { priority: 'bulk' }));
+    await db.transaction((tx) =>
+      service.outbox.enqueue(
+        tx,
+        Array.from({ length: 1000 }, (_, i) => event('device.status', SRC.tele, i)),
+        { priority: 'bulk' },
+      ),
+    );
     await until(() => rx.requests.length >= 1, 5000, 'a failed attempt');
     await service.idle();
     const live = [event('presence.session.started', SRC.sess, 0), event('locker.parcel.loaded', SRC.lock, 0)];

@@ -40,7 +40,10 @@ export async function startOutbox(clock: Clock, cloud: Record<string, unknown>, 
     auth: createAuth({ admin: ADMIN_TOKEN }),
   };
   let seed = 42;
-  const random = () => ((seed = (seed * 16807) % 2147483647) / 2147483647);
+  const random = () => {
+    seed = (seed * 16807) % 2147483647;
+    return seed / 2147483647;
+  };
   const service = createOutboxService(deps, cloudConfig(cloud), { random });
   await migrate(db, [...coreMigrations, ...service.migrations]);
   await service.start();

@@ -9,7 +9,9 @@ async function adminApi(plugin: NonNullable<Awaited<ReturnType<typeof startOutbo
   const app = Fastify();
   await app.register(plugin);
   return (method: 'GET' | 'POST', url: string, payload?: object) =>
-    app.inject({ method, url, headers: { authorization: `Bearer ${ADMIN_TOKEN}` }, ...(payload ? { payload } : {}) }).then((r) => ({ status: r.statusCode, body: r.json() }));
+    app
+      .inject({ method, url, headers: { authorization: `Bearer ${ADMIN_TOKEN}` }, ...(payload ? { payload } : {}) })
+      .then((r) => ({ status: r.statusCode, body: r.json() }));
 }
 
 describe('outbox poison and throttling', () => {
@@ -37,7 +39,12 @@ describe('outbox poison and throttling', () => {
     refuse = false;
     expect((await api('POST', '/api/v1/outbox/dead-letters/retry', {})).body).toEqual({ retried: bad.length });
     await until(() => rx.received.length === events.length, 5000, 'the retried dead letters');
-    expect(rx.received.filter((e) => e.type === 'storegate.locker.bad-report').map((e) => e.id).sort()).toEqual([...bad].sort());
+    expect(
+      rx.received
+        .filter((e) => e.type === 'storegate.locker.bad-report')
+        .map((e) => e.id)
+        .sort(),
+    ).toEqual([...bad].sort());
     expect((await api('GET', '/api/v1/outbox')).body.deadLetters).toBe(0);
   });
 
