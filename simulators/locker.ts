@@ -48,7 +48,8 @@ export function createLockerSim(opts: LockerSimOptions) {
     ...(powerLoss ? { powerLoss: true } : {}),
     compartments: [...comps.values()].map((c) => ({ ...c })),
   });
-  const door = (c: SimCompartment) => pub('event', { msgId: msgId(), type: 'door', compartment: c.id, door: c.door, occupied: c.occupied } satisfies LockerEventMessage);
+  const door = (c: SimCompartment) =>
+    pub('event', { msgId: msgId(), type: 'door', compartment: c.id, door: c.door, occupied: c.occupied } satisfies LockerEventMessage);
 
   async function onCommand(cmd: LockerCommand) {
     if (cmd.type === 'open') {
@@ -109,7 +110,13 @@ export function createLockerSim(opts: LockerSimOptions) {
       const i = inbox.findIndex(match);
       if (i >= 0) return Promise.resolve(inbox.splice(i, 1)[0] as LockerCommand);
       return new Promise((resolve, reject) => {
-        const w = { match, resolve: (c: LockerCommand) => (clearTimeout(t), resolve(c)) };
+        const w = {
+          match,
+          resolve: (c: LockerCommand) => {
+            clearTimeout(t);
+            resolve(c);
+          },
+        };
         const t = setTimeout(() => {
           waiters.splice(waiters.indexOf(w), 1);
           reject(new Error(`locker sim ${opts.deviceId}: no matching command within ${timeoutMs} ms`));

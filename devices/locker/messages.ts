@@ -17,7 +17,12 @@ export const LockerEventMessage = Type.Union([
   ),
   Type.Object({ msgId: MsgId, type: Type.Literal('occupancy'), compartment: CompartmentId, occupied: Type.Boolean() }, { additionalProperties: false }),
   Type.Object(
-    { msgId: MsgId, type: Type.Literal('fault'), fault: Type.Union([Type.Literal('power_loss'), Type.Literal('tamper')]), compartment: Type.Optional(CompartmentId) },
+    {
+      msgId: MsgId,
+      type: Type.Literal('fault'),
+      fault: Type.Union([Type.Literal('power_loss'), Type.Literal('tamper')]),
+      compartment: Type.Optional(CompartmentId),
+    },
     { additionalProperties: false },
   ),
 ]);

@@ -43,7 +43,8 @@ export function ed25519Key(text: string, kind: 'public' | 'private'): KeyObject 
 export function signReturnQr(payload: ReturnQrPayload, key: { hmacKey: string } | { ed25519PrivateKey: string }): string {
   const alg = 'hmacKey' in key ? 'hs256' : 'ed25519';
   const head = `SGR1.${alg}.${b64u(JSON.stringify(payload))}`;
-  const sig = 'hmacKey' in key ? createHmac('sha256', key.hmacKey).update(head).digest() : sign(null, Buffer.from(head), ed25519Key(key.ed25519PrivateKey, 'private'));
+  const sig =
+    'hmacKey' in key ? createHmac('sha256', key.hmacKey).update(head).digest() : sign(null, Buffer.from(head), ed25519Key(key.ed25519PrivateKey, 'private'));
   return `${head}.${b64u(sig)}`;
 }
 

@@ -5,10 +5,11 @@ import { registerBleDecode } from './commands/ble-decode.ts';
 import { registerConfig } from './commands/config.ts';
 import { registerDemo } from './commands/demo.ts';
 import { registerDevice } from './commands/device.ts';
+import { registerLocker } from './commands/locker.ts';
 import { registerStart } from './commands/start.ts';
 
 /** Each command module registers itself here. Add one line per tool subcommand. */
-const COMMANDS: Array<(program: Command) => void> = [registerStart, registerDemo, registerConfig, registerDevice, registerBleDecode];
+const COMMANDS: Array<(program: Command) => void> = [registerStart, registerDemo, registerConfig, registerDevice, registerBleDecode, registerLocker];
 
 export async function main(argv: string[]) {
   const program = new Command('storegate')

@@ -32,11 +32,12 @@ async function issueCode(ctx: Ctx, tx: Db, orderId: string) {
 }
 
 const setComp = (tx: Db, id: string, now: number, fields: Record<string, unknown>) =>
-  tx.run(`UPDATE locker_compartments SET ${Object.keys(fields).map((k) => `${k} = ?`).join(', ')}, updated_at = ? WHERE id = ?`, [
-    ...Object.values(fields),
-    now,
-    id,
-  ]);
+  tx.run(
+    `UPDATE locker_compartments SET ${Object.keys(fields)
+      .map((k) => `${k} = ?`)
+      .join(', ')}, updated_at = ? WHERE id = ?`,
+    [...Object.values(fields), now, id],
+  );
 
 /**
  * The door closed (or a reconnecting controller says it is closed) while an operation was pending: the
@@ -62,12 +63,7 @@ export async function finishOp(ctx: Ctx, tx: Db, fx: Effects, c: CompartmentRow,
           p.id,
         ]);
         await setComp(tx, c.id, now, { ...clearOp, state: 'awaiting_pickup', parcel_id: p.id });
-        fx.emit(
-          'locker.parcel.loaded',
-          ctl,
-          { ...ref, bankId: c.bank_id, size: c.size, expiresAt: new Date(expiresAt).toISOString(), codeNonce: nonce },
-          p.id,
-        );
+        fx.emit('locker.parcel.loaded', ctl, { ...ref, bankId: c.bank_id, size: c.size, expiresAt: new Date(expiresAt).toISOString(), codeNonce: nonce }, p.id);
       } else {
         await tx.run("UPDATE locker_parcels SET status = 'load_failed', done_at = ? WHERE id = ?", [now, p.id]);
         await setComp(tx, c.id, now, { ...clearOp, state: 'free', parcel_id: null });
@@ -90,10 +86,12 @@ export async function finishOp(ctx: Ctx, tx: Db, fx: Effects, c: CompartmentRow,
       }
       return;
     case 'return': {
-      const r = c.op_ref ? await tx.get<{ id: string; order_id: string; item: string; reason: string; incentive: string | null; incentive_shown: number }>(
-        'SELECT * FROM locker_returns WHERE id = ?',
-        [c.op_ref],
-      ) : undefined;
+      const r = c.op_ref
+        ? await tx.get<{ id: string; order_id: string; item: string; reason: string; incentive: string | null; incentive_shown: number }>(
+            'SELECT * FROM locker_returns WHERE id = ?',
+            [c.op_ref],
+          )
+        : undefined;
       if (!r) break;
       if (occupied) {
         await tx.run("UPDATE locker_returns SET status = 'dropped', dropped_at = ? WHERE id = ?", [now, r.id]);
@@ -101,7 +99,15 @@ export async function finishOp(ctx: Ctx, tx: Db, fx: Effects, c: CompartmentRow,
         fx.emit(
           'locker.return.dropped',
           ctl,
-          { returnId: r.id, orderId: r.order_id, item: r.item, reason: r.reason, compartmentId: c.id, incentive: r.incentive, incentiveShown: r.incentive_shown === 1 },
+          {
+            returnId: r.id,
+            orderId: r.order_id,
+            item: r.item,
+            reason: r.reason,
+            compartmentId: c.id,
+            incentive: r.incentive,
+            incentiveShown: r.incentive_shown === 1,
+          },
           r.id,
         );
         fx.after(() => ctx.metrics.returns.inc({ item: r.item, reason: r.reason }));
@@ -176,6 +182,8 @@ export async function checkOccupancy(ctx: Ctx, tx: Db, fx: Effects, id: string) 
   const shouldHold = c.state === 'awaiting_pickup' || c.state === 'expired' || c.state === 'returned';
   const key = alertKey.occupancy(id);
   if (shouldHold === (c.occupied === 1)) return void (await resolveAlert(tx, fx, c.controller_id, key));
-  const message = shouldHold ? `compartment ${id}: should hold an item but the sensor reads empty` : `compartment ${id}: should be empty but the sensor reads occupied`;
+  const message = shouldHold
+    ? `compartment ${id}: should hold an item but the sensor reads empty`
+    : `compartment ${id}: should be empty but the sensor reads occupied`;
   await raiseAlert(tx, fx, c.controller_id, { key, severity: 'warning', message, deviceId: c.controller_id }, ctx.now());
 }

@@ -22,10 +22,7 @@ const Compartment = Type.Object({
   outOfService: Type.Boolean(),
   fault: Nullable(Type.String()),
   pending: Nullable(Type.String()),
-  parcel: Type.Union([
-    Type.Object({ id: Type.String(), orderId: Type.String(), status: Type.String(), expiresAt: Nullable(Type.String()) }),
-    Type.Null(),
-  ]),
+  parcel: Type.Union([Type.Object({ id: Type.String(), orderId: Type.String(), status: Type.String(), expiresAt: Nullable(Type.String()) }), Type.Null()]),
 });
 const Alert = Type.Object({ key: Type.String(), severity: Type.String(), message: Type.String(), deviceId: Type.String(), raisedAt: Type.Number() });
 const Parcel = Type.Object({
@@ -75,10 +72,15 @@ export function lockersHttp(ctx: Ctx): FastifyPluginAsync {
 
     app.get('/api/v1/lockers/parcels/:id', { schema: { tags, security, params: IdParam, response: { 200: Parcel } } }, async (req) => {
       const { id } = req.params as { id: string };
-      const p = await ctx.deps.db.get<{ id: string; order_id: string; compartment_id: string; bank_id: string; size: string; status: string; expires_at: number | null }>(
-        'SELECT p.*, c.bank_id FROM locker_parcels p JOIN locker_compartments c ON c.id = p.compartment_id WHERE p.id = ?',
-        [id],
-      );
+      const p = await ctx.deps.db.get<{
+        id: string;
+        order_id: string;
+        compartment_id: string;
+        bank_id: string;
+        size: string;
+        status: string;
+        expires_at: number | null;
+      }>('SELECT p.*, c.bank_id FROM locker_parcels p JOIN locker_compartments c ON c.id = p.compartment_id WHERE p.id = ?', [id]);
       if (!p) throw new Errors.notFound(`parcel ${id}`);
       return {
         parcelId: p.id,
@@ -111,7 +113,13 @@ export function lockersHttp(ctx: Ctx): FastifyPluginAsync {
     });
     app.get(
       '/api/v1/lockers/returns/reasons',
-      { schema: { tags, security, response: { 200: Type.Object({ reasons: Type.Array(Type.Object({ item: Type.String(), reason: Type.String(), count: Type.Number() })) }) } } },
+      {
+        schema: {
+          tags,
+          security,
+          response: { 200: Type.Object({ reasons: Type.Array(Type.Object({ item: Type.String(), reason: Type.String(), count: Type.Number() })) }) },
+        },
+      },
       async () => ({
         reasons: await ctx.deps.db.all<{ item: string; reason: string; count: number }>(
           "SELECT item, reason, COUNT(*) AS count FROM locker_returns WHERE status IN ('dropped', 'collected') GROUP BY item, reason ORDER BY count DESC",
@@ -122,10 +130,9 @@ export function lockersHttp(ctx: Ctx): FastifyPluginAsync {
       '/api/v1/lockers/audit',
       { schema: { tags, security, querystring: Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })) }) } },
       async (req) => ({
-        audit: await ctx.deps.db.all(
-          'SELECT at, actor, action, compartment_id AS compartmentId, ref FROM locker_audit ORDER BY id DESC LIMIT ?',
-          [(req.query as { limit?: number }).limit ?? 100],
-        ),
+        audit: await ctx.deps.db.all('SELECT at, actor, action, compartment_id AS compartmentId, ref FROM locker_audit ORDER BY id DESC LIMIT ?', [
+          (req.query as { limit?: number }).limit ?? 100,
+        ]),
       }),
     );
   };

@@ -70,7 +70,12 @@ export async function onKeypad(ctx: Ctx, tx: Db, fx: Effects, controllerId: stri
       tx,
       fx,
       controllerId,
-      { key: alertKey.lockout(controllerId), severity: 'warning', message: `keypad of ${controllerId} locked after ${kc.maxFailures} wrong entries`, deviceId: controllerId },
+      {
+        key: alertKey.lockout(controllerId),
+        severity: 'warning',
+        message: `keypad of ${controllerId} locked after ${kc.maxFailures} wrong entries`,
+        deviceId: controllerId,
+      },
       now,
     );
   };

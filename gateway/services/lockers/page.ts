@@ -94,7 +94,7 @@ async function poll(id) {
     await new Promise((ok) => setTimeout(ok, 1000));
     const p = await api('GET', '/api/v1/lockers/parcels/' + encodeURIComponent(id)).catch(() => null);
     if (!p || p.status === 'loading') continue;
-    $('result').textContent = p.status === 'awaiting_pickup' ? 'Order ' + p.orderId + ' loaded in ' + p.compartmentId + '. The shopper has been notified.' : 'Order ' + p.orderId + ': ' + p.status.replace('_', ' ') + '.';
+    $('result').textContent = p.status === 'awaiting_pickup' ? 'Order ' + p.orderId + ' loaded in ' + p.compartmentId + '. The shopper will be notified.' : 'Order ' + p.orderId + ': ' + p.status.replace('_', ' ') + '.';
     await refresh(); return;
   }
 }

@@ -38,10 +38,7 @@ export async function syncBanks(db: Db, cfg: LockersConfig, now: number) {
           [c.id, bank.id, bank.controllerId, c.size, dims.w, dims.h, dims.d, now],
         );
       }
-    await tx.run(
-      `UPDATE locker_compartments SET out_of_service = 1 WHERE id NOT IN (${ids.map(() => '?').join(',') || "''"})`,
-      ids,
-    );
+    await tx.run(`UPDATE locker_compartments SET out_of_service = 1 WHERE id NOT IN (${ids.map(() => '?').join(',') || "''"})`, ids);
   });
 }
 

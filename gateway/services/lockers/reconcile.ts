@@ -18,7 +18,12 @@ export async function reconcile(ctx: Ctx, tx: Db, fx: Effects, controllerId: str
       tx,
       fx,
       controllerId,
-      { key: alertKey.powerLoss(controllerId), severity: 'warning', message: `locker controller ${controllerId} lost power; state reconciled`, deviceId: controllerId },
+      {
+        key: alertKey.powerLoss(controllerId),
+        severity: 'warning',
+        message: `locker controller ${controllerId} lost power; state reconciled`,
+        deviceId: controllerId,
+      },
       now,
     );
     if (raised) changes.push('power loss');

@@ -54,7 +54,7 @@ export function createLockerService(deps: ServiceDeps, cfg: LockersConfig, opts:
         run('door-open-check', id, () =>
           ctx.work(async (tx, fx) => {
             const c = await comp(tx, id);
-            if (!c || c.door !== 'open' || c.door_open_since !== since) return;
+            if (c?.door !== 'open' || c.door_open_since !== since) return;
             const message = `compartment ${id}: door left open for more than ${cfg.doorOpenAlertSeconds} s`;
             await raiseAlert(tx, fx, c.controller_id, { key: alertKey.doorOpen(id), severity: 'warning', message, deviceId: c.controller_id }, ctx.now());
           }),
@@ -153,7 +153,11 @@ export function createLockerService(deps: ServiceDeps, cfg: LockersConfig, opts:
       await syncBanks(deps.db, cfg, ctx.now());
       deps.bus.on('lockers', 'device.connected', (e) => void (e.data.kind === LOCKER_KIND && ours(e.data.deviceId) && setOnline(e.data.deviceId, true)));
       deps.bus.on('lockers', 'device.disconnected', (e) => void (e.data.kind === LOCKER_KIND && ours(e.data.deviceId) && setOnline(e.data.deviceId, false)));
-      deps.bus.on('lockers', 'device.status', (e) => void (e.data.kind === LOCKER_KIND && ours(e.data.deviceId) && !e.data.online && setOnline(e.data.deviceId, false)));
+      deps.bus.on(
+        'lockers',
+        'device.status',
+        (e) => void (e.data.kind === LOCKER_KIND && ours(e.data.deviceId) && !e.data.online && setOnline(e.data.deviceId, false)),
+      );
       for (const id of ctx.controllers) await syncAllDoorTimers(id);
       await expireParcels(ctx);
       timers.push(deps.clock.setInterval(() => void expireParcels(ctx).catch((err) => ctx.log.error({ err }, 'locker expiry sweep failed')), 60_000));

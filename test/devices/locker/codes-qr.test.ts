@@ -13,7 +13,7 @@ describe('pickup codes', () => {
   it('derives the same 6-digit code on the gateway and in the cloud from key, order id and nonce (golden vector)', () => {
     expect(derivePickupCode('k3y-shared-with-cloud', 'order-1', 'nonce-1')).toBe(derivePickupCode('k3y-shared-with-cloud', 'order-1', 'nonce-1'));
     expect(derivePickupCode('k3y-shared-with-cloud', 'order-1', 'nonce-1')).toMatch(/^[0-9]{6}$/);
-    expect(derivePickupCode('k3y-shared-with-cloud', 'order-1', 'nonce-1')).toBe('586410') // computed independently with Python's hmac;
+    expect(derivePickupCode('k3y-shared-with-cloud', 'order-1', 'nonce-1')).toBe('586410'); // computed independently with Python's hmac;
     expect(derivePickupCode('k3y-shared-with-cloud', 'order-1', 'nonce-2')).not.toBe(derivePickupCode('k3y-shared-with-cloud', 'order-1', 'nonce-1'));
   });
 
