@@ -16,6 +16,9 @@ interface Report {
   n: number;
   top1: number;
   unsure: number;
+  /** top-1 over the frames the service was sure about */
+  sureTop1: number;
+  rejected: number;
   perClass: Record<string, number>;
   confusion: number[][];
 }
@@ -25,6 +28,8 @@ async function score(svc: RecognitionService, set: string, n: number, labels: nu
   const confusion = names.map(() => names.map(() => 0));
   let correct = 0;
   let unsure = 0;
+  let sureCorrect = 0;
+  let rejected = 0;
   const CHUNK = 32;
   for (let i = 0; i < n; i += CHUNK) {
     const idx = Array.from({ length: Math.min(CHUNK, n - i) }, (_, k) => i + k);
@@ -34,17 +39,21 @@ async function score(svc: RecognitionService, set: string, n: number, labels: nu
       const guess = r?.classIndex ?? -1; // a rejected frame counts as wrong
       if (guess === truth) correct++;
       if (r?.unsure) unsure++;
+      else if (r && guess === truth) sureCorrect++;
+      if (!r) rejected++;
       if (guess >= 0) confusion[truth]![guess]!++;
     });
     if (process.stderr.isTTY) process.stderr.write(`\r${set}: ${Math.min(i + CHUNK, n)}/${n}`);
   }
   if (process.stderr.isTTY) process.stderr.write('\n');
   const perClass = Object.fromEntries(names.map((name, c) => [name, confusion[c]![c]! / Math.max(1, labels.slice(0, n).filter((l) => l === c).length)]));
-  return { set, n, top1: correct / n, unsure: unsure / n, perClass, confusion };
+  const sure = n - unsure - rejected;
+  return { set, n, top1: correct / n, unsure: unsure / n, sureTop1: sure ? sureCorrect / sure : 0, rejected, perClass, confusion };
 }
 
 function print(r: Report, names: string[]) {
-  console.log(`\n${r.set}: top-1 ${(r.top1 * 100).toFixed(2)}% on ${r.n} images (unsure ${(r.unsure * 100).toFixed(1)}%)`);
+  const pct = (v: number) => `${(v * 100).toFixed(2)}%`;
+  console.log(`\n${r.set}: top-1 ${pct(r.top1)} on ${r.n} images; unsure ${pct(r.unsure)}, top-1 when sure ${pct(r.sureTop1)}, rejected ${r.rejected}`);
   const short = names.map((n) => n.slice(0, 7).padStart(7));
   console.log(`${'truth \\ guess'.padEnd(14)}${short.join(' ')}   acc`);
   r.confusion.forEach((row, c) => {

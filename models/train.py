@@ -107,6 +107,8 @@ def main():
     ap.add_argument('--wide', action='store_true')
     ap.add_argument('--out', default=HERE)
     ap.add_argument('--seed', type=int, default=5)
+    ap.add_argument('--init', help='continue from a saved state dict (product-cnn.pt): a warm restart')
+    ap.add_argument('--warmup', type=float, default=0.2, help='fraction of steps spent raising the learning rate')
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
@@ -117,11 +119,13 @@ def main():
     if args.subset:
         xtr, ytr = xtr[:args.subset], ytr[:args.subset]
     model = ProductCNN(wide=args.wide)
+    if args.init:
+        model.load_state_dict(torch.load(args.init))
     params = sum(p.numel() for p in model.parameters())
     print(f'params={params} train={len(xtr)} epochs={args.epochs} threads={args.threads}', flush=True)
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=5e-4)
     steps = (len(xtr) + args.batch - 1) // args.batch
-    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=args.lr, total_steps=args.epochs * steps, pct_start=0.2)
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=args.lr, total_steps=args.epochs * steps, pct_start=args.warmup)
     t0 = time.time()
     history = []
     for ep in range(args.epochs):
@@ -168,7 +172,7 @@ def main():
         'confusion': confusion.tolist(), 'params': params, 'epochs': args.epochs, 'batch': args.batch,
         'lr': args.lr, 'threads': args.threads, 'wide': args.wide, 'train_images': len(xtr),
         'train_seconds': round(train_s), 'onnx_bytes': os.path.getsize(onnx_path),
-        'torch': torch.__version__, 'normalise': {'mean': MEAN, 'std': STD}, 'history': history,
+        'torch': torch.__version__, 'init': args.init, 'warmup': args.warmup, 'normalise': {'mean': MEAN, 'std': STD}, 'history': history,
     }
     with open(os.path.join(args.out, 'metrics.json'), 'w') as f:
         json.dump(metrics, f, indent=2)
