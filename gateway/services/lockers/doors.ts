@@ -151,9 +151,18 @@ export async function failOp(ctx: Ctx, tx: Db, fx: Effects, c: CompartmentRow, w
 }
 
 /** One door sensor change from the controller. */
-export async function onDoor(ctx: Ctx, tx: Db, fx: Effects, id: string, door: 'open' | 'closed' | 'jammed', occupiedIn: boolean | undefined) {
+export async function onDoor(
+  ctx: Ctx,
+  tx: Db,
+  fx: Effects,
+  controllerId: string,
+  id: string,
+  door: 'open' | 'closed' | 'jammed',
+  occupiedIn: boolean | undefined,
+) {
   const c = await comp(tx, id);
-  if (!c) return;
+  // a controller speaks only for its own bank
+  if (!c || c.controller_id !== controllerId) return;
   const now = ctx.now();
   const occupied = occupiedIn ?? (c.occupied === null ? false : c.occupied === 1);
   const ctl = c.controller_id;
@@ -165,6 +174,7 @@ export async function onDoor(ctx: Ctx, tx: Db, fx: Effects, id: string, door: 'o
   }
   if (c.fault === 'jammed') await resolveAlert(tx, fx, ctl, alertKey.jam(id));
   if (door === 'open') {
+    if (!c.op && c.door !== 'open') await fx.audit('unknown', 'opened_without_command', id, null);
     await setComp(tx, id, now, { door: 'open', fault: null, occupied: occupied ? 1 : 0, door_open_since: c.door === 'open' ? c.door_open_since : now });
     if (c.op === 'pickup' && c.op_ref) await tx.run("UPDATE locker_parcels SET status = 'picking_up' WHERE id = ? AND status = 'awaiting_pickup'", [c.op_ref]);
     return;

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import Type from 'typebox';
 import { Errors } from '../../errors.ts';
@@ -38,7 +39,15 @@ const IdParam = Type.Object({ id: Type.String({ minLength: 1, maxLength: 128 }) 
 
 /** Staff routes (staff or admin token) and the public shell of the staff page, which logs in by itself. */
 export function lockersHttp(ctx: Ctx): FastifyPluginAsync {
-  const actor = (req: FastifyRequest) => ctx.deps.auth.roleOf(req) ?? 'unknown';
+  /** for the audit log: the role plus a short fingerprint of the token used (never the token) */
+  const actor = (req: FastifyRequest) => {
+    const h = req.headers.authorization;
+    const token = h?.startsWith('Bearer ')
+      ? h.slice(7).trim()
+      : decodeURIComponent(req.headers.cookie?.match(/(?:^|;\s*)sg_token=([^;]+)/)?.[1] ?? (req.query as { token?: string } | undefined)?.token ?? '');
+    const role = ctx.deps.auth.roleOf(req) ?? 'unknown';
+    return token ? `${role}:${createHash('sha256').update(token).digest('hex').slice(0, 8)}` : role;
+  };
   const api: FastifyPluginAsync = async (app) => {
     app.addHook('onRequest', ctx.deps.auth.requireStaff);
 

@@ -41,7 +41,7 @@ export async function reconcile(ctx: Ctx, tx: Db, fx: Effects, controllerId: str
       if (c.op && seen.door === 'closed') changes.push(`${c.id}: pending ${c.op} finished from the report (${seen.occupied ? 'occupied' : 'empty'})`);
       else if (c.door !== seen.door) changes.push(`${c.id}: door ${c.door} → ${seen.door}`);
       // an open door with a pending op keeps waiting for its close; anything else is replayed as a door event
-      if (!(c.op && seen.door === 'open' && c.door === 'open')) await onDoor(ctx, tx, fx, c.id, seen.door, seen.occupied);
+      if (!(c.op && seen.door === 'open' && c.door === 'open')) await onDoor(ctx, tx, fx, controllerId, c.id, seen.door, seen.occupied);
     } else if (occupiedBefore !== seen.occupied) {
       changes.push(`${c.id}: occupancy ${occupiedBefore} → ${seen.occupied}`);
       await tx.run('UPDATE locker_compartments SET occupied = ?, updated_at = ? WHERE id = ?', [seen.occupied ? 1 : 0, now, c.id]);

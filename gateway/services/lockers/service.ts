@@ -85,7 +85,7 @@ export function createLockerService(deps: ServiceDeps, cfg: LockersConfig, opts:
         const id = ictx.device.id;
         if (m.type === 'door')
           run('door', id, async () => {
-            await ctx.work((tx, fx) => onDoor(ctx, tx, fx, m.compartment, m.door, m.occupied));
+            await ctx.work((tx, fx) => onDoor(ctx, tx, fx, id, m.compartment, m.door, m.occupied));
             await syncDoorTimer(m.compartment);
           });
         else if (m.type === 'occupancy')

@@ -27,8 +27,14 @@ export function loadParcel(ctx: Ctx, req: LoadRequest, actor: string) {
         [req.orderId],
       );
       if (active) throw new Errors.conflict(`order ${req.orderId} is already in compartment ${active.compartment_id}`);
-      const free = await freeCompartments(tx, req.bankId ? { bankId: req.bankId } : {});
+      const all = await freeCompartments(tx, req.bankId ? { bankId: req.bankId } : {});
+      const online = new Set(ctx.deps.link.connectedDeviceIds());
+      const free = all.filter((f) => online.has(f.controller_id));
       const c = bestFit(dims, free);
+      if (!c && bestFit(dims, all)) {
+        const offline = [...new Set(all.filter((f) => !online.has(f.controller_id)).map((f) => f.controller_id))];
+        throw new Errors.conflict(`no online locker has room: controller ${offline.join(', ')} is offline`);
+      }
       if (!c) {
         const what = req.size ? `a size ${req.size} parcel` : `a ${dims.w}×${dims.h}×${dims.d} mm parcel`;
         throw new Errors.conflict(
@@ -50,6 +56,10 @@ export function loadParcel(ctx: Ctx, req: LoadRequest, actor: string) {
   );
 }
 
+function requireOnline(ctx: Ctx, controllerId: string) {
+  if (!ctx.deps.link.connectedDeviceIds().includes(controllerId)) throw new Errors.conflict(`locker controller ${controllerId} is offline`);
+}
+
 /** Staff takes an expired (or any uncollected) parcel back out; the parcel is reclaimed when the door closes empty. */
 export function reclaimParcel(ctx: Ctx, parcelId: string, actor: string) {
   return ctx.serial(() =>
@@ -60,7 +70,7 @@ export function reclaimParcel(ctx: Ctx, parcelId: string, actor: string) {
       const c = await comp(tx, p.compartment_id);
       if (!c) throw new Errors.notFound(`compartment ${p.compartment_id}`);
       if (c.op) throw new Errors.conflict(`compartment ${c.id} is busy (${c.op})`);
-      await tx.run('UPDATE locker_parcels SET code_hash = NULL WHERE id = ?', [p.id]);
+      requireOnline(ctx, c.controller_id);
       await openDoor(ctx, tx, fx, c, 'reclaim', p.id, actor);
       return { parcelId: p.id, compartmentId: c.id };
     }),
@@ -75,6 +85,7 @@ export function staffOpen(ctx: Ctx, compartmentId: string, actor: string) {
       if (!c) throw new Errors.notFound(`compartment ${compartmentId}`);
       if (c.op) throw new Errors.conflict(`compartment ${c.id} is busy (${c.op})`);
       if (c.state === 'awaiting_pickup' || c.state === 'expired') throw new Errors.conflict(`compartment ${c.id} holds a parcel: reclaim it instead`);
+      requireOnline(ctx, c.controller_id);
       await openDoor(ctx, tx, fx, c, c.state === 'returned' ? 'collect' : 'staff', c.return_id, actor);
       return { compartmentId: c.id };
     }),

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createFakeClock } from '../../../../gateway/clock.ts';
 import type { AlertData } from '../../../../gateway/services/lockers/events.ts';
 import { nextEvent, type TestGateway } from '../../../helpers/gateway.ts';
-import { compartment, connectSim, isKeypad, isOpen, lockerRig, staff } from './helpers.ts';
+import { compartment, connectSim, isKeypad, isOpen, loadOrder, lockerRig, staff } from './helpers.ts';
 
 function recordAlerts(gw: TestGateway) {
   const raised: AlertData[] = [];
@@ -80,5 +80,25 @@ describe('locker faults', () => {
     // the unexpected item keeps A1 out of the pool
     expect((await staff(gw, 'POST', '/api/v1/lockers/parcels', { orderId: 'o-big', size: 'L' })).body.compartmentId).toBe('A5');
     await sim.nextCommand(isOpen('A5'));
+  });
+
+  it('a loaded compartment whose sensor reads empty is one occupancy alert until the sensor agrees again', async () => {
+    const { gw, sim } = await lockerRig();
+    await loadOrder(gw, sim, 'o-ghost');
+    const alerts = recordAlerts(gw);
+    for (let i = 0; i < 3; i++) await sim.setOccupied('A2', false);
+    await barrier(sim);
+    expect(alerts.raised.map((a) => a.key)).toEqual(['locker:A2:occupancy']);
+    await sim.setOccupied('A2', true);
+    await barrier(sim);
+    expect(alerts.resolved.map((a) => a.key)).toEqual(['locker:A2:occupancy']);
+  });
+
+  it('audits a door opened without a command', async () => {
+    const { gw, sim } = await lockerRig();
+    await sim.forceOpen('A5');
+    await barrier(sim);
+    const audit = (await staff(gw, 'GET', '/api/v1/lockers/audit')).body.audit as Array<{ actor: string; action: string; compartmentId: string }>;
+    expect(audit[0]).toMatchObject({ actor: 'unknown', action: 'opened_without_command', compartmentId: 'A5' });
   });
 });

@@ -17,9 +17,10 @@ describe('locker state across a gateway crash', () => {
 
     const { gw } = await lockerGateway({ dataDir: first.gw.dataDir, secret: first.secret });
     expect(await compartment(gw, 'A2')).toMatchObject({ state: 'loading', door: 'open', pending: 'load' });
-    // while A2 is pending nobody else gets it
-    const other = await staff(gw, 'POST', '/api/v1/lockers/parcels', { orderId: 'o-other', size: 'S' });
-    expect(other.body.compartmentId).toBe('A4');
+    // the controller is not back yet: staff gets a clear answer instead of a door that never opens
+    const early = await staff(gw, 'POST', '/api/v1/lockers/parcels', { orderId: 'o-other', size: 'S' });
+    expect(early.status).toBe(409);
+    expect(early.body.message).toMatch(/lk-01 is offline/);
 
     const loaded = nextEvent(gw, 'locker.parcel.loaded', (e) => (e.data as { orderId: string }).orderId === 'o-crash');
     await connectSim(first.sim, mqttUrl(gw));
@@ -27,6 +28,8 @@ describe('locker state across a gateway crash', () => {
     expect(await compartment(gw, 'A2')).toMatchObject({ state: 'awaiting_pickup', door: 'closed', occupied: true, pending: null });
     const n = await gw.db.get<{ n: number }>("SELECT COUNT(*) AS n FROM locker_parcels WHERE order_id = 'o-crash'");
     expect(n?.n).toBe(1);
+    // A2 is taken: the next small parcel goes next door
+    expect((await staff(gw, 'POST', '/api/v1/lockers/parcels', { orderId: 'o-other', size: 'S' })).body.compartmentId).toBe('A4');
   });
 
   it('finishes a pickup whose door closed empty while the gateway was down', async () => {
