@@ -1,3 +1,4 @@
+import { bleScannerDemoRunner } from './demo-presence.ts';
 import { connectDevice, type DeviceClient, type DeviceIdentity } from './device-client.ts';
 
 export interface DemoDevice extends DeviceIdentity {
@@ -10,7 +11,9 @@ export interface DemoDevice extends DeviceIdentity {
  */
 export type DemoRunner = (dev: DemoDevice, ctx: { url: string; httpUrl: string; adminToken: string; staffToken?: string; all: DemoDevice[] }) => Promise<{ close(): Promise<void> }>;
 
-export const DEMO_RUNNERS: Record<string, DemoRunner> = {};
+export const DEMO_RUNNERS: Record<string, DemoRunner> = {
+  'ble-scanner': (dev, ctx) => bleScannerDemoRunner(dev, ctx),
+};
 
 export async function startDemoDevices(devices: DemoDevice[], ctx: { url: string; httpUrl: string; adminToken: string; staffToken?: string }) {
   const running: Array<{ close(): Promise<void> }> = [];

@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
+import { presenceConfigFor } from '../../../simulators/store-layout.ts';
 import { newSecret } from '../../registry/registry.ts';
 import { runGateway } from './start.ts';
 
@@ -38,6 +39,7 @@ export function registerDemo(program: Command) {
         dataDir,
         storeId: process.env.STOREGATE_STORE_ID ?? 'demo',
         'http.staffToken': staffToken,
+        presence: presenceConfigFor(),
         devices: DEMO_DEVICES.map((d) => ({ ...d, secret: secrets[d.id] })),
       });
       const { startDemoDevices } = await import('../../../simulators/demo.ts');
