@@ -51,12 +51,15 @@ export function createEnqueue(o: EnqueueOptions): Outbox {
       const perSource = new Map<string, number>();
       for (const e of fresh) perSource.set(e.source, (perSource.get(e.source) ?? 0) + 1);
       const nextSeq = new Map<string, number>();
-      for (const [source, n] of perSource) {
-        const row = await tx.get<{ seq: number }>(
-          'INSERT INTO outbox_sources (source, seq) VALUES (?, ?) ON CONFLICT(source) DO UPDATE SET seq = seq + excluded.seq RETURNING seq',
-          [source, n],
+      const sources = [...perSource];
+      for (let i = 0; i < sources.length; i += CHUNK) {
+        const part = sources.slice(i, i + CHUNK);
+        const rows = await tx.all<{ source: string; seq: number }>(
+          `INSERT INTO outbox_sources (source, seq) VALUES ${q(part.length).replaceAll('?', '(?,?)')}
+           ON CONFLICT(source) DO UPDATE SET seq = seq + excluded.seq RETURNING source, seq`,
+          part.flat(),
         );
-        nextSeq.set(source, (row?.seq ?? n) - n + 1);
+        for (const r of rows) nextSeq.set(r.source, r.seq - (perSource.get(r.source) ?? 0) + 1);
       }
 
       const now = o.clock.now();

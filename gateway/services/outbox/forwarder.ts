@@ -4,7 +4,7 @@ import type { Db } from '../../store/db.ts';
 import { backoffDelay, type CircuitState } from './backoff.ts';
 import type { OutboxMetrics } from './metrics.ts';
 import { ack, deadLetter, nextBatch, type OutboxItem } from './repository.ts';
-import type { Sender } from './sender.ts';
+import type { SendResult, Sender } from './sender.ts';
 
 export interface ForwarderStatus {
   name: string;
@@ -33,7 +33,6 @@ export interface ForwarderOptions {
   shares: { normal: number; bulk: number };
   backoff: { initialMs: number; maxMs: number; jitter: number; downAfterFailures: number; maxRetryAfterMs: number };
   random: () => number;
-  onDelivered: (items: OutboxItem[]) => void;
 }
 
 /**
@@ -103,35 +102,57 @@ export function createForwarder(o: ForwarderOptions) {
     setState('up');
   }
 
+  async function record(r: SendResult) {
+    if (r.acked.length || r.poison.length) {
+      await o.db.transaction(async (tx) => {
+        await ack(tx, o.name, r.acked);
+        const byReason = new Map<string, OutboxItem[]>();
+        for (const p of r.poison) byReason.set(p.reason, [...(byReason.get(p.reason) ?? []), p.item]);
+        for (const [reason, list] of byReason) await deadLetter(tx, o.name, list, reason, o.clock.now());
+      });
+    }
+    if (r.acked.length) {
+      sent += r.acked.length;
+      window.push([o.clock.now(), r.acked.length]);
+      o.metrics.sent.inc({ forwarder: o.name }, r.acked.length);
+    }
+    if (r.poison.length) {
+      deadLettered += r.poison.length;
+      o.metrics.deadLetters.inc({ forwarder: o.name }, r.poison.length);
+      log.warn({ events: r.poison.length, reason: r.poison[0]?.reason, type: r.poison[0]?.item.type }, 'cloud refused events: dead-lettered');
+    }
+  }
+
+  /**
+   * Sends are strictly one after another (that is what keeps each source in order), but the database work
+   * overlaps the network: the next batch is read, and the previous one acknowledged, while a batch is on the wire.
+   */
   async function loop() {
+    const cursor = [0, 0, 0];
+    const take = (items: OutboxItem[]) => {
+      for (const i of items) cursor[i.rank] = Math.max(cursor[i.rank] ?? 0, i.seq);
+      return items;
+    };
+    let acking: Promise<void> = Promise.resolve();
     try {
-      while (!stopped) {
-        const items = await nextBatch(o.db, o.name, o.batchSize, o.shares);
-        if (!items.length) return;
-        const r = await o.sender.send(items);
-        if (r.acked.length || r.poison.length) {
-          await o.db.transaction(async (tx) => {
-            await ack(tx, o.name, r.acked);
-            const byReason = new Map<string, OutboxItem[]>();
-            for (const p of r.poison) byReason.set(p.reason, [...(byReason.get(p.reason) ?? []), p.item]);
-            for (const [reason, list] of byReason) await deadLetter(tx, o.name, list, reason, o.clock.now());
-          });
+      let items = take(await nextBatch(o.db, o.name, o.batchSize, o.shares, cursor));
+      while (!stopped && items.length) {
+        const sending = o.sender.send(items);
+        const prefetch = nextBatch(o.db, o.name, o.batchSize, o.shares, [...cursor]);
+        const r = await sending;
+        await acking;
+        acking = record(r);
+        if (r.retry) {
+          await acking;
+          await prefetch.catch(() => {});
+          return fail(r.retry.reason, r.retry.afterMs);
         }
-        if (r.acked.length) {
-          sent += r.acked.length;
-          window.push([o.clock.now(), r.acked.length]);
-          o.metrics.sent.inc({ forwarder: o.name }, r.acked.length);
-          o.onDelivered(r.acked);
-        }
-        if (r.poison.length) {
-          deadLettered += r.poison.length;
-          o.metrics.deadLetters.inc({ forwarder: o.name }, r.poison.length);
-          log.warn({ events: r.poison.length, reason: r.poison[0]?.reason, type: r.poison[0]?.item.type }, 'cloud refused events: dead-lettered');
-        }
-        if (r.retry) return fail(r.retry.reason, r.retry.afterMs);
         recovered();
+        items = take(await prefetch);
       }
+      await acking;
     } catch (err) {
+      await acking.catch(() => {});
       log.error({ err }, 'outbox drain failed');
       if (!stopped) fail((err as Error).message);
     }

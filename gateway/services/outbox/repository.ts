@@ -22,16 +22,24 @@ export const zeroByClass = (): ByClass => ({ critical: 0, normal: 0, bulk: 0 });
  * batch shared between normal and bulk by weight, each oldest first, so a bulk telemetry backlog never
  * starves live sessions and vice versa. Within a class the order is enqueue order, which keeps each source's
  * sequence. Read inside a transaction so it never sees another service's uncommitted enqueue.
+ * `after` lets the forwarder read the next batch while the previous one is still on the wire.
  */
-export async function nextBatch(db: Db, forwarder: string, size: number, shares: { normal: number; bulk: number }): Promise<OutboxItem[]> {
+export async function nextBatch(
+  db: Db,
+  forwarder: string,
+  size: number,
+  shares: { normal: number; bulk: number },
+  /** per rank, the highest seq already taken (in flight): the batch starts after it */
+  after: number[] = [0, 0, 0],
+): Promise<OutboxItem[]> {
   return db.transaction(async (tx) => {
     const pick = (rank: number, limit: number) =>
       limit <= 0
         ? Promise.resolve([] as OutboxItem[])
         : tx.all<OutboxItem>(
             `SELECT e.seq, e.rank, e.id, e.type, e.source, e.body FROM outbox_pending p JOIN outbox_events e ON e.seq = p.seq
-             WHERE p.forwarder = ? AND p.rank = ? ORDER BY p.seq LIMIT ?`,
-            [forwarder, rank, limit],
+             WHERE p.forwarder = ? AND p.rank = ? AND p.seq > ? ORDER BY p.seq LIMIT ?`,
+            [forwarder, rank, after[rank] ?? 0, limit],
           );
     const critical = await pick(0, size);
     const rest = size - critical.length;

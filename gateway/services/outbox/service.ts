@@ -50,7 +50,6 @@ export function createOutboxService(deps: ServiceDeps, config: CloudConfig, opts
       shares: config.shares,
       backoff: config.backoff,
       random: opts.random ?? Math.random,
-      onDelivered: () => {},
     }),
   );
 
