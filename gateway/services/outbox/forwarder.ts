@@ -78,6 +78,7 @@ export function createForwarder(o: ForwarderOptions) {
   }
 
   function fail(reason: string, afterMs?: number) {
+    if (stopped) return;
     failures += 1;
     lastError = reason;
     downSince ??= o.clock.now();
@@ -154,7 +155,7 @@ export function createForwarder(o: ForwarderOptions) {
     } catch (err) {
       await acking.catch(() => {});
       log.error({ err }, 'outbox drain failed');
-      if (!stopped) fail((err as Error).message);
+      fail((err as Error).message);
     }
   }
 

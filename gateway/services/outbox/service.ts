@@ -211,7 +211,10 @@ export function createOutboxService(deps: ServiceDeps, config: CloudConfig, opts
     forwarders,
     /** resolves when every forwarder is idle (waiting for events or for a retry) */
     idle: async () => {
-      await flushing;
+      while (flushing || buffered.length) {
+        flush();
+        await flushing;
+      }
       await Promise.all(forwarders.map((f) => f.idle()));
     },
     http: outboxHttp({
@@ -232,6 +235,13 @@ export function createOutboxService(deps: ServiceDeps, config: CloudConfig, opts
         buffered.push(e);
         queueMicrotask(flush);
       });
+      const names = forwarders.map((f) => f.name);
+      const orphans = await db.all<{ forwarder: string; n: number }>(
+        `SELECT forwarder, COUNT(*) AS n FROM outbox_pending WHERE forwarder NOT IN (${names.map(() => '?').join(',')}) GROUP BY forwarder`,
+        names,
+      );
+      // kept, not deleted: a renamed forwarder in config must not silently throw away a backlog
+      if (orphans.length) log.warn({ orphans }, 'events pending for forwarders no longer configured: restore the forwarder name to deliver them');
       tick = clock.setInterval(() => void maintain(), config.maintenanceSeconds * 1000);
       await maintain();
       log.info({ forwarders: forwarders.map((f) => f.name) }, 'cloud forwarding started');
@@ -239,7 +249,10 @@ export function createOutboxService(deps: ServiceDeps, config: CloudConfig, opts
     async stop() {
       bus.off('outbox');
       tick?.cancel();
-      await flushing;
+      while (flushing || buffered.length) {
+        flush();
+        await flushing;
+      }
       await maintaining;
       await Promise.all(forwarders.map((f) => f.stop()));
     },
