@@ -37,6 +37,8 @@ export function createOutboxService(deps: ServiceDeps, config: CloudConfig, opts
   let rerun: Promise<void> | undefined;
   let tick: { cancel(): void } | undefined;
 
+  const dup = config.forwarders.find((f, i) => config.forwarders.findIndex((g) => g.name === f.name) !== i);
+  if (dup) throw new Error(`cloud.forwarders: the name "${dup.name}" is used twice (each forwarder keeps its own queue by name)`);
   const forwarders: Forwarder[] = config.forwarders.map((f) =>
     createForwarder({
       name: f.name,

@@ -96,3 +96,32 @@ describe('outbox → HTTP CloudEvents receiver', () => {
     expect(rx.received.find((x) => x.id === fromBusOnly.id)).toMatchObject({ priority: 'critical' });
   });
 });
+
+describe('outbox with several forwarders', () => {
+  it('keeps an event until every forwarder has delivered it, each at its own pace', async () => {
+    const a = await startReceiver();
+    const b = await startReceiver();
+    b.setAnswer(() => ({ status: 503 }));
+    const { service, db } = await startOutbox(systemClock, {
+      forwarders: [
+        { name: 'primary', kind: 'http', url: a.url },
+        { name: 'analytics', kind: 'http', url: b.url },
+      ],
+      backoff: fastBackoff,
+    });
+    const events = [0, 1, 2].map((i) => event('locker.parcel.loaded', 'storegate/s1/locker/lk-01', i));
+    await db.transaction((tx) => service.outbox.enqueue(tx, events));
+    await until(() => a.received.length === 3, 5000, 'primary delivered');
+    await until(async () => (await service.status()).forwarders[1]?.state !== 'up', 5000, 'analytics failing');
+    const st = await service.status();
+    expect(st.backlog.events).toBe(3);
+    expect(st.forwarders.map((f) => [f.name, f.pending])).toEqual([
+      ['primary', 0],
+      ['analytics', 3],
+    ]);
+    b.setAnswer(() => ({ status: 200 }));
+    await until(() => b.received.length === 3, 5000, 'analytics delivered');
+    await until(async () => (await service.status()).backlog.events === 0, 5000, 'empty outbox');
+    expect(a.received.map((e) => e.id)).toEqual(events.map((e) => e.id));
+  });
+});
