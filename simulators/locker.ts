@@ -91,6 +91,8 @@ export function createLockerSim(opts: LockerSimOptions) {
         c.once('error', reject);
         c.once('connect', () => {
           client = c;
+          // small request/response messages: do not let Nagle hold them back for a delayed ACK
+          (c.stream as { setNoDelay?: (on: boolean) => void }).setNoDelay?.(true);
           c.subscribe(topic('cmd'), { qos: 1 }, async (err) => {
             if (err) return reject(err);
             try {

@@ -30,8 +30,19 @@ export type ReturnQrCheck = { ok: true; payload: ReturnQrPayload } | { ok: false
 
 const b64u = (b: Buffer | string) => Buffer.from(b).toString('base64url');
 
-/** PEM, or the raw 32-byte key in base64/base64url. */
+const keyCache = new Map<string, KeyObject>();
+
+/** PEM, or the raw 32-byte key in base64/base64url. Parsed once per key text. */
 export function ed25519Key(text: string, kind: 'public' | 'private'): KeyObject {
+  const cached = keyCache.get(`${kind}\0${text}`);
+  if (cached) return cached;
+  const key = parseEd25519Key(text, kind);
+  if (keyCache.size > 16) keyCache.clear();
+  keyCache.set(`${kind}\0${text}`, key);
+  return key;
+}
+
+function parseEd25519Key(text: string, kind: 'public' | 'private'): KeyObject {
   if (text.includes('-----BEGIN')) return kind === 'public' ? createPublicKey(text) : createPrivateKey(text);
   const raw = Buffer.from(text, 'base64url');
   if (raw.length !== 32) throw new Error('an Ed25519 key is 32 bytes (base64) or PEM');

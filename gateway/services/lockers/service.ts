@@ -32,7 +32,12 @@ function codeKeyOf(deps: ServiceDeps, cfg: LockersConfig): string {
  * Parcel lockers: staff loading, pickup by code or QR, returns with a signed QR checked offline, faults as
  * de-duplicated alerts, and reconciliation with the controller's own report on every (re)connect.
  */
-export function createLockerService(deps: ServiceDeps, cfg: LockersConfig, opts: { incentive?: IncentiveRule } = {}) {
+export function createLockerService(deps: ServiceDeps, cfg: LockersConfig, opts: { incentive?: IncentiveRule } = {}): GatewayService {
+  if (!cfg.enabled) return { name: 'lockers', start: async () => {}, stop: async () => {} };
+  return createEnabled(deps, cfg, opts);
+}
+
+function createEnabled(deps: ServiceDeps, cfg: LockersConfig, opts: { incentive?: IncentiveRule }) {
   const ctx: Ctx = createContext(deps, cfg, codeKeyOf(deps, cfg));
   const incentive = opts.incentive ?? configIncentiveRule(cfg.returns.incentive);
   const openTimers = new Map<string, { cancel(): void }>();
