@@ -47,4 +47,29 @@ export const outboxMigrations: Migration[] = [
       );
     `,
   },
+  {
+    // running totals kept by triggers, so the 5-second budget check and gauges never scan a big backlog
+    id: 'outbox-002-totals',
+    up: `
+      CREATE TABLE outbox_totals (rank INTEGER PRIMARY KEY, events INTEGER NOT NULL, bytes INTEGER NOT NULL);
+      INSERT INTO outbox_totals (rank, events, bytes)
+        SELECT r.rank, COUNT(e.seq), COALESCE(SUM(e.bytes), 0) FROM (SELECT 0 AS rank UNION ALL SELECT 1 UNION ALL SELECT 2) r
+        LEFT JOIN outbox_events e ON e.rank = r.rank GROUP BY r.rank;
+      CREATE TRIGGER outbox_events_counted_in AFTER INSERT ON outbox_events BEGIN
+        UPDATE outbox_totals SET events = events + 1, bytes = bytes + NEW.bytes WHERE rank = NEW.rank;
+      END;
+      CREATE TRIGGER outbox_events_counted_out AFTER DELETE ON outbox_events BEGIN
+        UPDATE outbox_totals SET events = events - 1, bytes = bytes - OLD.bytes WHERE rank = OLD.rank;
+      END;
+      CREATE TABLE outbox_pending_totals (forwarder TEXT PRIMARY KEY, events INTEGER NOT NULL) WITHOUT ROWID;
+      INSERT INTO outbox_pending_totals (forwarder, events) SELECT forwarder, COUNT(*) FROM outbox_pending GROUP BY forwarder;
+      CREATE TRIGGER outbox_pending_counted_in AFTER INSERT ON outbox_pending BEGIN
+        INSERT INTO outbox_pending_totals (forwarder, events) VALUES (NEW.forwarder, 1)
+          ON CONFLICT(forwarder) DO UPDATE SET events = events + 1;
+      END;
+      CREATE TRIGGER outbox_pending_counted_out AFTER DELETE ON outbox_pending BEGIN
+        UPDATE outbox_pending_totals SET events = events - 1 WHERE forwarder = OLD.forwarder;
+      END;
+    `,
+  },
 ];

@@ -169,8 +169,9 @@ export interface Totals {
 }
 
 export async function totals(db: Db): Promise<Totals> {
-  const rows = await db.all<{ rank: number; n: number; bytes: number | null; oldest: number | null }>(
-    'SELECT rank, COUNT(*) AS n, SUM(bytes) AS bytes, MIN(created_at) AS oldest FROM outbox_events GROUP BY rank',
+  const rows = await db.all<{ rank: number; events: number; bytes: number; oldest: number | null }>(
+    `SELECT t.rank, t.events, t.bytes, (SELECT created_at FROM outbox_events e WHERE e.rank = t.rank ORDER BY e.seq LIMIT 1) AS oldest
+     FROM outbox_totals t`,
   );
   const t: Totals = {
     events: 0,
@@ -182,9 +183,9 @@ export async function totals(db: Db): Promise<Totals> {
     },
   };
   for (const r of rows) {
-    t.byClass[classOf(r.rank)] = { events: r.n, bytes: r.bytes ?? 0, oldestAt: r.oldest };
-    t.events += r.n;
-    t.bytes += r.bytes ?? 0;
+    t.byClass[classOf(r.rank)] = { events: r.events, bytes: r.bytes, oldestAt: r.oldest };
+    t.events += r.events;
+    t.bytes += r.bytes;
   }
   return t;
 }
@@ -221,6 +222,6 @@ export async function enforceBudget(db: Db, budget: { maxBytes: number; maxEvent
 }
 
 export async function pendingByForwarder(db: Db): Promise<Map<string, number>> {
-  const rows = await db.all<{ forwarder: string; n: number }>('SELECT forwarder, COUNT(*) AS n FROM outbox_pending GROUP BY forwarder');
-  return new Map(rows.map((r) => [r.forwarder, r.n]));
+  const rows = await db.all<{ forwarder: string; events: number }>('SELECT forwarder, events FROM outbox_pending_totals');
+  return new Map(rows.map((r) => [r.forwarder, r.events]));
 }

@@ -239,7 +239,7 @@ export function createOutboxService(deps: ServiceDeps, config: CloudConfig, opts
       });
       const names = forwarders.map((f) => f.name);
       const orphans = await db.all<{ forwarder: string; n: number }>(
-        `SELECT forwarder, COUNT(*) AS n FROM outbox_pending WHERE forwarder NOT IN (${names.map(() => '?').join(',')}) GROUP BY forwarder`,
+        `SELECT forwarder, events AS n FROM outbox_pending_totals WHERE events > 0 AND forwarder NOT IN (${names.map(() => '?').join(',')})`,
         names,
       );
       // kept, not deleted: a renamed forwarder in config must not silently throw away a backlog
