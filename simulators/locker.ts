@@ -30,6 +30,7 @@ export function createLockerSim(opts: LockerSimOptions) {
     opts.compartments.map((c) => (typeof c === 'string' ? [c, { id: c, door: 'closed' as DoorState, occupied: false }] : [c.id, { ...c }])),
   );
   const jamNext = new Set<string>();
+  const ignoreNext = new Set<string>();
   const inbox: LockerCommand[] = [];
   const waiters: Array<{ match: (c: LockerCommand) => boolean; resolve: (c: LockerCommand) => void }> = [];
   let client: MqttClient | undefined;
@@ -54,7 +55,7 @@ export function createLockerSim(opts: LockerSimOptions) {
   async function onCommand(cmd: LockerCommand) {
     if (cmd.type === 'open') {
       const c = comps.get(cmd.compartment);
-      if (c) {
+      if (c && !ignoreNext.delete(c.id)) {
         if (jamNext.delete(c.id)) c.door = 'jammed';
         else c.door = 'open';
         await door(c);
@@ -150,6 +151,8 @@ export function createLockerSim(opts: LockerSimOptions) {
     },
     /** the next `open` for this compartment will not move the door */
     jam: (id: string) => void jamNext.add(id),
+    /** the next `open` for this compartment is lost: no movement, no answer */
+    ignoreNextOpen: (id: string) => void ignoreNext.add(id),
     /** change the physical state silently (while disconnected, or with the power off) */
     setPhysical(id: string, state: Partial<Omit<SimCompartment, 'id'>>) {
       const c = comps.get(id);

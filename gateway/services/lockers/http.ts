@@ -7,7 +7,7 @@ import { DimsSchema } from './config.ts';
 import type { Ctx } from './context.ts';
 import { overview } from './queries.ts';
 import { staffPage } from './page.ts';
-import { loadParcel, reclaimParcel, setOutOfService, staffOpen } from './staff.ts';
+import { cancelLoad, loadParcel, reclaimParcel, setOutOfService, staffOpen } from './staff.ts';
 
 const tags = ['lockers'];
 const security = [{ bearer: [] }];
@@ -104,6 +104,9 @@ export function lockersHttp(ctx: Ctx): FastifyPluginAsync {
 
     app.post('/api/v1/lockers/parcels/:id/reclaim', { schema: { tags, security, params: IdParam } }, async (req) =>
       reclaimParcel(ctx, (req.params as { id: string }).id, actor(req)),
+    );
+    app.post('/api/v1/lockers/parcels/:id/cancel', { schema: { tags, security, params: IdParam } }, async (req) =>
+      cancelLoad(ctx, (req.params as { id: string }).id, actor(req)),
     );
     app.post('/api/v1/lockers/compartments/:id/open', { schema: { tags, security, params: IdParam } }, async (req) =>
       staffOpen(ctx, (req.params as { id: string }).id, actor(req)),

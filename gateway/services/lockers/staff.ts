@@ -3,7 +3,7 @@ import { Errors } from '../../errors.ts';
 import type { Dims } from './config.ts';
 import { bestFit } from './allocate.ts';
 import { type Ctx, comp, parcel } from './context.ts';
-import { openDoor } from './doors.ts';
+import { failOp, openDoor } from './doors.ts';
 import { freeCompartments, sizeDims } from './queries.ts';
 
 export interface LoadRequest {
@@ -73,6 +73,22 @@ export function reclaimParcel(ctx: Ctx, parcelId: string, actor: string) {
       requireOnline(ctx, c.controller_id);
       await openDoor(ctx, tx, fx, c, 'reclaim', p.id, actor);
       return { parcelId: p.id, compartmentId: c.id };
+    }),
+  );
+}
+
+/** Staff gives up on a load whose door never opened (or is closed again without a parcel being seen). */
+export function cancelLoad(ctx: Ctx, parcelId: string, actor: string) {
+  return ctx.serial(() =>
+    ctx.work(async (tx, fx) => {
+      const p = await parcel(tx, parcelId);
+      if (!p) throw new Errors.notFound(`parcel ${parcelId}`);
+      const c = await comp(tx, p.compartment_id);
+      if (p.status !== 'loading' || !c || c.op !== 'load' || c.op_ref !== p.id) throw new Errors.conflict(`parcel ${parcelId} is ${p.status}, not loading`);
+      if (c.door === 'open') throw new Errors.conflict(`door ${c.id} is open: put the parcel in and close it, or close it empty`);
+      await failOp(ctx, tx, fx, c, 'cancelled by staff');
+      await fx.audit(actor, 'cancel:load', c.id, p.id);
+      return { parcelId: p.id, status: 'load_failed' };
     }),
   );
 }

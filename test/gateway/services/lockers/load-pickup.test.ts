@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { nextEvent } from '../../../helpers/gateway.ts';
+import { pickupQr } from '../../../../devices/locker/codes.ts';
+import { nextEvent, until } from '../../../helpers/gateway.ts';
 import { compartment, isKeypad, isOpen, loadOrder, lockerRig, staff } from './helpers.ts';
 
 describe('locker load → pickup over MQTT and the staff API', () => {
@@ -53,5 +54,36 @@ describe('locker load → pickup over MQTT and the staff API', () => {
     expect(again.status).toBe(409);
     expect(again.body.message).toMatch(/already in compartment A2/);
     expect((await staff(gw, 'GET', '/api/v1/lockers', undefined, 'nope')).status).toBe(401);
+  });
+
+  it('hands a parcel over for the pickup QR from the app, once', async () => {
+    const { gw, sim } = await lockerRig();
+    const { code, parcelId } = await loadOrder(gw, sim, 'order-1004');
+    const picked = nextEvent(gw, 'locker.parcel.picked_up');
+    await sim.scanQr(pickupQr(code));
+    await sim.nextCommand(isOpen('A2'));
+    await sim.close('A2', false);
+    expect((await picked).data).toMatchObject({ parcelId, via: 'qr' });
+    await sim.scanQr(pickupQr(code));
+    await sim.nextCommand(isKeypad('wrong'));
+  });
+
+  it('lets staff cancel a load whose door never opened, but not one whose door is open', async () => {
+    const { gw, sim } = await lockerRig();
+    sim.ignoreNextOpen('A2');
+    const res = await staff(gw, 'POST', '/api/v1/lockers/parcels', { orderId: 'order-1005', size: 'S' });
+    await sim.nextCommand(isOpen('A2'));
+    const failed = nextEvent(gw, 'locker.parcel.load_failed');
+    expect((await staff(gw, 'POST', `/api/v1/lockers/parcels/${res.body.parcelId}/cancel`)).status).toBe(200);
+    expect((await failed).data).toMatchObject({ orderId: 'order-1005', reason: 'cancelled by staff' });
+    expect(await compartment(gw, 'A2')).toMatchObject({ state: 'free', pending: null });
+
+    const again = await staff(gw, 'POST', '/api/v1/lockers/parcels', { orderId: 'order-1005', size: 'S' });
+    expect(again.body.compartmentId).toBe('A2');
+    await sim.nextCommand(isOpen('A2'));
+    await until(async () => (await compartment(gw, 'A2'))?.door === 'open', 5000, 'door A2 open');
+    const refused = await staff(gw, 'POST', `/api/v1/lockers/parcels/${again.body.parcelId}/cancel`);
+    expect(refused.status).toBe(409);
+    expect(refused.body.message).toMatch(/door A2 is open/);
   });
 });
