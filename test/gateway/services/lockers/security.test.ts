@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createFakeClock } from '../../../../gateway/clock.ts';
-import { metricValue, nextEvent } from '../../../helpers/gateway.ts';
+import { metricValue, nextEvent, until } from '../../../helpers/gateway.ts';
 import { isKeypad, isOpen, loadOrder, lockerRig } from './helpers.ts';
 
 const wrong = (code: string, n: number) => String((Number(code) + n) % 1_000_000).padStart(6, '0');
@@ -61,5 +61,16 @@ describe('locker keypad brute-force protection', () => {
     }
     const stored = await gw.db.get<{ code_hash: string }>('SELECT code_hash FROM locker_parcels');
     expect(stored?.code_hash).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('keeps the door audit log for the configured time only', async () => {
+    const clock = createFakeClock();
+    // 0.001 days = 86.4 s, so the fake clock does not have to run a whole day of gateway timers
+    const { gw, sim } = await lockerRig({ clock, overrides: { 'retention.lockerAuditDays': 0.001 } });
+    await loadOrder(gw, sim, 'order-2003');
+    const count = async () => (await gw.db.get<{ n: number }>('SELECT COUNT(*) AS n FROM locker_audit'))?.n;
+    expect(await count()).toBe(1);
+    clock.advance(150_000);
+    await until(async () => (await count()) === 0, 5000, 'audit pruned');
   });
 });
