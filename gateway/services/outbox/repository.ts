@@ -33,24 +33,25 @@ export async function nextBatch(
   after: number[] = [0, 0, 0],
 ): Promise<OutboxItem[]> {
   return db.transaction(async (tx) => {
-    const pick = (rank: number, limit: number) =>
+    const pick = (rank: number, limit: number, from = after[rank] ?? 0) =>
       limit <= 0
         ? Promise.resolve([] as OutboxItem[])
         : tx.all<OutboxItem>(
             `SELECT e.seq, e.rank, e.id, e.type, e.source, e.body FROM outbox_pending p JOIN outbox_events e ON e.seq = p.seq
              WHERE p.forwarder = ? AND p.rank = ? AND p.seq > ? ORDER BY p.seq LIMIT ?`,
-            [forwarder, rank, after[rank] ?? 0, limit],
+            [forwarder, rank, from, limit],
           );
     const critical = await pick(0, size);
     const rest = size - critical.length;
     if (rest <= 0) return critical;
-    const normal = await pick(1, rest);
-    const bulk = await pick(2, rest);
     const total = shares.normal + shares.bulk;
     const normalShare = total > 0 ? Math.max(1, Math.round((rest * shares.normal) / total)) : rest;
-    const n = Math.min(normal.length, Math.max(normalShare, rest - bulk.length));
-    const b = Math.min(bulk.length, rest - n);
-    return [...critical, ...normal.slice(0, n), ...bulk.slice(0, b)].sort((x, y) => x.seq - y.seq);
+    const normal = await pick(1, normalShare);
+    const bulk = await pick(2, rest - normal.length);
+    // bulk had less than its share: normal takes the rest
+    const lastNormal = normal.at(-1)?.seq;
+    if (normal.length === normalShare && lastNormal !== undefined) normal.push(...(await pick(1, rest - normal.length - bulk.length, lastNormal)));
+    return [...critical, ...normal, ...bulk].sort((x, y) => x.seq - y.seq);
   });
 }
 
