@@ -1,5 +1,6 @@
 import Type, { type Static } from 'typebox';
 import { CloudConfigSchema } from '../services/outbox/config.ts';
+import { HealthConfigSchema } from '../services/health/config.ts';
 import { LockersConfigSchema } from '../services/lockers/config.ts';
 import { PresenceConfigSchema } from '../services/presence/config.ts';
 
@@ -88,12 +89,7 @@ export const ConfigSchema = Type.Object(
       },
       { additionalProperties: false, default: {} },
     ),
-    health: Type.Object(
-      {
-        offlineAfterSeconds: Type.Integer({ minimum: 5, default: 120 }),
-      },
-      { additionalProperties: false, default: {} },
-    ),
+    health: HealthConfigSchema,
     cloud: CloudConfigSchema,
     retention: Type.Object(
       {

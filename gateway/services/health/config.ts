@@ -1,0 +1,30 @@
+import Type, { type Static } from 'typebox';
+
+/** `health.*`: device-offline and grouping rules, and the dashboard's live-stream limits. */
+export const HealthConfigSchema = Type.Object(
+  {
+    offlineAfterSeconds: Type.Integer({ minimum: 5, default: 120, description: 'a device with no message for this long is offline' }),
+    checkIntervalSeconds: Type.Number({ exclusiveMinimum: 0, default: 5, description: 'how often heartbeats are checked' }),
+    groupWindowSeconds: Type.Number({
+      minimum: 0,
+      default: 30,
+      description: 'a device offline this long gets its own alert, unless enough others went offline with it (then one store:network alert)',
+    }),
+    groupMinDevices: Type.Integer({ minimum: 2, default: 5, description: 'at least this many devices offline together form a store-wide alert' }),
+    groupPercent: Type.Number({ exclusiveMinimum: 0, maximum: 100, default: 50, description: '…and at least this share of the fleet' }),
+    batteryLowPct: Type.Number({ minimum: 0, maximum: 100, default: 15, description: 'device status batteryPct below this raises an alert' }),
+    backlogAlertEvents: Type.Integer({ minimum: 0, default: 100_000, description: 'outbox backlog over this raises an alert; 0 = off' }),
+    cloudDownAlertSeconds: Type.Number({ minimum: 0, default: 600, description: 'a forwarder down this long raises an alert; 0 = off' }),
+    dashboard: Type.Object(
+      {
+        maxClients: Type.Integer({ minimum: 1, default: 200, description: 'live (SSE) dashboard clients at once' }),
+        clientBufferBytes: Type.Integer({ minimum: 4096, default: 1024 * 1024, description: 'a client that falls this far behind is dropped' }),
+        logLimit: Type.Integer({ minimum: 1, maximum: 1000, default: 50, description: 'messages shown per device' }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+  },
+  { additionalProperties: false, default: {} },
+);
+
+export type HealthConfig = Static<typeof HealthConfigSchema>;

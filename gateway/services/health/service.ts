@@ -1,0 +1,155 @@
+import type { GatewayService, ServiceDeps } from '../../service.ts';
+import { counter, gauge } from '../../metrics.ts';
+import { type AlertBook, createAlertBook } from './alert-book.ts';
+import { BUDGET_KEY, beaconKey, createGatewayChecks } from './checks.ts';
+import type { HealthConfig } from './config.ts';
+import { healthSource } from './events.ts';
+import { alertsHttp } from './http.ts';
+import { healthMigrations } from './migrations.ts';
+import { type AlertAction, createOfflineTracker, offlineKey } from './offline.ts';
+
+const BATTERY_RECOVER_PCT = 5;
+const DAY_MS = 86_400_000;
+
+/**
+ * Store health: devices offline (heartbeat timeout or MQTT last will, grouped into one store-wide alert when
+ * many drop together), low device battery, and the alerts other capabilities raise. Every alert is persisted,
+ * deduplicated by key, emitted as `alert.raised` / `alert.resolved`, and resolved when its cause clears.
+ */
+export function createHealthService(
+  deps: ServiceDeps,
+  config: HealthConfig,
+  opts: { alertsDays: number },
+): GatewayService & { book: AlertBook; check(): Promise<void> } {
+  const { bus, clock, registry } = deps;
+  const log = deps.log.child({ module: 'health' });
+  const source = healthSource(deps.storeId);
+  const book = createAlertBook({ db: deps.db, bus, clock, log, source });
+  const tracker = createOfflineTracker(
+    {
+      offlineAfterMs: config.offlineAfterSeconds * 1000,
+      groupWindowMs: config.groupWindowSeconds * 1000,
+      groupMinDevices: config.groupMinDevices,
+      groupPercent: config.groupPercent,
+    },
+    clock.now(),
+  );
+  const checks = createGatewayChecks({ db: deps.db, metrics: deps.metrics, book, config, now: () => clock.now() });
+  const openGauge = gauge(deps.metrics, 'storegate_health_open_alerts', 'Open alerts', ['severity']);
+  const raisedTotal = counter(deps.metrics, 'storegate_health_alerts_raised_total', 'Alerts raised (any capability)', ['source']);
+  const timers: { cancel(): void }[] = [];
+  let checking: Promise<void> | undefined;
+  let started = false;
+  const owner = 'health';
+  const isOwn = (e: { source: string }) => e.source === source;
+
+  const apply = async (actions: AlertAction[]) => {
+    for (const a of actions) {
+      if (a.do === 'raise') await book.raise(a.alert, a.details ? { details: a.details } : {});
+      else if (a.do === 'update') await book.update(a.key, a.message, a.details);
+      else await book.resolve(a.key);
+    }
+  };
+
+  async function check() {
+    const devices = (await registry.list()).filter((d) => d.enabled);
+    const gone = tracker.observe(devices.map((d) => ({ id: d.id, kind: d.kind, lastSeen: d.lastSeenAt ? Date.parse(d.lastSeenAt) : null })));
+    for (const id of gone) {
+      tracker.drop(id);
+      await book.resolve(offlineKey(id));
+      await book.resolve(`device:${id}:battery_low`);
+    }
+    await apply(tracker.check(clock.now()));
+    await checks.run();
+    const bySeverity = { info: 0, warning: 0, critical: 0 };
+    for (const a of book.openAlerts()) bySeverity[a.severity]++;
+    for (const [severity, n] of Object.entries(bySeverity)) openGauge.set({ severity }, n);
+  }
+
+  /** One check at a time; a caller always gets a check that started after its call. */
+  const runCheck = (): Promise<void> => {
+    const next = (checking ?? Promise.resolve()).then(() => check().catch((err) => log.error({ err }, 'health check failed')));
+    checking = next.finally(() => {
+      if (checking === next) checking = undefined;
+    });
+    return next;
+  };
+
+  function subscribe() {
+    bus.on(owner, 'device.connected', (e) => tracker.online(e.data.deviceId, e.data.kind, clock.now()));
+    bus.on(owner, 'device.status', (e) => {
+      const d = e.data;
+      if (d.online) tracker.online(d.deviceId, d.kind, clock.now());
+      else tracker.will(d.deviceId, d.kind, clock.now());
+      if (d.batteryPct === undefined) return;
+      const key = `device:${d.deviceId}:battery_low`;
+      if (d.batteryPct < config.batteryLowPct)
+        void book.raise({ key, severity: 'warning', message: `${d.kind} ${d.deviceId} battery at ${d.batteryPct}%`, deviceId: d.deviceId });
+      else if (d.batteryPct >= config.batteryLowPct + BATTERY_RECOVER_PCT) void book.resolve(key);
+    });
+    // alerts other capabilities raise: recorded (deduplicated by key), not re-emitted
+    bus.on(owner, 'alert.raised', (e) => {
+      if (isOwn(e)) return void raisedTotal.inc({ source: 'health' });
+      raisedTotal.inc({ source: e.source.split('/').slice(2).join('/') });
+      void book.raise(e.data, { source: e.source, own: false });
+    });
+    bus.on(owner, 'alert.resolved', (e) => {
+      if (!isOwn(e)) void book.resolve(e.data.key, { own: false });
+    });
+    bus.on(
+      owner,
+      'alert.outbox.budget-exceeded',
+      (e) => void book.raise({ key: BUDGET_KEY, severity: 'warning', message: e.data.message, deviceId: 'gateway' }, { details: { ...e.data } }),
+    );
+    bus.on(
+      owner,
+      'beacon.missing',
+      (e) =>
+        void book.raise({
+          key: beaconKey(e.data.beaconId, 'missing'),
+          severity: 'warning',
+          message: `beacon ${e.data.beaconId}${e.data.zone ? ` (${e.data.zone})` : ''} not heard since ${e.data.lastSeenAt ?? 'start'}`,
+          deviceId: e.data.beaconId,
+        }),
+    );
+    bus.on(
+      owner,
+      'beacon.battery_low',
+      (e) =>
+        void book.raise({
+          key: beaconKey(e.data.beaconId, 'battery_low'),
+          severity: 'warning',
+          message: `beacon ${e.data.beaconId} battery low (${e.data.batteryMv ?? '?'} mV)`,
+          deviceId: e.data.beaconId,
+        }),
+    );
+  }
+
+  return {
+    name: 'health',
+    migrations: healthMigrations,
+    http: alertsHttp({ auth: deps.auth, book, check: runCheck }),
+    book,
+    check: runCheck,
+    ready: () => started,
+    async start() {
+      await book.load();
+      const kinds = new Map((await registry.list()).map((d) => [d.id, d.kind]));
+      tracker.restore(
+        book.openAlerts().map((a) => a.key),
+        (id) => kinds.get(id),
+      );
+      subscribe();
+      timers.push(clock.setInterval(() => void runCheck(), config.checkIntervalSeconds * 1000));
+      timers.push(clock.setInterval(() => void book.purgeResolved(opts.alertsDays * DAY_MS), DAY_MS));
+      started = true;
+    },
+    async stop() {
+      started = false;
+      for (const t of timers) t.cancel();
+      bus.off(owner);
+      await checking;
+      await book.settled();
+    },
+  };
+}

@@ -1,0 +1,91 @@
+import { join } from 'node:path';
+import { onTestFinished } from 'vitest';
+import { createBus } from '../../../../gateway/bus/bus.ts';
+import type { AnyEvent, DomainEvent } from '../../../../gateway/bus/events.ts';
+import { createFakeClock, type FakeClock } from '../../../../gateway/clock.ts';
+import { createAuth } from '../../../../gateway/http/auth.ts';
+import { createLogger } from '../../../../gateway/log.ts';
+import { createMetrics } from '../../../../gateway/metrics.ts';
+import { createRegistry } from '../../../../gateway/registry/registry.ts';
+import type { ServiceDeps } from '../../../../gateway/service.ts';
+import { HealthConfigSchema, type HealthConfig } from '../../../../gateway/services/health/config.ts';
+import { createHealthService } from '../../../../gateway/services/health/service.ts';
+import { coreMigrations } from '../../../../gateway/store/core-migrations.ts';
+import { openDb } from '../../../../gateway/store/db.ts';
+import { migrate } from '../../../../gateway/store/migrate.ts';
+import Value from 'typebox/value';
+import { logSink, tempDir } from '../../../helpers/gateway.ts';
+
+export const SOURCE = 'storegate/store-1/gateway/health';
+
+/**
+ * The health service on a real SQLite file, a real bus and registry, and a fake clock. `restart()` builds a
+ * second service on the same database (a gateway restart).
+ */
+export async function healthRig(cfg: Partial<HealthConfig> = {}, opts: { clock?: FakeClock; dir?: string } = {}) {
+  const clock = opts.clock ?? createFakeClock();
+  const dir = opts.dir ?? tempDir();
+  const sink = logSink();
+  const log = createLogger({ level: 'debug', destination: sink.stream });
+  const metrics = createMetrics({ defaults: false });
+  const db = await openDb(join(dir, 'storegate.db'));
+  const bus = createBus({ log, metrics, clock });
+  const registry = createRegistry({ db, clock });
+  const link = { send() {}, disconnectDevice: async () => {}, connectedDeviceIds: () => [], isReady: () => true, close: async () => {} };
+  const deps: ServiceDeps = { storeId: 'store-1', bus, db, clock, log, metrics, registry, link, auth: createAuth({ admin: 'x'.repeat(24) }) };
+  const config = Value.Default(HealthConfigSchema, { offlineAfterSeconds: 60, checkIntervalSeconds: 5, groupWindowSeconds: 10, ...cfg }) as HealthConfig;
+  const service = createHealthService(deps, config, { alertsDays: 90 });
+  await migrate(db, [...coreMigrations, ...(service.migrations ?? [])]);
+  const events: AnyEvent[] = [];
+  bus.on('test', '*', (e) => {
+    if (e.type.startsWith('alert.')) events.push(e as AnyEvent);
+  });
+  await service.start();
+  let stopped = false;
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    await service.stop();
+    await db.close();
+  };
+  onTestFinished(stop);
+
+  const status = (id: string, kind: string, body: Record<string, unknown>) => {
+    registry.touch(id);
+    bus.emit(bus.make('device.status', `storegate/store-1/${kind}/${id}`, { deviceId: id, kind, online: true, ...body }));
+  };
+  return {
+    clock,
+    db,
+    bus,
+    metrics,
+    registry,
+    service,
+    book: service.book,
+    logs: sink,
+    events,
+    raised: () => events.filter((e) => e.type === 'alert.raised' && e.source === SOURCE),
+    resolved: () => events.filter((e) => e.type === 'alert.resolved' && e.source === SOURCE),
+    openKeys: () =>
+      service.book
+        .openAlerts()
+        .map((a) => a.key)
+        .sort(),
+    dir,
+    stop,
+    /** add devices and hear one heartbeat from each */
+    async devices(ids: string[], kind = 'scanner') {
+      for (const id of ids) await registry.add({ id, kind });
+      for (const id of ids) status(id, kind, {});
+    },
+    heartbeat: (id: string, kind = 'scanner') => status(id, kind, {}),
+    status,
+    will: (id: string, kind = 'scanner') => status(id, kind, { online: false }),
+    /** let fake time pass, then wait for a check that started after it */
+    async advance(ms: number) {
+      clock.advance(ms);
+      await service.check();
+    },
+    emit: (e: DomainEvent) => bus.emit(e),
+  };
+}
