@@ -57,9 +57,13 @@ export function createMqttSender(o: MqttSenderOptions): Sender {
         c.on('close', () => client === c && drop('connection closed'));
         resolve(c);
       });
-      c.once('error', (err) => {
-        c.end(true);
-        reject(err);
+      // kept for the client's whole life: an 'error' without a listener would crash the process
+      c.on('error', (err) => {
+        if (client === c) drop(err.message);
+        else {
+          c.end(true);
+          reject(err);
+        }
       });
       c.once('close', () => reject(new Error('connection closed before CONNACK')));
     }).finally(() => {
