@@ -92,14 +92,17 @@ export function createOutboxService(deps: ServiceDeps, config: CloudConfig, opts
     if (flushing || !buffered.length) return;
     const batch = buffered;
     buffered = [];
-    const byClass = new Map<Priority, DomainEvent[]>();
+    // runs of one class, in emit order, so each source's sequence follows the order of the bus
+    const runs: { priority: Priority; events: DomainEvent[] }[] = [];
     for (const e of batch) {
-      const p = classify(e.type) ?? 'normal';
-      byClass.set(p, [...(byClass.get(p) ?? []), e]);
+      const priority = classify(e.type) ?? 'normal';
+      const last = runs.at(-1);
+      if (last?.priority === priority) last.events.push(e);
+      else runs.push({ priority, events: [e] });
     }
     flushing = db
       .transaction(async (tx) => {
-        for (const [priority, events] of byClass) await outbox.enqueue(tx, events, { priority });
+        for (const r of runs) await outbox.enqueue(tx, r.events, { priority: r.priority });
       })
       .catch((err) => log.error({ err, events: batch.length }, 'outbox enqueue from the bus failed'))
       .finally(() => {
