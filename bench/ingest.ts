@@ -148,6 +148,15 @@ async function startMosquitto(dir: string) {
   return { proc, target };
 }
 
+/** Bare aedes in its own process: the floor storegate's broker cost sits on. */
+async function startBareAedes() {
+  const port = await freePort();
+  const proc = spawnLogged(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'aedes-bare.ts'), String(port)]);
+  await waitFor(() => proc.output().includes('listening'), 20_000, 'bare aedes');
+  const target: Target = { port, pid: proc.pid as number, creds: () => ({}), topic: (i) => `storegate/store-1/locker/bench-${i}/telemetry`, subscriber: {} };
+  return { proc, target };
+}
+
 export async function run(): Promise<BenchRow[]> {
   const dir = mkdtempSync(join(tmpdir(), 'storegate-bench-'));
   const rows: BenchRow[] = [];
@@ -161,6 +170,10 @@ export async function run(): Promise<BenchRow[]> {
     const q1ref = mq ? await runQos1(mq.target) : undefined;
     const q0 = await runQos0(sg.target);
     const q0ref = mq ? await runQos0(mq.target) : undefined;
+    const bare = await startBareAedes();
+    const q1bare = await runQos1(bare.target);
+    const q0bare = await runQos0(bare.target);
+    await stopProcess(bare.proc);
     const persisted = Number(/storegate_store_events_persisted_total (\d+)/.exec(await (await fetch(`http://127.0.0.1:${sg.http}/metrics`)).text())?.[1] ?? 0);
     const loadedRss = rssMb(sg.target.pid);
     const refNote = mq ? '' : ' (mosquitto absent: no reference)';
@@ -171,6 +184,9 @@ export async function run(): Promise<BenchRow[]> {
       { name: 'QoS 1 broker CPU per event', value: q1.cpuUsPerMsg, unit: 'µs', ...(q1ref ? { reference: q1ref.cpuUsPerMsg } : {}) },
       { name: 'QoS 0 events/s to a # subscriber', value: q0.rate, unit: 'ev/s', ...(q0ref ? { reference: q0ref.rate } : {}) },
       { name: 'QoS 0 broker CPU per event', value: q0.cpuUsPerMsg, unit: 'µs', ...(q0ref ? { reference: q0ref.cpuUsPerMsg } : {}) },
+      { name: 'bare aedes QoS 1 events/s (no auth, no persistence)', value: q1bare.rate, unit: 'ev/s', ...(q1ref ? { reference: q1ref.rate } : {}), note: 'where the time goes: the broker floor' },
+      { name: 'bare aedes QoS 1 CPU per event', value: q1bare.cpuUsPerMsg, unit: 'µs', ...(q1ref ? { reference: q1ref.cpuUsPerMsg } : {}) },
+      { name: 'bare aedes QoS 0 events/s to a # subscriber', value: q0bare.rate, unit: 'ev/s', ...(q0ref ? { reference: q0ref.rate } : {}) },
       { name: 'events persisted (all runs)', value: persisted, unit: 'ev', note: `sent ${PUBLISHERS * PER_PUBLISHER * 2}` },
       { name: 'cold start to /readyz OK', value: sg.coldStartMs, unit: 'ms', note: 'spawn → 200, tsx loader included' },
       { name: 'idle RSS', value: idleRss, unit: 'MB' },

@@ -12,6 +12,8 @@ export type Params = unknown[] | Record<string, unknown>;
 export interface Db {
   readonly path: string;
   run(sql: string, params?: Params): Promise<{ changes: number; lastID: number }>;
+  /** run() through a cached prepared statement: for hot statements, skips SQLite's parse and plan on every call. */
+  runPrepared(sql: string, params?: Params): Promise<{ changes: number }>;
   all<T = Row>(sql: string, params?: Params): Promise<T[]>;
   get<T = Row>(sql: string, params?: Params): Promise<T | undefined>;
   exec(sql: string): Promise<void>;
@@ -40,6 +42,24 @@ export async function openDb(path: string, opts: OpenOptions = {}): Promise<Db> 
         else resolve({ changes: this.changes, lastID: this.lastID });
       });
     });
+  const statements = new Map<string, sqlite3.Statement>();
+  const runPrepared = (sql: string, params: Params = []) =>
+    new Promise<{ changes: number }>((resolve, reject) => {
+      let st = statements.get(sql);
+      if (!st) {
+        if (statements.size >= 64) {
+          const [oldest, old] = statements.entries().next().value as [string, sqlite3.Statement];
+          statements.delete(oldest);
+          old.finalize();
+        }
+        st = raw.prepare(sql);
+        statements.set(sql, st);
+      }
+      st.run(params, function (this: sqlite3.RunResult, err: Error | null) {
+        if (err) reject(err);
+        else resolve({ changes: this.changes });
+      });
+    });
   const all = <T>(sql: string, params: Params = []) =>
     new Promise<T[]>((resolve, reject) => raw.all(sql, params, (err, rows) => (err ? reject(err) : resolve(rows as T[]))));
   const get = <T>(sql: string, params: Params = []) =>
@@ -50,6 +70,7 @@ export async function openDb(path: string, opts: OpenOptions = {}): Promise<Db> 
   const inner: Db = {
     path,
     run,
+    runPrepared,
     all,
     get,
     exec,
@@ -68,6 +89,7 @@ export async function openDb(path: string, opts: OpenOptions = {}): Promise<Db> 
   const db: Db = {
     path,
     run: (sql, params) => queued(() => run(sql, params)),
+    runPrepared: (sql, params) => queued(() => runPrepared(sql, params)),
     all,
     get,
     exec: (sql) => queued(() => exec(sql)),
@@ -88,6 +110,8 @@ export async function openDb(path: string, opts: OpenOptions = {}): Promise<Db> 
     },
     async close() {
       await chain;
+      for (const st of statements.values()) await new Promise<void>((r) => st.finalize(() => r()));
+      statements.clear();
       await new Promise<void>((resolve, reject) => raw.close((err) => (err ? reject(err) : resolve())));
     },
   };

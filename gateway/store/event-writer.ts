@@ -30,10 +30,10 @@ export function createEventWriter(deps: { db: Db; log: Logger; metrics: Registry
   let queue: Pending[] = [];
   let writing: Promise<void> | null = null;
 
-  const insert = (target: Pick<Db, 'run'>, chunk: DeviceEventRow[]) => {
+  const insert = (target: Pick<Db, 'runPrepared'>, chunk: DeviceEventRow[]) => {
     const params: unknown[] = [];
     for (const r of chunk) params.push(r.event.id, r.deviceId, r.kind, r.channel, r.event.type, r.event.time, JSON.stringify(r.event.data));
-    return target.run(`INSERT OR IGNORE INTO device_events (id, device_id, kind, channel, type, time, data) VALUES ${chunk.map(() => '(?,?,?,?,?,?,?)').join(',')}`, params);
+    return target.runPrepared(`INSERT OR IGNORE INTO device_events (id, device_id, kind, channel, type, time, data) VALUES ${chunk.map(() => '(?,?,?,?,?,?,?)').join(',')}`, params);
   };
 
   async function writeRows(rows: DeviceEventRow[]) {
