@@ -63,11 +63,11 @@ export function createStoreWorld(o: { rng: Rng; zones?: ZoneSpec[]; since: numbe
 export type StoreWorld = ReturnType<typeof createStoreWorld>;
 
 /** A random walk through the store: in at the entrance, 1–3 zones, out through the entrance. Times in ms from `start`. */
-export function randomItinerary(rng: Rng, start: number, dwell: { min: number; max: number }, zones: ZoneSpec[] = STORE_ZONES) {
+export function randomItinerary(rng: Rng, start: number, dwell: { min: number; max: number }, zones: ZoneSpec[] = STORE_ZONES, maxInner = 3) {
   const inner = zones.filter((z) => z.role !== 'entrance').map((z) => z.name);
   const entrance = zones.find((z) => z.role === 'entrance')?.name ?? (zones[0] as ZoneSpec).name;
   const route = [entrance];
-  const n = rng.int(1, 3);
+  const n = rng.int(1, maxInner);
   for (let i = 0; i < n; i++) {
     const options = inner.filter((z) => z !== route[route.length - 1]);
     route.push(rng.pick(options));

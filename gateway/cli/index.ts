@@ -6,10 +6,11 @@ import { registerConfig } from './commands/config.ts';
 import { registerDemo } from './commands/demo.ts';
 import { registerDevice } from './commands/device.ts';
 import { registerLocker } from './commands/locker.ts';
+import { registerScenario } from './commands/scenario.ts';
 import { registerStart } from './commands/start.ts';
 
 /** Each command module registers itself here. Add one line per tool subcommand. */
-const COMMANDS: Array<(program: Command) => void> = [registerStart, registerDemo, registerConfig, registerDevice, registerBleDecode, registerLocker];
+const COMMANDS: Array<(program: Command) => void> = [registerStart, registerDemo, registerConfig, registerDevice, registerBleDecode, registerLocker, registerScenario];
 
 export async function main(argv: string[]) {
   const program = new Command('storegate')

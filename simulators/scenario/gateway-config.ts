@@ -1,0 +1,56 @@
+import { presenceConfigFor, STORE_ZONES } from '../store-layout.ts';
+
+/** The scenario's locker bank: two S, two M, one L, one XL on controller `lk-1`. */
+export const SCENARIO_BANK = {
+  id: 'P',
+  controllerId: 'lk-1',
+  compartments: [
+    { id: 'P1', size: 'S' },
+    { id: 'P2', size: 'S' },
+    { id: 'P3', size: 'M' },
+    { id: 'P4', size: 'M' },
+    { id: 'P5', size: 'L' },
+    { id: 'P6', size: 'XL' },
+  ],
+};
+
+export const CLOUD_FORWARDER = 'scenario-cloud';
+
+/** Shared with the scenario's "cloud": it derives pickup codes and signs return QRs, as the retailer's cloud would. */
+export const SCENARIO_KEYS = { codeKey: 'scenario-code-key-0123456789', returnHmacKey: 'scenario-return-key-0123456789' };
+
+export const SCENARIO_DEVICES = [
+  ...STORE_ZONES.map((z) => ({ id: z.scannerId, kind: 'ble-scanner', zone: z.name })),
+  { id: 'lk-1', kind: 'locker', zone: 'click-and-collect' },
+];
+
+/**
+ * Config overrides for a gateway that plays the scenario: the scenario's floor, bank and cloud, with presence
+ * and outbox timings in real seconds short enough for a day compressed ~240×.
+ */
+export function scenarioGatewayConfig(o: { cloudUrl: string; secrets: Record<string, string> }) {
+  return {
+    storeId: 'scenario',
+    devices: SCENARIO_DEVICES.map((d) => ({ ...d, secret: o.secrets[d.id] })),
+    presence: presenceConfigFor(STORE_ZONES, {
+      switchMinSeconds: 1,
+      scannerStaleSeconds: 2,
+      absenceTimeoutSeconds: 2.5,
+      sessionGraceSeconds: 0.5,
+      beaconMissingSeconds: 2.5,
+      dwellIntervalSeconds: 3600,
+    }),
+    lockers: {
+      banks: [SCENARIO_BANK],
+      codeKey: SCENARIO_KEYS.codeKey,
+      returns: { hmacKey: SCENARIO_KEYS.returnHmacKey, incentive: { reasons: ['wrong_size'], offer: 'Swap it for another size: 10% off' } },
+    },
+    // a cloud outage of a store hour is ~15 s real: alert after 2 s of it; nobody goes offline by heartbeat in a run
+    health: { cloudDownAlertSeconds: 2, checkIntervalSeconds: 1, offlineAfterSeconds: 600 },
+    cloud: {
+      forwarders: [{ name: CLOUD_FORWARDER, kind: 'http', url: o.cloudUrl, timeoutSeconds: 3 }],
+      backoff: { initialMs: 200, maxMs: 1000, jitter: 0.2, downAfterFailures: 3 },
+      maintenanceSeconds: 1,
+    },
+  };
+}

@@ -1,0 +1,154 @@
+import { type BleScannerSim, startBleScanner } from '../ble-scanner.ts';
+import { createLockerSim } from '../locker.ts';
+import { createRng } from '../rng.ts';
+import { createStaffClient } from '../staff.ts';
+import { STORE_ZONES } from '../store-layout.ts';
+import { createStoreWorld } from '../store-world.ts';
+import type { CloudReceiver } from './cloud.ts';
+import { SCENARIO_BANK } from './gateway-config.ts';
+import { playLockerAction } from './lockers.ts';
+import type { Expected, ScenarioPlan } from './plan.ts';
+import { type Check, compare, formatReport, observe } from './verify.ts';
+
+export interface ScenarioTarget {
+  mqttUrl: string;
+  httpUrl: string;
+  staffToken: string;
+  storeId: string;
+  secrets: Record<string, string>;
+  cloud: CloudReceiver;
+  /** the gateway's SQLite file, opened read-only for what no API lists */
+  dbFile?: string;
+}
+
+export interface ScenarioOptions {
+  /** a progress line every few seconds (scenario time, advertisements sent, cloud events) */
+  progress?: (line: string) => void;
+  /** change one expectation on purpose, to show that a mismatch fails the run */
+  breakExpectation?: keyof Expected;
+  /** how long to wait for the gateway to settle after the last step, real ms */
+  settleTimeoutMs?: number;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms)));
+const clockText = (storeMs: number) => {
+  const m = Math.floor(storeMs / 60_000) + 9 * 60;
+  return `${String(Math.floor(m / 60)).padStart(2, '0')}:${String(m % 60).padStart(2, '0')}`;
+};
+
+/** Plays a plan against a running gateway over MQTT and HTTP, then compares what it stored and forwarded. */
+export async function runScenario(plan: ScenarioPlan, t: ScenarioTarget, o: ScenarioOptions = {}) {
+  const startedAt = Date.now();
+  const storeNow = () => (Date.now() - startedAt) * plan.speed;
+  const realAt = (storeMs: number) => startedAt + storeMs / plan.speed;
+  const rng = createRng(plan.seed);
+  const world = createStoreWorld({ rng: rng.fork('beacons'), since: 0 });
+  for (const s of plan.shoppers) world.addShopper(s, rng.fork(s.name));
+  const staff = createStaffClient({ httpUrl: t.httpUrl, token: t.staffToken });
+  const scanners: BleScannerSim[] = [];
+  const timers: NodeJS.Timeout[] = [];
+  const sim = createLockerSim({
+    url: t.mqttUrl,
+    storeId: t.storeId,
+    deviceId: SCENARIO_BANK.controllerId,
+    secret: t.secrets[SCENARIO_BANK.controllerId] ?? '',
+    compartments: SCENARIO_BANK.compartments.map((c) => c.id),
+  });
+  const actionErrors: string[] = [];
+  let refusedDuringOutage = false;
+  try {
+    for (const z of STORE_ZONES) {
+      scanners.push(
+        await startBleScanner({
+          url: t.mqttUrl,
+          storeId: t.storeId,
+          id: z.scannerId,
+          secret: t.secrets[z.scannerId] ?? '',
+          at: z.at,
+          format: z.role === 'fitting-room' ? 'omg' : 'raw',
+          emitters: world.emitters,
+          rng: rng.fork(`radio-${z.scannerId}`),
+          now: storeNow,
+          intervalMs: 250,
+        }),
+      );
+    }
+    await sim.connect();
+    await sim.nextCommand((c) => c.type === 'report').catch(() => {});
+
+    for (const f of plan.faults) {
+      const scanner = scanners.find((s) => s.id === f.target);
+      const refusedBefore = () => t.cloud.stats.refused;
+      let base = 0;
+      timers.push(
+        setTimeout(() => {
+          if (f.kind === 'scanner-stall') scanner?.stall();
+          else {
+            base = refusedBefore();
+            t.cloud.setDown(true);
+          }
+        }, realAt(f.from) - Date.now()),
+        setTimeout(() => {
+          if (f.kind === 'scanner-stall') scanner?.resume();
+          else {
+            refusedDuringOutage = refusedBefore() > base;
+            t.cloud.setDown(false);
+          }
+        }, realAt(f.to) - Date.now()),
+      );
+    }
+    const progress = o.progress
+      ? setInterval(() => {
+          const advs = scanners.reduce((n, s) => n + s.stats.advertisements, 0);
+          o.progress?.(
+            `store ${clockText(storeNow())} · shoppers inside ${world.shoppersInside(storeNow())} · advertisements sent ${advs} · cloud events ${t.cloud.events().length}${t.cloud.stats.refused ? ` (refused ${t.cloud.stats.refused})` : ''}`,
+          );
+        }, 2000)
+      : null;
+    if (progress) timers.push(progress);
+
+    const parcelIds = new Map<string, string>();
+    for (const a of plan.lockers) {
+      await sleep(realAt(a.at) - Date.now());
+      try {
+        const what = await playLockerAction(a, { sim, staff, cloud: t.cloud, parcelIds });
+        o.progress?.(`store ${clockText(storeNow())} · ${what}`);
+      } catch (err) {
+        actionErrors.push(`${a.kind} ${'orderId' in a ? a.orderId : ''}: ${(err as Error).message}`);
+      }
+    }
+    const lastVisit = Math.max(plan.dayMs, ...plan.shoppers.flatMap((s) => s.visits.map((v) => v.to)), ...plan.faults.map((f) => f.to));
+    await sleep(realAt(lastVisit) - Date.now());
+
+    // settle: sessions close a few seconds after the last shopper leaves; the outbox drains after the outage
+    const expected = plan.expected;
+    const deadline = Date.now() + (o.settleTimeoutMs ?? 20_000);
+    let actual = await observe({ staff, cloud: t.cloud, parcelIds, expected, ...(t.dbFile ? { dbFile: t.dbFile } : {}) });
+    while (Date.now() < deadline && JSON.stringify(compare(expected, actual).map((c) => c.ok)).includes('false')) {
+      await sleep(250);
+      actual = await observe({ staff, cloud: t.cloud, parcelIds, expected, ...(t.dbFile ? { dbFile: t.dbFile } : {}) });
+    }
+    const wanted = o.breakExpectation ? breakOne(expected, o.breakExpectation) : expected;
+    const extra: Check[] = [
+      { name: 'lockerActionErrors', expected: [], actual: actionErrors, ok: actionErrors.length === 0 },
+      { name: 'cloudOutageFelt', expected: true, actual: refusedDuringOutage, ok: refusedDuringOutage },
+    ];
+    const checks = compare(wanted, actual, extra);
+    const ok = checks.every((c) => c.ok);
+    const title = `storegate scenario seed=${plan.seed} size=${plan.size} speed=${plan.speed}x: ${plan.shoppers.length} shoppers, ${plan.lockers.length} locker actions, faults: ${plan.faults.map((f) => `${f.kind} ${clockText(f.from)}–${clockText(f.to)}`).join(', ')}; ${((Date.now() - startedAt) / 1000).toFixed(1)} s real`;
+    return { ok, checks, actual, report: formatReport(title, checks), cloudStats: { ...t.cloud.stats } };
+  } finally {
+    for (const tm of timers) clearTimeout(tm);
+    await Promise.all(scanners.map((s) => s.close().catch(() => {})));
+    await sim.disconnect().catch(() => {});
+  }
+}
+
+function breakOne(e: Expected, key: keyof Expected): Expected {
+  const copy = structuredClone(e) as unknown as Record<string, unknown>;
+  const v = copy[key];
+  if (typeof v === 'number') copy[key] = v + 1;
+  else if (Array.isArray(v)) copy[key] = [...v, 'something that did not happen'];
+  else copy[key] = { ...(v as object), 'something-that-did-not-happen': 1 };
+  return copy as unknown as Expected;
+}

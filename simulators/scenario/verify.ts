@@ -1,0 +1,109 @@
+import sqlite3 from 'sqlite3';
+import type { StaffClient } from '../staff.ts';
+import type { CloudReceiver } from './cloud.ts';
+import type { Expected } from './plan.ts';
+
+export type Observed = Expected & { actionErrors: string[]; cloudRefusedDuringOutage: boolean };
+
+/** beacon.missing events per beacon, read from the gateway's SQLite file opened read-only (no API lists past events). */
+async function beaconMissingFromDb(dbFile: string): Promise<Record<string, number>> {
+  const db = await new Promise<sqlite3.Database>((resolve, reject) => {
+    const d = new sqlite3.Database(dbFile, sqlite3.OPEN_READONLY, (err) => (err ? reject(err) : resolve(d)));
+  });
+  try {
+    const rows = await new Promise<Array<{ data: string }>>((resolve, reject) =>
+      db.all("SELECT data FROM presence_events WHERE type = 'beacon.missing'", (err, r) => (err ? reject(err) : resolve(r as Array<{ data: string }>))),
+    );
+    const out: Record<string, number> = {};
+    for (const r of rows) {
+      const id = String((JSON.parse(r.data) as { beaconId?: string }).beaconId);
+      out[id] = (out[id] ?? 0) + 1;
+    }
+    return out;
+  } finally {
+    await new Promise<void>((r) => db.close(() => r()));
+  }
+}
+
+/** What the gateway stored (HTTP API, SQLite read-only) and forwarded (the local cloud), in the shape of `Expected`. */
+export async function observe(o: { staff: StaffClient; cloud: CloudReceiver; parcelIds: Map<string, string>; dbFile?: string; expected: Expected }) {
+  const closed = (await o.staff.sessions('closed')).body.sessions ?? [];
+  const open = (await o.staff.sessions('open')).body.sessions ?? [];
+  const parcels: Expected['parcels'] = {};
+  for (const orderId of Object.keys(o.expected.parcels)) {
+    const id = o.parcelIds.get(orderId);
+    parcels[orderId] = (id ? (await o.staff.parcel(id)).body.status : 'never loaded') as 'picked_up';
+  }
+  const reasons: Record<string, number> = {};
+  for (const r of (await o.staff.returnReasons()).body.reasons ?? []) reasons[`${r.item}/${r.reason}`] = r.count;
+  const byType = o.cloud.countByType();
+  const cloud: Record<string, number> = {};
+  for (const t of Object.keys(o.expected.cloud)) cloud[t] = byType[t] ?? 0;
+  const alertKeys = (type: string) =>
+    [
+      ...new Set(
+        o.cloud
+          .events()
+          .filter((e) => e.type === type)
+          .map((e) => String(e.data.key)),
+      ),
+    ].sort();
+  return {
+    sessionsClosed: closed.length,
+    sessionsOpen: open.length,
+    sessionRoutes: closed.map((s) => s.visits.map((v) => v.zone).join('>')).sort(),
+    parcels,
+    loadFailures: byType['locker.parcel.load_failed'] ?? 0,
+    alertsRaised: alertKeys('alert.raised'),
+    alertsResolved: alertKeys('alert.resolved'),
+    returnsDropped: Object.values(reasons).reduce((a, b) => a + b, 0),
+    returnReasons: reasons,
+    beaconMissing: o.dbFile ? await beaconMissingFromDb(o.dbFile) : o.expected.beaconMissing,
+    cloud,
+  } satisfies Expected;
+}
+
+const canon = (v: unknown): string =>
+  JSON.stringify(v, (_k, x) =>
+    x && typeof x === 'object' && !Array.isArray(x) ? Object.fromEntries(Object.entries(x).sort(([a], [b]) => a.localeCompare(b))) : x,
+  );
+
+export interface Check {
+  name: string;
+  expected: unknown;
+  actual: unknown;
+  ok: boolean;
+}
+
+export function compare(expected: Expected, actual: Expected, extra: Check[] = []): Check[] {
+  const checks = (Object.keys(expected) as Array<keyof Expected>).map((k) => ({
+    name: k,
+    expected: expected[k],
+    actual: actual[k],
+    ok: canon(expected[k]) === canon(actual[k]),
+  }));
+  return [...checks, ...extra];
+}
+
+/** for records, only the keys whose values differ (so a long map shows what is wrong) */
+function diffOf(expected: unknown, actual: unknown): unknown {
+  const isRecord = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v);
+  if (!isRecord(expected) || !isRecord(actual)) return actual;
+  const keys = new Set([...Object.keys(expected), ...Object.keys(actual)]);
+  return Object.fromEntries([...keys].filter((k) => canon(expected[k]) !== canon(actual[k])).map((k) => [k, actual[k] ?? null]));
+}
+
+export function formatReport(title: string, checks: Check[]) {
+  const show = (v: unknown) => {
+    const s = canon(v);
+    return s.length > 90 ? `${s.slice(0, 87)}...` : s;
+  };
+  const lines = [title];
+  for (const c of checks) {
+    lines.push(`  ${c.ok ? 'ok  ' : 'FAIL'} ${c.name.padEnd(26)} expected ${show(c.expected)}`);
+    if (!c.ok) lines.push(`       ${''.padEnd(26)} got      ${show(diffOf(c.expected, c.actual))}`);
+  }
+  const failed = checks.filter((c) => !c.ok).length;
+  lines.push(failed === 0 ? `  all ${checks.length} checks passed` : `  ${failed} of ${checks.length} checks FAILED`);
+  return lines.join('\n');
+}
