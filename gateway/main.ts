@@ -18,6 +18,7 @@ import { createMetrics } from './metrics.ts';
 import { createRegistry } from './registry/registry.ts';
 import type { GatewayService, ServiceDeps } from './service.ts';
 import { SERVICE_FACTORIES } from './services/index.ts';
+import { createOutboxService } from './services/outbox/service.ts';
 import { coreMigrations } from './store/core-migrations.ts';
 import { openDb } from './store/db.ts';
 import { createEventWriter } from './store/event-writer.ts';
@@ -64,8 +65,13 @@ export async function createGateway(config: Config, opts: GatewayOptions = {}) {
     isReady: () => broker?.isReady() ?? false,
     close: () => broker?.close() ?? Promise.resolve(),
   };
+  // The outbox comes first: every other capability gets it to enqueue cloud-bound events in its own
+  // transactions, and being first in the list it stops last, after every producer's final events.
   const deps: ServiceDeps = { storeId: config.storeId, bus, db, clock, log, metrics, registry, link, auth };
-  const services: GatewayService[] = SERVICE_FACTORIES.map((make) => make(deps, config));
+  const outboxService = createOutboxService(deps, config.cloud);
+  deps.outbox = outboxService.outbox;
+  writer.setOutbox(outboxService.outbox);
+  const services: GatewayService[] = [outboxService, ...SERVICE_FACTORIES.map((make) => make(deps, config))];
 
   const applied = await migrate(db, [...coreMigrations, ...services.flatMap((s) => s.migrations ?? [])]);
   if (applied.length) log.info({ applied }, 'migrations applied');

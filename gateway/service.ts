@@ -9,6 +9,7 @@ import type { Registry } from './registry/registry.ts';
 import type { Db } from './store/db.ts';
 import type { Migration } from './store/migrate.ts';
 import type { Auth } from './http/auth.ts';
+import type { Outbox } from './services/outbox/api.ts';
 
 /** What the process hands a capability's factory. Each factory also receives its own config section. */
 export interface ServiceDeps {
@@ -22,6 +23,11 @@ export interface ServiceDeps {
   /** to devices' `cmd` topics, whichever broker is in use */
   link: DeviceLink;
   auth: Auth;
+  /**
+   * Cloud-bound events: `outbox?.enqueue(tx, events)` inside the transaction of the state change. main.ts
+   * always sets it; it is absent only in unit-test rigs that build a service alone.
+   */
+  outbox?: Outbox;
 }
 
 /**

@@ -1,6 +1,5 @@
 import type { Config } from '../config/schema.ts';
 import type { GatewayService, ServiceDeps } from '../service.ts';
-import { createOutboxService } from './outbox/service.ts';
 import { createHealthService } from './health/service.ts';
 import { createLockerService } from './lockers/service.ts';
 import { createPresenceService } from './presence/service.ts';
@@ -10,7 +9,6 @@ import { createPresenceService } from './presence/service.ts';
  * Add one line per capability here.
  */
 export const SERVICE_FACTORIES: Array<(deps: ServiceDeps, config: Config) => GatewayService> = [
-  (deps, config) => createOutboxService(deps, config.cloud),
   (deps, config) => createPresenceService(deps, config.presence, { retention: config.retention }),
   (deps, config) => createLockerService(deps, { ...config.lockers, auditDays: config.retention.lockerAuditDays }),
   (deps, config) => createHealthService(deps, config.health, { alertsDays: config.retention.alertsDays }),

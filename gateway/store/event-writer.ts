@@ -1,4 +1,5 @@
 import type { DomainEvent } from '../bus/events.ts';
+import type { Outbox } from '../services/outbox/api.ts';
 import type { Logger } from '../log.ts';
 import { counter, histogram, type Registry } from '../metrics.ts';
 import type { Db } from './db.ts';
@@ -36,14 +37,20 @@ export function createEventWriter(deps: { db: Db; log: Logger; metrics: Registry
     return target.runPrepared(`INSERT OR IGNORE INTO device_events (id, device_id, kind, channel, type, time, data) VALUES ${chunk.map(() => '(?,?,?,?,?,?,?)').join(',')}`, params);
   };
 
+  let outbox: Outbox | undefined;
+
   async function writeRows(rows: DeviceEventRow[]) {
+    // Events routed to the cloud go into the outbox in the same transaction, so an event that got its
+    // PUBACK is never lost on its way out either.
+    const forCloud = outbox ? rows.filter((r) => outbox?.routed(r.event.type)).map((r) => r.event) : [];
     // one statement is atomic on its own: one round trip instead of BEGIN + INSERT + COMMIT
-    if (rows.length <= maxRows) {
+    if (rows.length <= maxRows && forCloud.length === 0) {
       await insert(db, rows);
       return;
     }
     await db.transaction(async (tx) => {
       for (let i = 0; i < rows.length; i += maxRows) await insert(tx, rows.slice(i, i + maxRows));
+      if (forCloud.length && outbox) await outbox.enqueue(tx, forCloud);
     });
   }
 
@@ -71,6 +78,10 @@ export function createEventWriter(deps: { db: Db; log: Logger; metrics: Registry
   }
 
   return {
+    /** Set once at wiring time (the outbox is a service created after the writer). */
+    setOutbox(o: Outbox) {
+      outbox = o;
+    },
     write(rows: DeviceEventRow[]): Promise<void> {
       if (rows.length === 0) return Promise.resolve();
       return new Promise<void>((resolve, reject) => {

@@ -16,6 +16,8 @@ export type { Priority };
  */
 export interface Outbox {
   enqueue(tx: Db, events: DomainEvent[], opts?: { priority?: Priority }): Promise<{ enqueued: number }>;
+  /** true when `cloud.routes` sends this event type to the cloud and a forwarder is configured */
+  routed(type: string): boolean;
 }
 
 export const PRIORITIES: Priority[] = ['critical', 'normal', 'bulk'];

@@ -35,6 +35,7 @@ export function cloudEventBody(e: DomainEvent, sequence: number, priority: Prior
 
 export function createEnqueue(o: EnqueueOptions): Outbox {
   return {
+    routed: (type) => o.forwarders().length > 0 && o.classify(type) !== undefined,
     async enqueue(tx: Db, events: DomainEvent[], opts = {}) {
       const forwarders = o.forwarders();
       if (!forwarders.length || !events.length) return { enqueued: 0 };
