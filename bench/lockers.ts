@@ -54,7 +54,7 @@ async function keypadRoundTrip(n: number): Promise<number[]> {
       compartments: compartments.map((c) => c.id),
     });
     await sim.connect();
-    await sim.nextCommand((c) => c.type === 'report');
+    await sim.nextCommand((c) => c.type === 'synced');
     const times: number[] = [];
     for (let i = 0; i < n; i++) {
       const t0 = performance.now();

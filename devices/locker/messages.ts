@@ -58,8 +58,10 @@ export type StateReportMessage = Static<typeof StateReportMessage>;
 export type LockerCommand =
   /** unlock a door; the controller answers with a `door` event (`open`, or `jammed` when it did not move) */
   | { type: 'open'; compartment: string; reqId: string }
-  /** send a full `state` report now */
+  /** send a full `state` report now (sent to every controller when the gateway starts) */
   | { type: 'report' }
+  /** answer to every `state` report, once it is reconciled */
+  | { type: 'synced'; changes: number }
   /** feedback for the keypad / display */
   | { type: 'keypad'; result: 'ok' | 'wrong' | 'locked' | 'expired' | 'refused'; compartment?: string; lockedForSeconds?: number; message?: string }
   /** a repurchase incentive shown on the display during a return */

@@ -31,7 +31,6 @@ export const alertKey = {
   jam: (compartmentId: string) => `locker:${compartmentId}:jam`,
   doorOpen: (compartmentId: string) => `locker:${compartmentId}:door_open`,
   occupancy: (compartmentId: string) => `locker:${compartmentId}:occupancy`,
-  offline: (controllerId: string) => `locker-controller:${controllerId}:offline`,
   powerLoss: (controllerId: string) => `locker-controller:${controllerId}:power_loss`,
   lockout: (controllerId: string) => `locker-controller:${controllerId}:keypad_lockout`,
 };

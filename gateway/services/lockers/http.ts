@@ -53,8 +53,27 @@ export function lockersHttp(ctx: Ctx): FastifyPluginAsync {
 
     app.get(
       '/api/v1/lockers',
-      { schema: { tags, security, response: { 200: Type.Object({ compartments: Type.Array(Compartment), alerts: Type.Array(Alert) }) } } },
-      async () => ({ compartments: await overview(ctx.deps.db), alerts: await listAlerts(ctx.deps.db) }),
+      {
+        schema: {
+          tags,
+          security,
+          response: {
+            200: Type.Object({
+              controllers: Type.Array(Type.Object({ id: Type.String(), online: Type.Boolean() })),
+              compartments: Type.Array(Compartment),
+              alerts: Type.Array(Alert),
+            }),
+          },
+        },
+      },
+      async () => {
+        const online = new Set(ctx.deps.link.connectedDeviceIds());
+        return {
+          controllers: [...ctx.controllers].map((id) => ({ id, online: online.has(id) })),
+          compartments: await overview(ctx.deps.db),
+          alerts: await listAlerts(ctx.deps.db),
+        };
+      },
     );
 
     app.post(

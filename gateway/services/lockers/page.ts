@@ -56,7 +56,9 @@ const api = async (method, url, body) => {
 const text = (s) => String(s ?? '').replace(/[&<>"]/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[ch]);
 function showApp(on) { $('login').hidden = on; $('app').hidden = !on; $('logout').hidden = !on; }
 async function refresh() {
-  const { compartments, alerts } = await api('GET', '/api/v1/lockers');
+  const { controllers, compartments, alerts } = await api('GET', '/api/v1/lockers');
+  const offline = controllers.filter((c) => !c.online).map((c) => ({ message: 'Locker controller ' + c.id + ' is offline: its doors cannot be opened' }));
+  alerts.unshift(...offline);
   const sizes = [...new Set(compartments.map((c) => c.size))];
   if ($('size').options.length === 1) for (const s of sizes) $('size').add(new Option(s, s));
   $('alerts').innerHTML = alerts.length ? alerts.map((a) => '<li class="alert">' + text(a.message) + '</li>').join('') : '<li>none</li>';

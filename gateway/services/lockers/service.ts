@@ -5,7 +5,7 @@ import { KeypadMessage, LockerEventMessage, StateReportMessage } from '../../../
 import { LOCKER_CHANNELS, LOCKER_KIND } from '../../../devices/locker/topics.ts';
 import type { ChannelHandler } from '../../ingest/ingest.ts';
 import type { GatewayService, ServiceDeps } from '../../service.ts';
-import { alertKey, raiseAlert, resolveAlert } from './alerts.ts';
+import { alertKey, raiseAlert } from './alerts.ts';
 import type { LockersConfig } from './config.ts';
 import { type Ctx, comp, createContext } from './context.ts';
 import { checkOccupancy, onDoor } from './doors.ts';
@@ -42,7 +42,6 @@ function createEnabled(deps: ServiceDeps, cfg: LockersConfig, opts: { incentive?
   const incentive = opts.incentive ?? configIncentiveRule(cfg.returns.incentive);
   const openTimers = new Map<string, { cancel(): void }>();
   const timers: Array<{ cancel(): void }> = [];
-  const ours = (deviceId: string) => ctx.controllers.has(deviceId);
   const source = (id: string) => `storegate/${deps.storeId}/${LOCKER_KIND}/${id}`;
 
   /** Device messages are handled in order, one at a time; a failure is logged (never with the message body). */
@@ -124,7 +123,12 @@ function createEnabled(deps: ServiceDeps, cfg: LockersConfig, opts: { incentive?
       toEvents(body, ictx) {
         const id = ictx.device.id;
         run('state', id, async () => {
-          const changes = await ctx.work((tx, fx) => reconcile(ctx, tx, fx, id, body as StateReportMessage));
+          const changes = await ctx.work(async (tx, fx) => {
+            const c = await reconcile(ctx, tx, fx, id, body as StateReportMessage);
+            // tells the controller the gateway has its state (e.g. to show "ready" on its display)
+            fx.send(id, { type: 'synced', changes: c.length });
+            return c;
+          });
           if (changes.length) ctx.log.info({ controllerId: id, changes }, 'locker state reconciled from controller report');
           await syncAllDoorTimers(id);
         });
@@ -134,20 +138,6 @@ function createEnabled(deps: ServiceDeps, cfg: LockersConfig, opts: { incentive?
     },
   ];
 
-  const setOnline = (id: string, online: boolean) =>
-    run('presence', id, () =>
-      ctx.work(async (tx, fx) => {
-        if (online) {
-          await resolveAlert(tx, fx, id, alertKey.offline(id));
-          // ask for the real state: it may have changed while we were apart
-          fx.send(id, { type: 'report' });
-        } else {
-          const message = `locker controller ${id} is offline`;
-          await raiseAlert(tx, fx, id, { key: alertKey.offline(id), severity: 'critical', message, deviceId: id }, ctx.now());
-        }
-      }),
-    );
-
   return {
     name: 'lockers',
     migrations: lockerMigrations,
@@ -156,13 +146,10 @@ function createEnabled(deps: ServiceDeps, cfg: LockersConfig, opts: { incentive?
     ctx,
     async start() {
       await syncBanks(deps.db, cfg, ctx.now());
-      deps.bus.on('lockers', 'device.connected', (e) => void (e.data.kind === LOCKER_KIND && ours(e.data.deviceId) && setOnline(e.data.deviceId, true)));
-      deps.bus.on('lockers', 'device.disconnected', (e) => void (e.data.kind === LOCKER_KIND && ours(e.data.deviceId) && setOnline(e.data.deviceId, false)));
-      deps.bus.on(
-        'lockers',
-        'device.status',
-        (e) => void (e.data.kind === LOCKER_KIND && ours(e.data.deviceId) && !e.data.online && setOnline(e.data.deviceId, false)),
-      );
+      // Controllers send their state on every connect (the contract). Offline alerts are the health service's
+      // (`device:<id>:offline`); staff see connectivity on the lockers API. Controllers that stayed connected
+      // through a gateway restart (external broker) are asked for their state now.
+      for (const id of ctx.controllers) deps.link.send(LOCKER_KIND, id, { type: 'report' });
       for (const id of ctx.controllers) await syncAllDoorTimers(id);
       await expireParcels(ctx);
       timers.push(deps.clock.setInterval(() => void expireParcels(ctx).catch((err) => ctx.log.error({ err }, 'locker expiry sweep failed')), 60_000));

@@ -59,10 +59,10 @@ export async function lockerRig(opts: Parameters<typeof lockerGateway>[0] = {}) 
   return { gw, sim, secret };
 }
 
-/** Connects and waits for the gateway's answer to the connect (it asks for a report), so the state is in. */
+/** Connects and waits until the gateway has reconciled the state the controller sends on connect. */
 export async function connectSim(sim: ReturnType<typeof createLockerSim>, url?: string) {
   await sim.connect(url);
-  await sim.nextCommand((c) => c.type === 'report');
+  await sim.nextCommand((c) => c.type === 'synced');
 }
 
 export const isOpen = (compartment: string) => (c: LockerCommand) => c.type === 'open' && c.compartment === compartment;
