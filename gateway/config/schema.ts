@@ -1,6 +1,7 @@
 import Type, { type Static } from 'typebox';
 import { CloudConfigSchema } from '../services/outbox/config.ts';
 import { HealthConfigSchema } from '../services/health/config.ts';
+import { DashboardConfigSchema } from '../services/dashboard/config.ts';
 import { LockersConfigSchema } from '../services/lockers/config.ts';
 import { PresenceConfigSchema } from '../services/presence/config.ts';
 
@@ -90,6 +91,7 @@ export const ConfigSchema = Type.Object(
       { additionalProperties: false, default: {} },
     ),
     health: HealthConfigSchema,
+    dashboard: DashboardConfigSchema,
     cloud: CloudConfigSchema,
     retention: Type.Object(
       {

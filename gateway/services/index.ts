@@ -1,6 +1,7 @@
 import type { Config } from '../config/schema.ts';
 import type { GatewayService, ServiceDeps } from '../service.ts';
 import { createHealthService } from './health/service.ts';
+import { createDashboardService } from './dashboard/service.ts';
 import { createLockerService } from './lockers/service.ts';
 import { createPresenceService } from './presence/service.ts';
 
@@ -12,4 +13,5 @@ export const SERVICE_FACTORIES: Array<(deps: ServiceDeps, config: Config) => Gat
   (deps, config) => createPresenceService(deps, config.presence, { retention: config.retention }),
   (deps, config) => createLockerService(deps, { ...config.lockers, auditDays: config.retention.lockerAuditDays }),
   (deps, config) => createHealthService(deps, config.health, { alertsDays: config.retention.alertsDays }),
+  (deps, config) => createDashboardService(deps, { ...config.dashboard, offlineAfterSeconds: config.health.offlineAfterSeconds }),
 ];

@@ -1,4 +1,5 @@
 import type { Bus } from '../../bus/bus.ts';
+import type { DomainEvent } from '../../bus/events.ts';
 import type { Clock } from '../../clock.ts';
 import type { Logger } from '../../log.ts';
 import type { Db } from '../../store/db.ts';
@@ -48,7 +49,15 @@ export const readAlert = toAlert;
  * the same tick are one alert); writes are serialised, and the bus event goes out after the row is stored.
  * Alerts raised by other capabilities are recorded with `own: false` and not emitted again.
  */
-export function createAlertBook(deps: { db: Db; bus: Bus; clock: Clock; log: Logger; source: string }) {
+export function createAlertBook(deps: {
+  db: Db;
+  bus: Bus;
+  clock: Clock;
+  log: Logger;
+  source: string;
+  /** the cloud outbox (ServiceDeps.outbox): our alert events are enqueued in the same transaction as their row */
+  outbox?: { enqueue(tx: Db, events: DomainEvent[]): Promise<unknown> } | undefined;
+}) {
   const { db, bus, clock, log } = deps;
   const open = new Map<string, Alert>();
   let chain: Promise<unknown> = Promise.resolve();
@@ -76,13 +85,17 @@ export function createAlertBook(deps: { db: Db; bus: Bus; clock: Clock; log: Log
       const alert: Alert = { ...a, id: 0, source: opts.source ?? deps.source, details: opts.details ?? null, raisedAt: now, updatedAt: now, resolvedAt: null };
       open.set(a.key, alert);
       return serial(async () => {
-        const r = await db.run(
-          'INSERT INTO health_alerts (key, severity, message, device_id, source, details, raised_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-          [a.key, a.severity, a.message, a.deviceId, alert.source, alert.details ? JSON.stringify(alert.details) : null, now, now],
-        );
-        alert.id = r.lastID;
+        const event = opts.own !== false ? bus.make('alert.raised', deps.source, payload(alert), a.key) : null;
+        await db.transaction(async (tx) => {
+          const r = await tx.run(
+            'INSERT INTO health_alerts (key, severity, message, device_id, source, details, raised_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+            [a.key, a.severity, a.message, a.deviceId, alert.source, alert.details ? JSON.stringify(alert.details) : null, now, now],
+          );
+          alert.id = r.lastID;
+          if (event) await deps.outbox?.enqueue(tx, [event]);
+        });
         log.info({ key: a.key, deviceId: a.deviceId, severity: a.severity }, 'alert raised');
-        if (opts.own !== false) bus.emit(bus.make('alert.raised', deps.source, payload(alert), a.key));
+        if (event) bus.emit(event);
         return true;
       });
     },
@@ -112,9 +125,13 @@ export function createAlertBook(deps: { db: Db; bus: Bus; clock: Clock; log: Log
       const now = clock.now();
       a.resolvedAt = now;
       return serial(async () => {
-        await db.run('UPDATE health_alerts SET resolved_at = ?, updated_at = ? WHERE key = ? AND resolved_at IS NULL', [now, now, key]);
+        const event = opts.own !== false ? bus.make('alert.resolved', deps.source, payload(a), key) : null;
+        await db.transaction(async (tx) => {
+          await tx.run('UPDATE health_alerts SET resolved_at = ?, updated_at = ? WHERE key = ? AND resolved_at IS NULL', [now, now, key]);
+          if (event) await deps.outbox?.enqueue(tx, [event]);
+        });
         log.info({ key, deviceId: a.deviceId }, 'alert resolved');
-        if (opts.own !== false) bus.emit(bus.make('alert.resolved', deps.source, payload(a), key));
+        if (event) bus.emit(event);
         return true;
       });
     },

@@ -1,6 +1,6 @@
 import Type, { type Static } from 'typebox';
 
-/** `health.*`: device-offline and grouping rules, and the dashboard's live-stream limits. */
+/** `health.*`: device-offline and grouping rules, alert thresholds. */
 export const HealthConfigSchema = Type.Object(
   {
     offlineAfterSeconds: Type.Integer({ minimum: 5, default: 120, description: 'a device with no message for this long is offline' }),
@@ -15,14 +15,6 @@ export const HealthConfigSchema = Type.Object(
     batteryLowPct: Type.Number({ minimum: 0, maximum: 100, default: 15, description: 'device status batteryPct below this raises an alert' }),
     backlogAlertEvents: Type.Integer({ minimum: 0, default: 100_000, description: 'outbox backlog over this raises an alert; 0 = off' }),
     cloudDownAlertSeconds: Type.Number({ minimum: 0, default: 600, description: 'a forwarder down this long raises an alert; 0 = off' }),
-    dashboard: Type.Object(
-      {
-        maxClients: Type.Integer({ minimum: 1, default: 200, description: 'live (SSE) dashboard clients at once' }),
-        clientBufferBytes: Type.Integer({ minimum: 4096, default: 1024 * 1024, description: 'a client that falls this far behind is dropped' }),
-        logLimit: Type.Integer({ minimum: 1, maximum: 1000, default: 50, description: 'messages shown per device' }),
-      },
-      { additionalProperties: false, default: {} },
-    ),
   },
   { additionalProperties: false, default: {} },
 );

@@ -1,0 +1,101 @@
+import { initCharts, loadSeries, pushSample } from './charts.js';
+import { $, ApiError, api, schedule, state } from './core.js';
+import { initPanels, refreshPanel, refreshPanels } from './panels.js';
+import { initDevices, onAlert, onDeviceEvent, onDevicePatch, renderAlerts, renderDevices, renderOverview } from './views.js';
+
+let source = null;
+
+function setCookie(token) {
+  // biome-ignore lint/suspicious/noDocumentCookie: EventSource cannot send headers; the stream reads this cookie
+  document.cookie = token ? `sg_token=${encodeURIComponent(token)}; path=/; SameSite=Strict` : 'sg_token=; path=/; max-age=0; SameSite=Strict';
+}
+
+function showApp(on) {
+  $('login').hidden = on;
+  $('app').hidden = !on;
+  $('logout').hidden = !on;
+  $('nav').hidden = !on;
+}
+
+async function loadOverview() {
+  const o = await api('GET', '/api/v1/dashboard/overview');
+  $('storeId').textContent = o.storeId;
+  state.offlineAfterSeconds = o.offlineAfterSeconds;
+  state.ingestTotal = o.ingestTotal;
+  state.devices = new Map(o.devices.map((d) => [d.id, d]));
+  state.alerts = new Map(o.alerts.open.map((a) => [a.key, a]));
+  state.resolved = o.alerts.resolved;
+  loadSeries(o.series);
+  state.lastSample = o.series[o.series.length - 1] ?? null;
+  state.seq = o.seq;
+  renderDevices();
+  renderAlerts();
+  renderOverview();
+}
+
+/** `after`: the stream position of the overview just loaded, so nothing between the two is missed */
+function connect(after) {
+  source?.close();
+  source = new EventSource(`/api/v1/dashboard/stream?after=${after}`);
+  const live = $('live');
+  source.onopen = () => {
+    live.textContent = 'live';
+    live.className = 'pill';
+  };
+  source.onerror = () => {
+    live.textContent = 'reconnecting…';
+    live.className = 'pill down';
+  };
+  const on = (type, fn) => source.addEventListener(type, (m) => fn(JSON.parse(m.data)));
+  on('device', onDevicePatch);
+  on('event', onDeviceEvent);
+  on('alert', onAlert);
+  on('panel', (p) => schedule(`panel:${p.panel}`, () => refreshPanel(p.panel), 200));
+  on('sample', (s) => {
+    state.lastSample = s;
+    pushSample(s);
+    renderOverview();
+  });
+}
+
+async function start() {
+  try {
+    await loadOverview();
+  } catch (e) {
+    showApp(false);
+    $('loginError').textContent = e instanceof ApiError && e.status === 401 ? (state.token ? 'That token was refused.' : '') : e.message;
+    return;
+  }
+  showApp(true);
+  initCharts();
+  connect(state.seq);
+  await refreshPanels();
+  setInterval(() => renderAlerts(), 5000);
+}
+
+$('loginForm').addEventListener('submit', (ev) => {
+  ev.preventDefault();
+  state.token = $('token').value.trim();
+  $('token').value = '';
+  setCookie(state.token);
+  start().then(() => {
+    if ($('app').hidden) return setCookie('');
+    localStorage.setItem('sg_token', state.token);
+    $('main').focus();
+  });
+});
+
+$('logout').addEventListener('click', () => {
+  source?.close();
+  state.token = '';
+  localStorage.removeItem('sg_token');
+  setCookie('');
+  showApp(false);
+});
+
+initDevices();
+initPanels();
+if (state.token) {
+  setCookie(state.token);
+  start();
+}

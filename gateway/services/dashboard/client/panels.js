@@ -1,0 +1,98 @@
+import { $, ApiError, api, esc, say, state } from './core.js';
+
+// Panels from other capabilities' own APIs. A capability that is not installed answers 404: say so.
+async function panel(el, url, render) {
+  try {
+    render(await api('GET', url));
+  } catch (e) {
+    $(el).innerHTML = `<p class="muted">${e instanceof ApiError && e.status === 404 ? 'Not installed on this gateway.' : `Unavailable: ${esc(e.message)}`}</p>`;
+  }
+}
+
+function lockers() {
+  return panel('lockers', '/api/v1/lockers', ({ compartments }) => {
+    $('lockers').innerHTML = compartments.length
+      ? compartments
+          .map(
+            (c) =>
+              `<div class="c ${esc(c.state)}${c.outOfService ? ' oos' : ''}${c.fault ? ' fault' : ''}" data-compartment="${esc(c.id)}">` +
+              `<b>${esc(c.id)}</b> ${esc(c.size)} · bank ${esc(c.bankId)}<br>${esc(c.state.replace('_', ' '))}${c.pending ? ` · ${esc(c.pending)}…` : ''}` +
+              `<br>door ${esc(c.door)}${c.fault ? ` · ${esc(c.fault)}` : ''}${c.outOfService ? '<br>out of service' : ''}` +
+              `<br><button type="button" data-open="${esc(c.id)}">Open door</button>` +
+              ` <button type="button" class="secondary" data-oos="${esc(c.id)}" data-to="${!c.outOfService}">${c.outOfService ? 'In service' : 'Out of service'}</button></div>`,
+          )
+          .join('')
+      : '<p class="muted">No locker banks configured.</p>';
+    return audit();
+  });
+}
+
+async function audit() {
+  const { audit: rows } = await api('GET', '/api/v1/lockers/audit?limit=10');
+  $('lockerAudit').innerHTML = rows
+    .map((r) => `<li><time>${esc(new Date(r.at).toISOString())}</time> ${esc(r.action)} ${esc(r.compartmentId ?? '')} by ${esc(r.actor)}</li>`)
+    .join('');
+}
+
+function presence() {
+  return panel('zones', '/api/v1/presence', ({ zones, openSessions }) => {
+    $('zones').innerHTML =
+      zones.map((z) => `<div class="c" data-zone="${esc(z.name)}"><b>${esc(z.name)}</b><br><span class="big">${z.shoppers}</span> shoppers</div>`).join('') +
+      `<div class="c"><b>Sessions</b><br><span class="big">${openSessions}</span> open</div>`;
+    return api('GET', '/api/v1/beacons').then(({ beacons }) => {
+      const bad = beacons.filter((b) => b.missing || b.batteryLow);
+      $('beacons').textContent = `${beacons.length} fixed beacons${bad.length ? `; attention: ${bad.map((b) => b.id).join(', ')}` : ', all heard'}`;
+    });
+  });
+}
+
+function model() {
+  return panel('model', '/api/v1/recognition/status', (m) => {
+    $('model').innerHTML =
+      `<p>Model <b>${esc(m.modelId ?? 'not loaded')}</b> · ${m.ready ? 'ready' : 'not ready'} · ${m.frames} frames · ${m.queued} queued` +
+      ` · unsure below ${esc(m.config?.unsureThreshold)}</p><p class="muted">Rejected: ${esc(JSON.stringify(m.rejected))}</p>`;
+  });
+}
+
+function cloud() {
+  return panel('cloud', '/api/v1/outbox', (o) => {
+    state.outbox = o;
+    const fw = o.forwarders.length
+      ? o.forwarders
+          .map(
+            (f) =>
+              `<li>${esc(f.name)} (${esc(f.kind)}): <b>${esc(f.state)}</b>${f.downSince ? ` since ${esc(f.downSince)}` : ''} · ${f.pending} pending · ${f.sendRate}/s</li>`,
+          )
+          .join('')
+      : '<li>No cloud forwarders configured.</li>';
+    $('cloud').innerHTML =
+      `<p>Backlog ${o.backlog.events} events (${Math.round(o.backlog.bytes / 1024)} KiB), oldest ${Math.round(o.backlog.oldestAgeSeconds)} s · ${o.deadLetters} dead letters</p><ul>${fw}</ul>`;
+    $('ovCloud').textContent = o.forwarders.map((f) => `${f.name}: ${f.state}`).join(' · ') || 'no cloud configured';
+  });
+}
+
+const PANELS = { lockers, presence, model, cloud };
+
+export const refreshPanel = (name) => PANELS[name]?.();
+export const refreshPanels = () => Promise.all(Object.values(PANELS).map((p) => p()));
+
+export function initPanels() {
+  $('lockers').addEventListener('click', async (ev) => {
+    const b = ev.target.closest('button');
+    if (!b) return;
+    try {
+      if (b.dataset.open) {
+        await api('POST', `/api/v1/lockers/compartments/${encodeURIComponent(b.dataset.open)}/open`);
+        say(`Door ${b.dataset.open} opened.`);
+      } else if (b.dataset.oos) {
+        await api('POST', `/api/v1/lockers/compartments/${encodeURIComponent(b.dataset.oos)}/service`, { outOfService: b.dataset.to === 'true' });
+        say(`Compartment ${b.dataset.oos} ${b.dataset.to === 'true' ? 'out of' : 'back in'} service.`);
+      }
+    } catch (e) {
+      say(`Locker action failed: ${e.message}`, true);
+    }
+    await lockers();
+  });
+  // the backlog also moves without bus events
+  setInterval(() => cloud(), 10_000);
+}

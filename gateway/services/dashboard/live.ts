@@ -1,0 +1,72 @@
+import type { Bus } from '../../bus/bus.ts';
+import type { DomainEvent } from '../../bus/events.ts';
+import type { Clock } from '../../clock.ts';
+import type { SseHub } from './sse.ts';
+import type { createStatusCache, createZoneCounts } from './state.ts';
+
+const MAX_DATA_CHARS = 1024;
+const PANEL_THROTTLE_MS = 1000;
+
+/** `storegate/<store>/<kind>/<id>` → the device, or null for gateway-made events */
+export function deviceOf(source: string): { kind: string; id: string } | null {
+  const [, , kind, id] = source.split('/');
+  return kind && id && kind !== 'gateway' ? { kind, id } : null;
+}
+
+const compact = (data: unknown) => {
+  const s = JSON.stringify(data);
+  return s !== undefined && s.length <= MAX_DATA_CHARS ? data : { truncated: true, chars: s?.length ?? 0 };
+};
+
+/**
+ * Bus → dashboard stream. Device messages go out as `event`, status changes as `device`, alerts as `alert`;
+ * lockers and presence only say `panel` (at most once a second each) and the page re-reads their API.
+ */
+export function wireLive(deps: {
+  bus: Bus;
+  clock: Clock;
+  hub: SseHub;
+  status: ReturnType<typeof createStatusCache>;
+  zones: ReturnType<typeof createZoneCounts>;
+}) {
+  const { bus, hub, status, zones } = deps;
+  const owner = 'dashboard';
+  const throttled = new Set<string>();
+  const panel = (name: string) => {
+    if (throttled.has(name)) return;
+    throttled.add(name);
+    deps.clock.setTimeout(() => {
+      throttled.delete(name);
+      hub.publish('panel', { panel: name });
+    }, PANEL_THROTTLE_MS);
+  };
+
+  bus.on(owner, '*', (e: DomainEvent) => {
+    const dev = deviceOf(e.source);
+    if (e.type.startsWith('locker.')) panel('lockers');
+    if (e.type.startsWith('presence.') || e.type.startsWith('beacon.')) panel('presence');
+    if (e.type.startsWith('recognition.')) panel('model');
+    if (dev) hub.publish('event', { deviceId: dev.id, kind: dev.kind, type: e.type, time: e.time, id: e.id, data: compact(e.data) });
+  });
+  bus.on(owner, 'device.status', (e) => {
+    status.set(e.data, e.time);
+    hub.publish('device', { id: e.data.deviceId, kind: e.data.kind, lastSeenAt: e.time, ...status.get(e.data.deviceId) });
+  });
+  bus.on(owner, 'device.connected', (e) => {
+    hub.publish('device', { id: e.data.deviceId, kind: e.data.kind, connected: true, lastSeenAt: e.time });
+  });
+  bus.on(owner, 'device.disconnected', (e) => {
+    hub.publish('device', { id: e.data.deviceId, kind: e.data.kind, connected: false });
+  });
+  bus.on(owner, 'alert.raised', (e) => {
+    hub.publish('alert', { state: 'raised', at: e.time, source: e.source, ...e.data });
+  });
+  bus.on(owner, 'alert.resolved', (e) => {
+    hub.publish('alert', { state: 'resolved', at: e.time, source: e.source, ...e.data });
+  });
+  bus.on(owner, 'presence.entered', (e) => zones.enter(e.data.shopperId, e.data.zone));
+  bus.on(owner, 'presence.moved', (e) => zones.enter(e.data.shopperId, e.data.to));
+  bus.on(owner, 'presence.exited', (e) => zones.exit(e.data.shopperId));
+
+  return { stop: () => bus.off(owner) };
+}

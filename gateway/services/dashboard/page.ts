@@ -1,0 +1,75 @@
+/**
+ * The dashboard shell. It carries no data and never the token: the page logs in by itself (the token is
+ * kept in localStorage and the `sg_token` cookie, which the live stream uses) and loads everything else
+ * from the admin API. Plain HTML, vanilla JS modules and uPlot, all served by the gateway.
+ */
+export const dashboardPage = () => `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<title>storegate · store IT</title>
+<link rel="stylesheet" href="/dashboard/vendor/uplot.css"><link rel="stylesheet" href="/dashboard/app.css">
+</head>
+<body>
+<a class="skip" href="#main">Skip to content</a>
+<header>
+  <strong>storegate</strong> <span id="storeId"></span>
+  <nav id="nav" aria-label="Sections" hidden>
+    <a href="#overview">Overview</a><a href="#alertsSection">Alerts</a><a href="#devicesSection">Devices</a>
+    <a href="#zonesSection">Zones</a><a href="#lockersSection">Lockers</a><a href="#modelSection">Model</a><a href="#cloudSection">Cloud</a>
+  </nav>
+  <span id="live" class="pill" role="status" aria-live="polite"></span>
+  <button id="logout" class="secondary" hidden>Log out</button>
+</header>
+<main id="main" tabindex="-1">
+<section id="login" aria-labelledby="loginTitle">
+  <h1 id="loginTitle">Store IT login</h1>
+  <form id="loginForm"><label for="token">Admin token</label>
+  <input id="token" type="password" autocomplete="current-password" required>
+  <button type="submit">Log in</button></form>
+  <p id="loginError" class="err" role="alert"></p>
+</section>
+<div id="app" hidden>
+<p id="actionResult" class="result" role="status" aria-live="polite"></p>
+<section id="overview" aria-labelledby="ovTitle"><h2 id="ovTitle">Overview</h2>
+  <div class="cards">
+    <div class="card"><span class="big" id="ovOnline">–</span> online <span class="muted">/ <span id="ovTotal">–</span> devices</span><div id="ovKinds" class="muted"></div></div>
+    <div class="card"><span class="big" id="ovAlerts">–</span> open alerts<div id="ovCritical" class="muted"></div></div>
+    <div class="card"><span class="big" id="ovRate">–</span> msg/s ingest<div class="muted"><span id="ovIngestTotal">–</span> since start</div></div>
+    <div class="card"><span class="big" id="ovBacklog">–</span> events in outbox<div id="ovCloud" class="muted"></div></div>
+  </div>
+  <div class="charts">
+    <figure><figcaption>Ingest (msg/s), last hour</figcaption><div id="chartIngest"></div></figure>
+    <figure><figcaption>Outbox backlog (events)</figcaption><div id="chartBacklog"></div></figure>
+    <figure><figcaption>Shoppers per zone</figcaption><div id="chartZones"></div></figure>
+  </div>
+</section>
+<section id="alertsSection" aria-labelledby="alTitle"><h2 id="alTitle">Alerts</h2>
+  <ul id="alerts" class="alerts"></ul>
+  <details><summary>Recently resolved</summary><ul id="resolved" class="alerts"></ul></details>
+</section>
+<section id="devicesSection" aria-labelledby="devTitle"><h2 id="devTitle">Devices</h2>
+  <form id="addForm" class="row">
+    <label>Id <input id="addId" required pattern="[A-Za-z0-9][A-Za-z0-9_.\\-]{0,63}"></label>
+    <label>Kind <input id="addKind" required pattern="[a-z][a-z0-9\\-]{0,31}" list="kinds"></label>
+    <datalist id="kinds"><option value="locker"><option value="scanner"><option value="mirror"><option value="beacon"></datalist>
+    <label>Zone <input id="addZone"></label>
+    <button type="submit">Add device</button>
+  </form>
+  <div id="secretBox" class="secret" hidden role="alert"><p>Secret for <b id="secretFor"></b> — shown once, copy it now:</p>
+    <code id="secret"></code> <button id="secretDone" type="button">Done</button></div>
+  <table class="devices"><caption class="sr">Devices</caption>
+    <thead><tr><th scope="col">Device</th><th scope="col">Kind</th><th scope="col">Zone</th><th scope="col">State</th><th scope="col">Last seen</th>
+    <th scope="col">Firmware</th><th scope="col">Battery</th><th scope="col">RSSI</th><th scope="col">Actions</th></tr></thead>
+    <tbody id="devices"></tbody></table>
+  <div id="logBox" hidden><h3>Messages from <span id="logFor"></span> <button id="logClose" type="button" class="secondary">Close</button></h3>
+    <ol id="log" class="log"></ol></div>
+</section>
+<section id="zonesSection" aria-labelledby="zTitle"><h2 id="zTitle">Zones</h2><div id="zones" class="grid"></div><div id="beacons" class="muted"></div></section>
+<section id="lockersSection" aria-labelledby="lkTitle"><h2 id="lkTitle">Lockers</h2><div id="lockers" class="grid"></div>
+  <h3>Door audit</h3><ol id="lockerAudit" class="log"></ol></section>
+<section id="modelSection" aria-labelledby="mTitle"><h2 id="mTitle">Model</h2><div id="model"></div></section>
+<section id="cloudSection" aria-labelledby="cTitle"><h2 id="cTitle">Cloud</h2><div id="cloud"></div></section>
+</div>
+</main>
+<script src="/dashboard/vendor/uplot.js"></script>
+<script type="module" src="/dashboard/app.js"></script>
+</body></html>`;
