@@ -158,6 +158,9 @@ export function createLockerSim(opts: LockerSimOptions) {
       const c = comps.get(id);
       if (c) Object.assign(c, state);
     },
+    /** a fault the controller detects by itself */
+    fault: (fault: 'power_loss' | 'tamper', compartment?: string) =>
+      pub('event', { msgId: msgId(), type: 'fault', fault, ...(compartment ? { compartment } : {}) } satisfies LockerEventMessage),
     enterCode: (code: string) => pub('keypad', { msgId: msgId(), code } satisfies KeypadMessage),
     scanQr: (qr: string) => pub('keypad', { msgId: msgId(), qr } satisfies KeypadMessage),
     reportState: () => pub('state', report()),

@@ -31,6 +31,7 @@ export const alertKey = {
   jam: (compartmentId: string) => `locker:${compartmentId}:jam`,
   doorOpen: (compartmentId: string) => `locker:${compartmentId}:door_open`,
   occupancy: (compartmentId: string) => `locker:${compartmentId}:occupancy`,
+  tamper: (id: string) => `locker:${id}:tamper`,
   powerLoss: (controllerId: string) => `locker-controller:${controllerId}:power_loss`,
   lockout: (controllerId: string) => `locker-controller:${controllerId}:keypad_lockout`,
 };

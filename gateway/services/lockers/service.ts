@@ -100,6 +100,11 @@ function createEnabled(deps: ServiceDeps, cfg: LockersConfig, opts: { incentive?
             }),
           );
         else if (m.fault === 'power_loss') run('fault', id, () => ctx.work((tx, fx) => reconcile(ctx, tx, fx, id, { powerLoss: true, compartments: [] })));
+        else {
+          const where = m.compartment ? `compartment ${m.compartment}` : `controller ${id}`;
+          const alert = { key: alertKey.tamper(m.compartment ?? id), severity: 'critical' as const, message: `${where}: tamper detected`, deviceId: id };
+          run('fault', id, () => ctx.work((tx, fx) => raiseAlert(tx, fx, id, alert, ctx.now())));
+        }
         const e = deps.bus.make('device.message', ictx.source, { deviceId: id, kind: LOCKER_KIND, channel: 'event', body: m });
         return { events: [{ ...e, id: ictx.eventId(body) ?? e.id }] };
       },

@@ -105,4 +105,12 @@ describe('locker faults', () => {
     const audit = (await staff(gw, 'GET', '/api/v1/lockers/audit')).body.audit as Array<{ actor: string; action: string; compartmentId: string }>;
     expect(audit[0]).toMatchObject({ actor: 'unknown', action: 'opened_without_command', compartmentId: 'A5' });
   });
+
+  it('a tamper report is one critical alert, however often it repeats', async () => {
+    const { gw, sim } = await lockerRig();
+    const alerts = recordAlerts(gw);
+    for (let i = 0; i < 3; i++) await sim.fault('tamper', 'A1');
+    await barrier(sim);
+    expect(alerts.raised).toEqual([{ key: 'locker:A1:tamper', severity: 'critical', message: 'compartment A1: tamper detected', deviceId: 'lk-01' }]);
+  });
 });
