@@ -14,7 +14,13 @@ export function loadSeries(list) {
 
 function make(el, series, data) {
   $(el).innerHTML = '';
-  const opts = { width: WIDTH, height: HEIGHT, legend: { show: series.length > 1 }, scales: { x: { time: true } }, series: [{}, ...series] };
+  const opts = {
+    width: WIDTH,
+    height: HEIGHT,
+    legend: { show: series.length > 1 },
+    scales: { x: { time: true, range: (_u, _min, max) => [(max ?? Date.now() / 1000) - 3600, max ?? Date.now() / 1000] } },
+    series: [{}, ...series],
+  };
   return new window.uPlot(opts, data, $(el));
 }
 
