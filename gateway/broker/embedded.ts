@@ -37,6 +37,8 @@ export async function startEmbeddedBroker(deps: {
   const aclDenied = counter(deps.metrics, 'storegate_broker_acl_denied_total', 'Refused publishes and subscribes', ['action', 'reason']);
   const clientsGauge = gauge(deps.metrics, 'storegate_broker_clients', 'Connected MQTT clients');
 
+  const MAX_QOS0_IN_FLIGHT = 5000;
+  let qos0InFlight = 0;
   const aedes = await Aedes.createBroker({ maxClientsIdLength: 128, concurrency: 1000, id: `storegate-${storeId}` });
 
   aedes.authenticate = (client: SgClient, username, password, done) => {
@@ -83,18 +85,27 @@ export async function startEmbeddedBroker(deps: {
       return done(new Error(denied));
     }
     if (p.role === 'service') return done(null);
-    // Ingest persists the event before we return: aedes sends PUBACK only after this callback.
+    // Ingest persists the event before we return: aedes sends PUBACK only after this callback. QoS 0 has no
+    // PUBACK to protect, so the client's next packets need not wait for the commit — up to a bound, after
+    // which QoS 0 waits too (backpressure instead of an unbounded queue).
+    const early = packet.qos === 0 && qos0InFlight < MAX_QOS0_IN_FLIGHT;
+    if (early) {
+      qos0InFlight++;
+      done(null);
+    }
     ingest.handle({ topic: packet.topic, payload: packet.payload as Buffer, ...(p.role === 'device' ? { device: p.device } : {}) }).then(
       (r) => {
         if (!r.ok && p.role === 'device') {
           // MQTT 3.1.1 has no negative PUBACK: tell the device on its cmd topic why
           link.send(p.device.kind, p.device.id, { type: 'rejected', reason: r.reason, topic: packet.topic });
         }
-        done(null);
+        if (early) qos0InFlight--;
+        else done(null);
       },
       (err) => {
         log.error({ err }, 'ingest failed; not acknowledging');
-        done(new Error('store unavailable'));
+        if (early) qos0InFlight--;
+        else done(new Error('store unavailable'));
       },
     );
   };
@@ -184,7 +195,11 @@ export async function startEmbeddedBroker(deps: {
     });
 
   const servers: Server[] = [];
-  const tcp = createNetServer(aedes.handle);
+  // small packets (PUBACK, commands) must not wait for Nagle + delayed ACK (≈40 ms per round trip)
+  const tcp = createNetServer((socket) => {
+    socket.setNoDelay(true);
+    aedes.handle(socket);
+  });
   servers.push(tcp);
   const mqttPort = await listen(tcp, config.mqtt.port, config.mqtt.host);
 

@@ -98,7 +98,11 @@ export function createContext(deps: ServiceDeps, cfg: LockersConfig, codeKey: st
           ])),
         after: (f) => void afters.push(f),
       };
-      return fn(tx, fx);
+      const r = await fn(tx, fx);
+      // cloud-bound events commit with the state change that produced them
+      const forCloud = events.filter((e) => deps.outbox?.routed(e.type));
+      if (forCloud.length) await deps.outbox?.enqueue(tx, forCloud);
+      return r;
     });
     for (const [id, cmd] of commands) deps.link.send(LOCKER_KIND, id, cmd);
     for (const e of events) deps.bus.emit(e);
