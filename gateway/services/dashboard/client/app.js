@@ -93,6 +93,14 @@ $('logout').addEventListener('click', () => {
   showApp(false);
 });
 
+// `storegate demo` prints a URL with ?token=: take it, then drop it from the address bar and history
+const fromUrl = new URLSearchParams(location.search).get('token');
+if (fromUrl) {
+  state.token = fromUrl;
+  localStorage.setItem('sg_token', fromUrl);
+  history.replaceState(null, '', location.pathname + location.hash);
+}
+
 initDevices();
 initPanels();
 if (state.token) {

@@ -77,6 +77,24 @@ describe('dashboard live stream', () => {
     expect(third.status).toBe(503);
   });
 
+  it('ends the live streams when the gateway stops instead of waiting for the clients', async () => {
+    const gw = await startGateway();
+    const ended = new Promise<void>((resolve, reject) => {
+      const req = request(
+        { host: '127.0.0.1', port: gw.ports.http, path: '/api/v1/dashboard/stream', headers: { authorization: `Bearer ${ADMIN_TOKEN}` } },
+        (res) => {
+          res.resume();
+          res.on('end', () => resolve());
+          res.on('error', () => resolve());
+          void gw.stopGateway();
+        },
+      );
+      req.on('error', reject);
+      req.end();
+    });
+    await ended;
+  });
+
   it('replays what a reconnecting client missed from its Last-Event-ID', async () => {
     const gw = await startGateway();
     const first: SseMessage[] = [];
