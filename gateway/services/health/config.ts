@@ -15,6 +15,14 @@ export const HealthConfigSchema = Type.Object(
     batteryLowPct: Type.Number({ minimum: 0, maximum: 100, default: 15, description: 'device status batteryPct below this raises an alert' }),
     backlogAlertEvents: Type.Integer({ minimum: 0, default: 100_000, description: 'outbox backlog over this raises an alert; 0 = off' }),
     cloudDownAlertSeconds: Type.Number({ minimum: 0, default: 600, description: 'a forwarder down this long raises an alert; 0 = off' }),
+    unsureRateMax: Type.Number({
+      minimum: 0,
+      maximum: 1,
+      default: 0.5,
+      description: 'share of "not sure" recognitions over 10 min that raises an alert; 0 = off',
+    }),
+    unsureMinFrames: Type.Integer({ minimum: 1, default: 20, description: 'frames in the 10 min window before the unsure rate counts' }),
+    diskFreeMinPercent: Type.Number({ minimum: 0, maximum: 100, default: 10, description: 'free space on the data disk below this raises an alert; 0 = off' }),
   },
   { additionalProperties: false, default: {} },
 );

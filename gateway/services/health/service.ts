@@ -6,6 +6,7 @@ import type { HealthConfig } from './config.ts';
 import { healthSource } from './events.ts';
 import { alertsHttp } from './http.ts';
 import { healthMigrations } from './migrations.ts';
+import { createResourceChecks, type DiskProbe, sqliteDiskProbe } from './resource-checks.ts';
 import { type AlertAction, createOfflineTracker, offlineKey } from './offline.ts';
 
 const BATTERY_RECOVER_PCT = 5;
@@ -19,7 +20,7 @@ const DAY_MS = 86_400_000;
 export function createHealthService(
   deps: ServiceDeps,
   config: HealthConfig,
-  opts: { alertsDays: number },
+  opts: { alertsDays: number; disk?: DiskProbe },
 ): GatewayService & { book: AlertBook; check(): Promise<void> } {
   const { bus, clock, registry } = deps;
   const log = deps.log.child({ module: 'health' });
@@ -35,6 +36,7 @@ export function createHealthService(
     clock.now(),
   );
   const checks = createGatewayChecks({ db: deps.db, metrics: deps.metrics, book, config, now: () => clock.now() });
+  const resources = createResourceChecks({ metrics: deps.metrics, book, config, now: () => clock.now(), disk: opts.disk ?? sqliteDiskProbe(deps.db) });
   const openGauge = gauge(deps.metrics, 'storegate_health_open_alerts', 'Open alerts', ['severity']);
   const raisedTotal = counter(deps.metrics, 'storegate_health_alerts_raised_total', 'Alerts raised (any capability)', ['source']);
   const timers: { cancel(): void }[] = [];
@@ -61,6 +63,7 @@ export function createHealthService(
     }
     await apply(tracker.check(clock.now()));
     await checks.run();
+    await resources.run();
     const bySeverity = { info: 0, warning: 0, critical: 0 };
     for (const a of book.openAlerts()) bySeverity[a.severity]++;
     for (const [severity, n] of Object.entries(bySeverity)) openGauge.set({ severity }, n);

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { onTestFinished } from 'vitest';
 import { createBus } from '../../../../gateway/bus/bus.ts';
-import type { AnyEvent, DomainEvent } from '../../../../gateway/bus/events.ts';
+import type { DomainEvent, EventOf } from '../../../../gateway/bus/events.ts';
 import { createFakeClock, type FakeClock } from '../../../../gateway/clock.ts';
 import { createAuth } from '../../../../gateway/http/auth.ts';
 import { createLogger } from '../../../../gateway/log.ts';
@@ -22,7 +22,7 @@ export const SOURCE = 'storegate/store-1/gateway/health';
  * The health service on a real SQLite file, a real bus and registry, and a fake clock. `restart()` builds a
  * second service on the same database (a gateway restart).
  */
-export async function healthRig(cfg: Partial<HealthConfig> = {}, opts: { clock?: FakeClock; dir?: string } = {}) {
+export async function healthRig(cfg: Partial<HealthConfig> = {}, opts: { clock?: FakeClock; dir?: string; disk?: { free: number; total: number } } = {}) {
   const clock = opts.clock ?? createFakeClock();
   const dir = opts.dir ?? tempDir();
   const sink = logSink();
@@ -34,11 +34,11 @@ export async function healthRig(cfg: Partial<HealthConfig> = {}, opts: { clock?:
   const link = { send() {}, disconnectDevice: async () => {}, connectedDeviceIds: () => [], isReady: () => true, close: async () => {} };
   const deps: ServiceDeps = { storeId: 'store-1', bus, db, clock, log, metrics, registry, link, auth: createAuth({ admin: 'x'.repeat(24) }) };
   const config = Value.Default(HealthConfigSchema, { offlineAfterSeconds: 60, checkIntervalSeconds: 5, groupWindowSeconds: 10, ...cfg }) as HealthConfig;
-  const service = createHealthService(deps, config, { alertsDays: 90 });
+  const service = createHealthService(deps, config, { alertsDays: 90, ...(opts.disk ? { disk: async () => opts.disk ?? null } : {}) });
   await migrate(db, [...coreMigrations, ...(service.migrations ?? [])]);
-  const events: AnyEvent[] = [];
+  const events: EventOf<'alert.raised' | 'alert.resolved'>[] = [];
   bus.on('test', '*', (e) => {
-    if (e.type.startsWith('alert.')) events.push(e as AnyEvent);
+    if (e.type.startsWith('alert.')) events.push(e as EventOf<'alert.raised'>);
   });
   await service.start();
   let stopped = false;
