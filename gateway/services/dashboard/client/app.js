@@ -22,6 +22,7 @@ async function loadOverview() {
   $('storeId').textContent = o.storeId;
   state.offlineAfterSeconds = o.offlineAfterSeconds;
   state.ingestTotal = o.ingestTotal;
+  state.model = o.model;
   state.devices = new Map(o.devices.map((d) => [d.id, d]));
   state.alerts = new Map(o.alerts.open.map((a) => [a.key, a]));
   state.resolved = o.alerts.resolved;

@@ -50,7 +50,8 @@ function model() {
   return panel('model', '/api/v1/recognition/status', (m) => {
     $('model').innerHTML =
       `<p>Model <b>${esc(m.modelId ?? 'not loaded')}</b> · ${m.ready ? 'ready' : 'not ready'} · ${m.frames} frames · ${m.queued} queued` +
-      ` · unsure below ${esc(m.config?.unsureThreshold)}</p><p class="muted">Rejected: ${esc(JSON.stringify(m.rejected))}</p>`;
+      ` · unsure below ${esc(m.config?.unsureThreshold)}</p>` +
+      `<p class="muted">${state.model?.meanMs != null ? `mean latency ${state.model.meanMs.toFixed(1)} ms over ${state.model.count} frames · ` : ''}rejected: ${esc(JSON.stringify(m.rejected))}</p>`;
   });
 }
 
