@@ -79,7 +79,18 @@ export function createDashboardService(deps: ServiceDeps, config: DashboardConfi
     async start() {
       live = wireLive({ bus: deps.bus, clock, hub, status, zones });
       await sample();
-      timers.push(clock.setInterval(() => void sample().catch((err) => deps.log.warn({ err }, 'dashboard sample failed')), SAMPLE_MS));
+      let sampling = false; // a fake clock advanced by hours fires thousands of ticks at once: one sample at a time
+      timers.push(
+        clock.setInterval(() => {
+          if (sampling) return;
+          sampling = true;
+          void sample()
+            .catch((err) => deps.log.warn({ err }, 'dashboard sample failed'))
+            .finally(() => {
+              sampling = false;
+            });
+        }, SAMPLE_MS),
+      );
       timers.push(clock.setInterval(() => hub.ping(), PING_MS));
     },
     async stop() {
