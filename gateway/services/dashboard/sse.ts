@@ -81,7 +81,9 @@ export function createSseHub(limits: SseLimits, hooks: { dropped?: () => void } 
       const id = ++seq;
       const text = `id: ${id}\nevent: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
       ring.push({ seq: id, text });
-      if (ring.length > limits.replay) ring.splice(0, ring.length - limits.replay);
+      // trim in chunks: splicing the front of the array on every message is O(replay) per event (measured as
+      // the dashboard's biggest ingest cost)
+      if (ring.length >= limits.replay * 2) ring.splice(0, ring.length - limits.replay);
       pending += text;
       if (!scheduled) {
         scheduled = true;

@@ -48,3 +48,18 @@ describe('event bus', () => {
     expect(a.time).toBe('2026-06-01T12:00:00.000Z');
   });
 });
+
+describe('event ids', () => {
+  it('are RFC 9562 UUIDv7: version 7, variant 10, the clock time in the first 48 bits, and unique', async () => {
+    const { uuidV7 } = await import('../../../gateway/bus/bus.ts');
+    const at = Date.UTC(2026, 10, 23, 12, 0, 0, 123);
+    const ids = Array.from({ length: 1000 }, () => uuidV7(at));
+    expect(new Set(ids).size).toBe(1000);
+    for (const id of ids.slice(0, 20)) {
+      expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+      expect(Number.parseInt(id.replaceAll('-', '').slice(0, 12), 16)).toBe(at);
+    }
+    // later times sort later: ids land at the end of SQLite's unique index
+    expect(uuidV7(at + 1) > uuidV7(at)).toBe(true);
+  });
+});
