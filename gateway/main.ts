@@ -96,9 +96,10 @@ export async function createGateway(config: Config, opts: GatewayOptions = {}) {
     { name: 'devices', plugin: devicesPlugin({ registry, link: () => broker, auth }) },
     ...services.filter((s) => s.http).map((s) => ({ name: s.name, plugin: s.http as NonNullable<GatewayService['http']> })),
   ];
-  const http = await buildHttp({ log, metrics, auth, plugins, version: VERSION });
+  const https = config.http.tls ? { key: readFileSync(config.http.tls.keyFile), cert: readFileSync(config.http.tls.certFile) } : undefined;
+  const http = await buildHttp({ log, metrics, auth, plugins, version: VERSION, ...(https ? { https } : {}) });
   const timers: { cancel(): void }[] = [];
-  let ports = { http: 0, mqtt: 0, ws: 0 };
+  let ports: { http: number; mqtt: number; ws: number; tls?: number; wss?: number } = { http: 0, mqtt: 0, ws: 0 };
 
   return {
     config,
@@ -119,7 +120,7 @@ export async function createGateway(config: Config, opts: GatewayOptions = {}) {
       if (config.mqtt.mode === 'embedded') {
         const b = await startEmbeddedBroker({ config, ingest, registry, bus, log, metrics, clock });
         broker = b;
-        ports = { ...ports, mqtt: b.ports.mqtt, ws: b.ports.ws };
+        ports = { ...ports, ...b.ports };
       } else {
         broker = await connectExternalBroker({
           config,

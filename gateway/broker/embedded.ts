@@ -1,6 +1,7 @@
 import { createServer as createNetServer, type Server } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
 import { Aedes, type Client, type PublishPacket } from 'aedes';
@@ -28,7 +29,7 @@ export async function startEmbeddedBroker(deps: {
   log: Logger;
   metrics: Metrics;
   clock: Clock;
-}): Promise<DeviceLink & { aedes: Aedes; ports: { mqtt: number; ws: number; tls?: number } }> {
+}): Promise<DeviceLink & { aedes: Aedes; ports: { mqtt: number; ws: number; tls?: number; wss?: number } }> {
   const { config, ingest, registry, bus, clock } = deps;
   const { storeId } = config;
   const log = deps.log.child({ module: 'broker' });
@@ -214,6 +215,7 @@ export async function startEmbeddedBroker(deps: {
   const wsPort = await listen(httpForWs as unknown as Server, config.mqtt.wsPort, config.mqtt.host);
 
   let tlsPort: number | undefined;
+  let wssPort: number | undefined;
   if (config.mqtt.tls) {
     const t = config.mqtt.tls;
     const tls = createTlsServer(
@@ -222,7 +224,17 @@ export async function startEmbeddedBroker(deps: {
     );
     servers.push(tls as unknown as Server);
     tlsPort = await listen(tls as unknown as Server, t.port, config.mqtt.host);
+    if (t.wsPort !== undefined) {
+      const https = createHttpsServer({ cert: readFileSync(t.certFile), key: readFileSync(t.keyFile) }, (_req, res) => {
+        res.writeHead(426).end('MQTT over WebSocket only');
+      });
+      https.on('upgrade', (req, socket, head) => {
+        wss.handleUpgrade(req, socket, head, (ws) => aedes.handle(createWebSocketStream(ws) as never, req as never));
+      });
+      servers.push(https as unknown as Server);
+      wssPort = await listen(https as unknown as Server, t.wsPort, config.mqtt.host);
+    }
   }
-  log.info({ mqttPort, wsPort, tlsPort }, 'embedded broker listening');
-  return Object.assign(link, { aedes, ports: { mqtt: mqttPort, ws: wsPort, ...(tlsPort ? { tls: tlsPort } : {}) } });
+  log.info({ mqttPort, wsPort, tlsPort, wssPort }, 'embedded broker listening');
+  return Object.assign(link, { aedes, ports: { mqtt: mqttPort, ws: wsPort, ...(tlsPort ? { tls: tlsPort } : {}), ...(wssPort ? { wss: wssPort } : {}) } });
 }

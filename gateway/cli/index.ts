@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config/load.ts';
 import { VERSION } from '../main.ts';
 import { registerBleDecode } from './commands/ble-decode.ts';
+import { registerCerts } from './commands/certs.ts';
 import { registerConfig } from './commands/config.ts';
 import { registerDemo } from './commands/demo.ts';
 import { registerDevice } from './commands/device.ts';
@@ -10,7 +11,7 @@ import { registerScenario } from './commands/scenario.ts';
 import { registerStart } from './commands/start.ts';
 
 /** Each command module registers itself here. Add one line per tool subcommand. */
-const COMMANDS: Array<(program: Command) => void> = [registerStart, registerDemo, registerConfig, registerDevice, registerBleDecode, registerLocker, registerScenario];
+const COMMANDS: Array<(program: Command) => void> = [registerStart, registerDemo, registerConfig, registerDevice, registerCerts, registerBleDecode, registerLocker, registerScenario];
 
 export async function main(argv: string[]) {
   const program = new Command('storegate')

@@ -15,6 +15,7 @@ const Secret = (description: string) => Type.String({ minLength: 1, description,
 export const TlsSchema = Type.Object(
   {
     port: Port(8883),
+    wsPort: Type.Optional(Type.Integer({ minimum: 0, maximum: 65535, description: 'MQTT over secure WebSocket (wss); off when absent' })),
     certFile: Type.String({ minLength: 1 }),
     keyFile: Type.String({ minLength: 1 }),
     caFile: Type.Optional(Type.String()),
@@ -47,6 +48,9 @@ export const ConfigSchema = Type.Object(
       {
         host: Type.String({ default: '0.0.0.0' }),
         port: Port(8080),
+        tls: Type.Optional(
+          Type.Object({ certFile: Type.String({ minLength: 1 }), keyFile: Type.String({ minLength: 1 }) }, { additionalProperties: false, description: 'serve HTTPS' }),
+        ),
         adminToken: Type.Optional(Secret('bearer token for admin routes; generated into the data dir when absent')),
         staffToken: Type.Optional(Secret('bearer token for staff routes (lockers, size requests)')),
       },

@@ -16,13 +16,14 @@ export interface HttpPlugin {
  * build() is split from listen() so tests use inject(). Each area is a plugin; plugins read services and
  * never the reverse. Route schemas are the validation and the OpenAPI document at /docs.
  */
-export async function buildHttp(deps: { log: Logger; metrics: Metrics; auth: Auth; plugins: HttpPlugin[]; version: string }) {
+export async function buildHttp(deps: { log: Logger; metrics: Metrics; auth: Auth; plugins: HttpPlugin[]; version: string; https?: { key: Buffer; cert: Buffer } }) {
   const log = deps.log.child({ module: 'http' });
   const app = Fastify({
     loggerInstance: log,
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 25 * 1024 * 1024,
     trustProxy: false,
+    ...(deps.https ? { https: deps.https } : {}),
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   const errors = counter(deps.metrics, 'storegate_http_errors_total', 'HTTP error answers', ['code']);
