@@ -8,7 +8,7 @@ export type Role = 'admin' | 'staff';
  * Bearer tokens from config, compared in constant time. Admin may do everything staff may. The dashboard's
  * EventSource cannot set headers, so `?token=` is accepted on GET requests only.
  */
-export function createAuth(tokens: { admin: string; staff?: string | undefined }) {
+export function createAuth(tokens: { admin: string; staff?: string | undefined }, limits = { maxFailures: 20, windowMs: 60_000 }) {
   const tokenOf = (req: FastifyRequest): string | undefined => {
     const h = req.headers.authorization;
     if (h?.startsWith('Bearer ')) return h.slice(7).trim();
@@ -26,9 +26,32 @@ export function createAuth(tokens: { admin: string; staff?: string | undefined }
     if (tokens.staff && secretMatchesPlain(t, tokens.staff)) return 'staff';
     return null;
   };
+  // Brute force on tokens: after `maxFailures` wrong tokens from one address within the window, that address
+  // gets 429 for the rest of the window, even with a right token.
+  const failures = new Map<string, { count: number; since: number }>();
+  const limited = (ip: string) => {
+    const f = failures.get(ip);
+    if (!f) return false;
+    if (Date.now() - f.since > limits.windowMs) {
+      failures.delete(ip);
+      return false;
+    }
+    return f.count >= limits.maxFailures;
+  };
+  const fail = (ip: string) => {
+    const f = failures.get(ip);
+    if (!f || Date.now() - f.since > limits.windowMs) failures.set(ip, { count: 1, since: Date.now() });
+    else f.count++;
+    if (failures.size > 10_000) failures.clear();
+  };
+
   const require = (need: Role) => async (req: FastifyRequest, _reply: FastifyReply) => {
+    if (limited(req.ip)) throw new Errors.limited('too many wrong tokens from this address; try again later');
     const role = roleOf(req);
-    if (!role) throw new Errors.unauthorized();
+    if (!role) {
+      if (tokenOf(req) !== undefined) fail(req.ip);
+      throw new Errors.unauthorized();
+    }
     if (need === 'admin' && role !== 'admin') throw new Errors.forbidden('admin token required');
   };
   return { roleOf, requireAdmin: require('admin'), requireStaff: require('staff') };

@@ -75,3 +75,17 @@ describe('HTTP core and device API', () => {
     bad.end(true);
   });
 });
+
+describe('token brute force', () => {
+  it('answers 429 to an address after 20 wrong tokens in a minute, even with the right token', async () => {
+    const gw = await startGateway();
+    for (let i = 0; i < 20; i++) {
+      expect((await gw.http.inject({ url: '/api/v1/devices', headers: { authorization: `Bearer guess-${i}` } })).statusCode).toBe(401);
+    }
+    const limited = await gw.http.inject({ url: '/api/v1/devices', headers: auth });
+    expect(limited.statusCode).toBe(429);
+    expect(limited.json().error).toBe('SG_LIMITED');
+    // other addresses are not affected
+    expect((await gw.http.inject({ url: '/api/v1/devices', headers: auth, remoteAddress: '10.0.0.9' })).statusCode).toBe(200);
+  });
+});
