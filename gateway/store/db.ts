@@ -117,9 +117,10 @@ export async function openDb(path: string, opts: OpenOptions = {}): Promise<Db> 
   };
 
   if (!opts.readonly) {
-    await exec(`PRAGMA journal_mode = WAL; PRAGMA synchronous = ${opts.synchronous ?? 'NORMAL'}; PRAGMA foreign_keys = ON;`);
-    // incremental vacuum only takes effect on a new database (or after a full VACUUM); set it before any table exists
+    // incremental vacuum only takes effect on a new database (or after a full VACUUM): it must come before
+    // journal_mode = WAL, which writes the file's first page (set after it, a new file stayed auto_vacuum = NONE)
     await exec('PRAGMA auto_vacuum = INCREMENTAL;');
+    await exec(`PRAGMA journal_mode = WAL; PRAGMA synchronous = ${opts.synchronous ?? 'NORMAL'}; PRAGMA foreign_keys = ON;`);
   }
   return db;
 }
