@@ -4,6 +4,7 @@ import { HealthConfigSchema } from '../services/health/config.ts';
 import { DashboardConfigSchema } from '../services/dashboard/config.ts';
 import { LockersConfigSchema } from '../services/lockers/config.ts';
 import { PresenceConfigSchema } from '../services/presence/config.ts';
+import { PrivacyConfigSchema } from '../services/privacy/config.ts';
 
 /**
  * The one schema for the whole gateway. Every key has a default, so no file at all is a working config.
@@ -112,6 +113,7 @@ export const ConfigSchema = Type.Object(
     // capability sections
     presence: PresenceConfigSchema,
     lockers: LockersConfigSchema,
+    privacy: PrivacyConfigSchema,
   },
   { additionalProperties: false },
 );

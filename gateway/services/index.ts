@@ -4,14 +4,17 @@ import { createHealthService } from './health/service.ts';
 import { createDashboardService } from './dashboard/service.ts';
 import { createLockerService } from './lockers/service.ts';
 import { createPresenceService } from './presence/service.ts';
+import { shopperPseudonymiser } from './privacy/pseudonym.ts';
+import { createPrivacyService } from './privacy/service.ts';
 
 /**
  * Every capability, in start order. Each factory gets the shared deps and picks its own config section.
  * Add one line per capability here.
  */
 export const SERVICE_FACTORIES: Array<(deps: ServiceDeps, config: Config) => GatewayService> = [
-  (deps, config) => createPresenceService(deps, config.presence, { retention: config.retention }),
+  (deps, config) => createPresenceService(deps, config.presence, { retention: config.retention, pseudonymise: shopperPseudonymiser(config, deps.clock).forBeacon }),
   (deps, config) => createLockerService(deps, { ...config.lockers, auditDays: config.retention.lockerAuditDays }),
   (deps, config) => createHealthService(deps, config.health, { alertsDays: config.retention.alertsDays }),
   (deps, config) => createDashboardService(deps, { ...config.dashboard, offlineAfterSeconds: config.health.offlineAfterSeconds }),
+  (deps, config) => createPrivacyService(deps, config.privacy, { retention: config.retention }),
 ];

@@ -21,7 +21,7 @@ export function fixedBeaconKey(b: PresenceConfig['beacons'][number]): string | n
  * Tells a store's fixed beacons from shoppers' app beacons. A shopper is known only by a keyed hash of what
  * the app advertises (itself a rotating id): never by a phone's MAC address, and not reversible without the key.
  */
-export function createIdentifier(cfg: PresenceConfig, storeId: string) {
+export function createIdentifier(cfg: PresenceConfig, storeId: string, pseudonymise?: (b: Beacon, appId: string) => string) {
   const fixed = new Map<string, string>();
   for (const b of cfg.beacons) {
     const k = fixedBeaconKey(b);
@@ -44,6 +44,9 @@ export function createIdentifier(cfg: PresenceConfig, storeId: string) {
       const f = fixed.get(key);
       if (f) return { role: 'fixed', beaconId: f };
       if (!isShopper(b)) return null;
+      // privacy's pseudonymiser (wired in services/index.ts): a key that rotates daily unless the app's consent
+      // flag is set; it caches per period itself. Without one (unit tests), a fixed-salt HMAC as before.
+      if (pseudonymise) return { role: 'shopper', shopperId: pseudonymise(b, key) };
       let id = pseudonyms.get(key);
       if (!id) {
         id = `sh_${createHmac('sha256', salt).update(key).digest('hex').slice(0, 20)}`;

@@ -28,6 +28,8 @@ export interface PresenceServiceOptions {
   loadNoble?: () => Promise<{ ok: true; noble: NobleLike } | { ok: false; reason: string }>;
   /** from the gateway's `retention` section */
   retention?: { presenceDays: number; sessionsDays: number };
+  /** shopper pseudonyms with a rotating key (privacy's pseudonymiser); see identify.ts */
+  pseudonymise?: (b: Beacon, appId: string) => string;
 }
 
 /**
@@ -61,7 +63,7 @@ export function createPresenceService(deps: ServiceDeps, cfg: PresenceConfig, op
     batteryLowMv: cfg.batteryLowMv,
     startedAt: clock.now(),
   });
-  const identifier = createIdentifier(cfg, deps.storeId);
+  const identifier = createIdentifier(cfg, deps.storeId, opts.pseudonymise);
   const store = createPresenceStore({ db: deps.db, log });
   // TLM frames carry no id: they are tied to a fixed beacon by the address its identifying frames came from
   const fixedByAddress = new Map<string, string>(cfg.beacons.filter((b) => b.address).map((b) => [(b.address as string).toUpperCase(), b.id]));

@@ -1,0 +1,71 @@
+import type { GatewayService, ServiceDeps } from '../../service.ts';
+import type { PrivacyConfig, RetentionDays } from './config.ts';
+import { DATA_CLASSES, daysFor } from './data-classes.ts';
+import { createRetentionJob } from './retention.ts';
+import { privacyRoutes } from './routes.ts';
+import { ERASE_EVENT, eraseShopper, exportShopper } from './shoppers.ts';
+
+/** the first retention run comes this long after start (not during it), then every `intervalMinutes` */
+const FIRST_RUN_DELAY_MS = 60_000;
+
+/**
+ * Privacy and data lifecycle: the retention job (expired rows of every data class, then incremental vacuum),
+ * and a shopper's export and erasure (API here, CLI in `storegate privacy`). Pseudonyms themselves are made by
+ * `pseudonym.ts`, which presence is handed in `services/index.ts`.
+ */
+export function createPrivacyService(deps: ServiceDeps, cfg: PrivacyConfig, opts: { retention: RetentionDays }): GatewayService & {
+  retention: ReturnType<typeof createRetentionJob>;
+} {
+  const log = deps.log.child({ module: 'privacy' });
+  const source = `storegate/${deps.storeId}/gateway/privacy`;
+  const job = createRetentionJob({ db: deps.db, clock: deps.clock, log, metrics: deps.metrics, classes: DATA_CLASSES, days: opts.retention, cfg: cfg.retentionJob });
+  const timers: { cancel(): void }[] = [];
+  let nextRunAt: number | null = null;
+
+  const scheduled = () => {
+    nextRunAt = deps.clock.now() + cfg.retentionJob.intervalMinutes * 60_000;
+    void job.run().catch((err) => log.warn({ err }, 'retention run failed'));
+  };
+
+  return {
+    name: 'privacy',
+    retention: job,
+    http: privacyRoutes({
+      auth: deps.auth,
+      retention: async () => ({
+        lastRun: await job.lastRun(),
+        nextRunAt: nextRunAt === null ? null : new Date(nextRunAt).toISOString(),
+        classes: DATA_CLASSES.map((c) => ({ name: c.name, table: c.table, timeColumn: c.timeColumn, days: daysFor(c, opts.retention), owner: c.owner })),
+      }),
+      runRetention: () => job.run(),
+      exportShopper: (id) => exportShopper(deps.db, id, deps.clock.now()),
+      async eraseShopper(id) {
+        const r = await eraseShopper(deps.db, id, {
+          now: deps.clock.now(),
+          via: 'api',
+          ...(deps.outbox ? { outbox: deps.outbox } : {}),
+          makeEvent: (data) => deps.bus.make(ERASE_EVENT, source, data, id),
+        });
+        // the pseudonym is logged (it is the erase request's subject); nothing else about the shopper is
+        log.info({ shopperId: id, rows: r.rows, erased: r.erased, forwarded: r.forwarded }, 'shopper erased');
+        deps.bus.emit(r.event);
+        return { shopperId: id, rows: r.rows, erased: r.erased, eventId: r.event.id, forwarded: r.forwarded };
+      },
+    }),
+    async start() {
+      if (!cfg.retentionJob.enabled) return;
+      nextRunAt = deps.clock.now() + FIRST_RUN_DELAY_MS;
+      timers.push(
+        deps.clock.setTimeout(() => {
+          scheduled();
+          timers.push(deps.clock.setInterval(scheduled, cfg.retentionJob.intervalMinutes * 60_000));
+        }, FIRST_RUN_DELAY_MS),
+      );
+    },
+    async stop() {
+      for (const t of timers) t.cancel();
+      // a run in progress finishes its current statement chain before the database closes
+      await job.idle();
+    },
+  };
+}
