@@ -14,7 +14,7 @@ import { createRegistry } from '../gateway/registry/registry.ts';
 import { coreMigrations } from '../gateway/store/core-migrations.ts';
 import { openDb } from '../gateway/store/db.ts';
 import { migrate } from '../gateway/store/migrate.ts';
-import { type BenchRow, cpuSeconds, freePort, printTable, rssMb, spawnLogged, stopProcess, waitFor } from './lib.ts';
+import { type BenchRow, cpuSeconds, printTable, rssMb, spawnStoregate, stopProcess } from './lib.ts';
 
 const BEACONS = Number(process.env.BENCH_BLE_BEACONS ?? 200);
 const SCANNERS = Number(process.env.BENCH_BLE_SCANNERS ?? 10);
@@ -53,7 +53,12 @@ function benchDecode(): BenchRow[] {
     if (r.ok) decodeAdvertisement(r.value);
   });
   return [
-    { name: 'decoded advertisements/s (pure, bytes in)', value: pure, unit: 'adv/s', note: 'mix of iBeacon, Eddystone UID/TLM, AltBeacon, non-beacon; one core' },
+    {
+      name: 'decoded advertisements/s (pure, bytes in)',
+      value: pure,
+      unit: 'adv/s',
+      note: 'mix of iBeacon, Eddystone UID/TLM, AltBeacon, non-beacon; one core',
+    },
     { name: 'decoded advertisements/s (hex JSON fields in)', value: withHex, unit: 'adv/s', note: 'hex parse + RSSI check + decode' },
   ];
 }
@@ -80,23 +85,15 @@ async function startGateway(dir: string) {
   const secrets: string[] = [];
   for (let s = 0; s < SCANNERS; s++) secrets.push((await registry.add({ id: `sc-${s}`, kind: 'ble-scanner' })).secret);
   await db.close();
-  const zones = Array.from({ length: Math.ceil(SCANNERS / 2) }, (_, z) => ({ name: `zone-${z}`, scanners: [`sc-${2 * z}`, `sc-${2 * z + 1}`].filter((_, k) => 2 * z + k < SCANNERS) }));
+  const zones = Array.from({ length: Math.ceil(SCANNERS / 2) }, (_, z) => ({
+    name: `zone-${z}`,
+    scanners: [`sc-${2 * z}`, `sc-${2 * z + 1}`].filter((_, k) => 2 * z + k < SCANNERS),
+  }));
   const configFile = join(dir, 'config.json');
   writeFileSync(configFile, JSON.stringify({ presence: { zones, shopperApp: { ibeaconUuids: [APP_UUID] } } }));
-  const [http, port, ws] = [await freePort(), await freePort(), await freePort()];
-  const env = {
-    ...process.env,
-    STOREGATE_DATA_DIR: dir,
-    STOREGATE_HTTP_PORT: String(http),
-    STOREGATE_HTTP_HOST: '127.0.0.1',
-    STOREGATE_MQTT_PORT: String(port),
-    STOREGATE_MQTT_WS_PORT: String(ws),
-    STOREGATE_MQTT_HOST: '127.0.0.1',
-    STOREGATE_LOG_LEVEL: 'warn',
-    STOREGATE_ADMIN_TOKEN: 'bench-admin-token',
-  };
-  const proc = spawnLogged(process.execPath, [join(import.meta.dirname, '..', 'bin', 'storegate.js'), 'start', '-c', configFile], env);
-  await waitFor(async () => (await fetch(`http://127.0.0.1:${http}/readyz`).catch(() => null))?.ok === true, 60_000, 'storegate /readyz');
+  const sg = await spawnStoregate({ dataDir: dir, args: ['-c', configFile] });
+  const { proc } = sg;
+  const { http, mqtt: port } = sg.ports;
   const clients = await Promise.all(secrets.map((secret, s) => connect(port, `sc-${s}`, secret)));
   const metric = async (name: string) => {
     const text = await (await fetch(`http://127.0.0.1:${http}/metrics`)).text();

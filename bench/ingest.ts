@@ -12,7 +12,7 @@ import { createRegistry } from '../gateway/registry/registry.ts';
 import { coreMigrations } from '../gateway/store/core-migrations.ts';
 import { openDb } from '../gateway/store/db.ts';
 import { migrate } from '../gateway/store/migrate.ts';
-import { type BenchRow, cpuSeconds, freePort, percentile, printTable, rssMb, spawnLogged, stopProcess, waitFor } from './lib.ts';
+import { type BenchRow, cpuSeconds, freePort, percentile, printTable, rssMb, spawnLogged, spawnStoregate, stopProcess, waitFor } from './lib.ts';
 
 const PUBLISHERS = Number(process.env.BENCH_PUBLISHERS ?? 20);
 const PER_PUBLISHER = Number(process.env.BENCH_MESSAGES ?? 1500);
@@ -92,8 +92,10 @@ async function runQos0(t: Target) {
   const cpu0 = cpuSeconds(t.pid);
   const start = performance.now();
   for (let n = 0; n < PER_PUBLISHER; n++) {
-    clients.forEach((c, i) => c.publish(t.topic(i), payload(i, n), { qos: 0 }));
-    // let the sockets drain so the client, not the broker, is not the one buffering everything
+    clients.forEach((c, i) => {
+      c.publish(t.topic(i), payload(i, n), { qos: 0 });
+    });
+    // yield now and then so the sockets drain instead of everything buffering in this process
     if (n % 50 === 49) await new Promise((r) => setImmediate(r));
   }
   await Promise.race([done, new Promise((_, rej) => setTimeout(() => rej(new Error(`qos0: only ${received}/${total} arrived`)), 120_000))]);
@@ -110,23 +112,13 @@ async function startStoregate(dir: string) {
   const secrets: string[] = [];
   for (let i = 0; i < PUBLISHERS; i++) secrets.push((await registry.add({ id: `bench-${i}`, kind: 'locker' })).secret);
   await db.close();
-  const [http, port, ws] = [await freePort(), await freePort(), await freePort()];
-  const env = {
-    ...process.env,
-    STOREGATE_DATA_DIR: dir,
-    STOREGATE_HTTP_PORT: String(http),
-    STOREGATE_HTTP_HOST: '127.0.0.1',
-    STOREGATE_MQTT_PORT: String(port),
-    STOREGATE_MQTT_WS_PORT: String(ws),
-    STOREGATE_MQTT_HOST: '127.0.0.1',
-    STOREGATE_LOG_LEVEL: 'warn',
-    STOREGATE_ADMIN_TOKEN: 'bench-admin-token',
-    STOREGATE_SERVICE_PASSWORD: SERVICE_PASSWORD,
-  };
-  const t0 = performance.now();
-  const proc = spawnLogged(process.execPath, [...(process.env.BENCH_PROF ? ['--cpu-prof', '--cpu-prof-dir=/tmp/prof'] : []), join(import.meta.dirname, '..', 'bin', 'storegate.js'), 'start'], env);
-  await waitFor(async () => (await fetch(`http://127.0.0.1:${http}/readyz`).catch(() => null))?.ok === true, 30_000, 'storegate /readyz');
-  const coldStartMs = performance.now() - t0;
+  const sg = await spawnStoregate({
+    dataDir: dir,
+    env: { STOREGATE_SERVICE_PASSWORD: SERVICE_PASSWORD },
+    nodeArgs: process.env.BENCH_PROF ? ['--cpu-prof', '--cpu-prof-dir=/tmp/prof'] : [],
+  });
+  const { proc, coldStartMs } = sg;
+  const { http, mqtt: port } = sg.ports;
   const target: Target = {
     port,
     pid: proc.pid as number,
@@ -141,9 +133,23 @@ async function startMosquitto(dir: string) {
   if (!MOSQUITTO) return null;
   const port = await freePort();
   const conf = join(dir, 'mosquitto.conf');
-  writeFileSync(conf, [`listener ${port} 127.0.0.1`, 'allow_anonymous true', 'persistence false', 'max_queued_messages 1000000', 'max_inflight_messages 0'].join('\n'));
+  writeFileSync(
+    conf,
+    [`listener ${port} 127.0.0.1`, 'allow_anonymous true', 'persistence false', 'max_queued_messages 1000000', 'max_inflight_messages 0'].join('\n'),
+  );
   const proc = spawnLogged(MOSQUITTO, ['-c', conf]);
-  await waitFor(async () => (await connect(port, {}, `probe-${Date.now()}`).then((c) => (c.end(true), true)).catch(() => false)), 10_000, 'mosquitto');
+  await waitFor(
+    () =>
+      connect(port, {}, `probe-${Date.now()}`).then(
+        (c) => {
+          c.end(true);
+          return true;
+        },
+        () => false,
+      ),
+    10_000,
+    'mosquitto',
+  );
   const target: Target = { port, pid: proc.pid as number, creds: () => ({}), topic: (i) => `storegate/store-1/locker/bench-${i}/telemetry`, subscriber: {} };
   return { proc, target };
 }
@@ -178,13 +184,25 @@ export async function run(): Promise<BenchRow[]> {
     const loadedRss = rssMb(sg.target.pid);
     const refNote = mq ? '' : ' (mosquitto absent: no reference)';
     rows.push(
-      { name: 'QoS 1 events/s (auth, persisted before PUBACK)', value: q1.rate, unit: 'ev/s', ...(q1ref ? { reference: q1ref.rate } : {}), note: note + refNote },
+      {
+        name: 'QoS 1 events/s (auth, persisted before PUBACK)',
+        value: q1.rate,
+        unit: 'ev/s',
+        ...(q1ref ? { reference: q1ref.rate } : {}),
+        note: note + refNote,
+      },
       { name: 'QoS 1 publish→PUBACK p50', value: q1.p50, unit: 'ms', ...(q1ref ? { reference: q1ref.p50 } : {}), note: `window ${WINDOW}/publisher` },
       { name: 'QoS 1 publish→PUBACK p99', value: q1.p99, unit: 'ms', ...(q1ref ? { reference: q1ref.p99 } : {}) },
       { name: 'QoS 1 broker CPU per event', value: q1.cpuUsPerMsg, unit: 'µs', ...(q1ref ? { reference: q1ref.cpuUsPerMsg } : {}) },
       { name: 'QoS 0 events/s to a # subscriber', value: q0.rate, unit: 'ev/s', ...(q0ref ? { reference: q0ref.rate } : {}) },
       { name: 'QoS 0 broker CPU per event', value: q0.cpuUsPerMsg, unit: 'µs', ...(q0ref ? { reference: q0ref.cpuUsPerMsg } : {}) },
-      { name: 'bare aedes QoS 1 events/s (no auth, no persistence)', value: q1bare.rate, unit: 'ev/s', ...(q1ref ? { reference: q1ref.rate } : {}), note: 'where the time goes: the broker floor' },
+      {
+        name: 'bare aedes QoS 1 events/s (no auth, no persistence)',
+        value: q1bare.rate,
+        unit: 'ev/s',
+        ...(q1ref ? { reference: q1ref.rate } : {}),
+        note: 'where the time goes: the broker floor',
+      },
       { name: 'bare aedes QoS 1 CPU per event', value: q1bare.cpuUsPerMsg, unit: 'µs', ...(q1ref ? { reference: q1ref.cpuUsPerMsg } : {}) },
       { name: 'bare aedes QoS 0 events/s to a # subscriber', value: q0bare.rate, unit: 'ev/s', ...(q0ref ? { reference: q0ref.rate } : {}) },
       { name: 'events persisted (all runs)', value: persisted, unit: 'ev', note: `sent ${PUBLISHERS * PER_PUBLISHER * 2}` },

@@ -67,7 +67,8 @@ export function spawnLogged(cmd: string, args: string[], env: NodeJS.ProcessEnv 
 }
 
 export function printTable(rows: Array<BenchRow & { area: string }>) {
-  const fmt = (n: number | undefined) => (n === undefined || Number.isNaN(n) ? '' : n >= 100 ? Math.round(n).toLocaleString('en-US') : n.toFixed(n >= 10 ? 1 : 2));
+  const fmt = (n: number | undefined) =>
+    n === undefined || Number.isNaN(n) ? '' : n >= 100 ? Math.round(n).toLocaleString('en-US') : n.toFixed(n >= 10 ? 1 : 2);
   const table = rows.map((r) => [
     r.area,
     r.name,
@@ -82,4 +83,29 @@ export function printTable(rows: Array<BenchRow & { area: string }>) {
   console.log(line(head));
   console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
   for (const t of table) console.log(line(t));
+}
+
+/**
+ * `storegate start` as its own process on free ports, with the admin token known and logs at warn; resolves
+ * when /readyz answers 200. `coldStartMs` is spawn → ready.
+ */
+export async function spawnStoregate(opts: { dataDir: string; args?: string[]; env?: Record<string, string>; nodeArgs?: string[]; timeoutMs?: number }) {
+  const [http, mqtt, ws] = [await freePort(), await freePort(), await freePort()];
+  const env = {
+    ...process.env,
+    STOREGATE_DATA_DIR: opts.dataDir,
+    STOREGATE_HTTP_PORT: String(http),
+    STOREGATE_HTTP_HOST: '127.0.0.1',
+    STOREGATE_MQTT_PORT: String(mqtt),
+    STOREGATE_MQTT_WS_PORT: String(ws),
+    STOREGATE_MQTT_HOST: '127.0.0.1',
+    STOREGATE_LOG_LEVEL: 'warn',
+    STOREGATE_ADMIN_TOKEN: 'bench-admin-token',
+    ...opts.env,
+  };
+  const t0 = performance.now();
+  const bin = new URL('../bin/storegate.js', import.meta.url).pathname;
+  const proc = spawnLogged(process.execPath, [...(opts.nodeArgs ?? []), bin, 'start', ...(opts.args ?? [])], env);
+  await waitFor(async () => (await fetch(`http://127.0.0.1:${http}/readyz`).catch(() => null))?.ok === true, opts.timeoutMs ?? 60_000, 'storegate /readyz');
+  return { proc, ports: { http, mqtt, ws }, coldStartMs: performance.now() - t0, adminToken: 'bench-admin-token' };
 }

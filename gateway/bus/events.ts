@@ -26,6 +26,21 @@ export interface EventMap {
   'device.disconnected': { deviceId: string; kind: string; clientId: string; reason?: string };
   /** A device message that was accepted but that no capability has a richer type for. */
   'device.message': { deviceId: string; kind: string; channel: string; body: unknown };
+  /**
+   * Alerts: one shape for every capability. The health service persists every one it sees, whoever emitted
+   * it; the outbox forwards them to the cloud.
+   */
+  'alert.raised': AlertData;
+  'alert.resolved': AlertData;
+}
+
+export interface AlertData {
+  /** stable per cause (`device:lk-01:offline`, `store:network`, `locker:A3:jam`): at most one open alert per key */
+  key: string;
+  severity: 'info' | 'warning' | 'critical';
+  message: string;
+  /** the device the alert is about, or `gateway` for store-wide and gateway-level causes */
+  deviceId: string;
 }
 
 export interface DeviceStatus {

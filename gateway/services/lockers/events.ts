@@ -23,13 +23,7 @@ export interface ReturnDropped {
   incentive: string | null;
   incentiveShown: boolean;
 }
-export interface AlertData {
-  /** stable per problem: raising the same key again is a no-op until it is resolved */
-  key: string;
-  severity: 'info' | 'warning' | 'critical';
-  message: string;
-  deviceId: string;
-}
+export type { AlertData } from '../../bus/events.ts';
 
 declare module '../../bus/events.ts' {
   interface EventMap {
@@ -45,7 +39,5 @@ declare module '../../bus/events.ts' {
     'locker.keypad.refused': { controllerId: string; reason: string };
     'locker.keypad.locked': { controllerId: string; lockedForSeconds: number; lockouts: number };
     'locker.state.reconciled': { controllerId: string; changes: string[] };
-    'alert.raised': AlertData;
-    'alert.resolved': AlertData;
   }
 }
