@@ -7,11 +7,12 @@ import { registerConfig } from './commands/config.ts';
 import { registerDemo } from './commands/demo.ts';
 import { registerDevice } from './commands/device.ts';
 import { registerLocker } from './commands/locker.ts';
+import { registerPrivacy } from './commands/privacy.ts';
 import { registerScenario } from './commands/scenario.ts';
 import { registerStart } from './commands/start.ts';
 
 /** Each command module registers itself here. Add one line per tool subcommand. */
-const COMMANDS: Array<(program: Command) => void> = [registerStart, registerDemo, registerConfig, registerDevice, registerCerts, registerBleDecode, registerLocker, registerScenario];
+const COMMANDS: Array<(program: Command) => void> = [registerStart, registerDemo, registerConfig, registerDevice, registerCerts, registerBleDecode, registerLocker, registerScenario, registerPrivacy];
 
 export async function main(argv: string[]) {
   const program = new Command('storegate')
