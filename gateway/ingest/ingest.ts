@@ -129,6 +129,8 @@ export function createIngest(deps: {
         } catch {
           return reject('not_json', device.id);
         }
+        // JSON.parse takes any depth; JSON.stringify (store, bus consumers, outbox) overflows the stack on it
+        if (nestedDeeper(body, MAX_JSON_DEPTH)) return reject('too_deep', device.id, `nesting deeper than ${MAX_JSON_DEPTH}`);
         if (check && !check.Check(body)) {
           const first = check.Errors(body)[0];
           return reject('schema', device.id, first ? `${first.instancePath || '/'} ${first.message}` : undefined);
@@ -162,6 +164,20 @@ export function createIngest(deps: {
       return { ok: true, events: result.events };
     },
   };
+}
+
+const MAX_JSON_DEPTH = 32;
+
+/** Iterative, so the check itself cannot overflow the stack. */
+function nestedDeeper(value: unknown, max: number): boolean {
+  const stack: Array<[unknown, number]> = [[value, 0]];
+  while (stack.length) {
+    const [v, depth] = stack.pop() as [unknown, number];
+    if (v === null || typeof v !== 'object') continue;
+    if (depth >= max) return true;
+    for (const child of Array.isArray(v) ? v : Object.values(v)) if (child !== null && typeof child === 'object') stack.push([child, depth + 1]);
+  }
+  return false;
 }
 
 /**

@@ -11,8 +11,11 @@ export interface DeviceEventRow {
   channel: string;
 }
 
+/** A row with its data already serialised: a row that cannot be serialised fails only its own write(). */
+type ReadyRow = DeviceEventRow & { json: string };
+
 interface Pending {
-  rows: DeviceEventRow[];
+  rows: ReadyRow[];
   resolve: () => void;
   reject: (err: unknown) => void;
 }
@@ -31,15 +34,18 @@ export function createEventWriter(deps: { db: Db; log: Logger; metrics: Registry
   let queue: Pending[] = [];
   let writing: Promise<void> | null = null;
 
-  const insert = (target: Pick<Db, 'runPrepared'>, chunk: DeviceEventRow[]) => {
+  const insert = (target: Pick<Db, 'runPrepared'>, chunk: ReadyRow[]) => {
     const params: unknown[] = [];
-    for (const r of chunk) params.push(r.event.id, r.deviceId, r.kind, r.channel, r.event.type, r.event.time, JSON.stringify(r.event.data));
-    return target.runPrepared(`INSERT OR IGNORE INTO device_events (id, device_id, kind, channel, type, time, data) VALUES ${chunk.map(() => '(?,?,?,?,?,?,?)').join(',')}`, params);
+    for (const r of chunk) params.push(r.event.id, r.deviceId, r.kind, r.channel, r.event.type, r.event.time, r.json);
+    return target.runPrepared(
+      `INSERT OR IGNORE INTO device_events (id, device_id, kind, channel, type, time, data) VALUES ${chunk.map(() => '(?,?,?,?,?,?,?)').join(',')}`,
+      params,
+    );
   };
 
   let outbox: Outbox | undefined;
 
-  async function writeRows(rows: DeviceEventRow[]) {
+  async function writeRows(rows: ReadyRow[]) {
     // Events routed to the cloud go into the outbox in the same transaction, so an event that got its
     // PUBACK is never lost on its way out either.
     const forCloud = outbox ? rows.filter((r) => outbox?.routed(r.event.type)).map((r) => r.event) : [];
@@ -84,8 +90,15 @@ export function createEventWriter(deps: { db: Db; log: Logger; metrics: Registry
     },
     write(rows: DeviceEventRow[]): Promise<void> {
       if (rows.length === 0) return Promise.resolve();
+      let ready: ReadyRow[];
+      try {
+        ready = rows.map((r) => ({ ...r, json: JSON.stringify(r.event.data) }));
+      } catch (err) {
+        // e.g. nesting too deep for JSON.stringify: this caller's write fails, the batch it would have joined does not
+        return Promise.reject(err);
+      }
       return new Promise<void>((resolve, reject) => {
-        queue.push({ rows, resolve, reject });
+        queue.push({ rows: ready, resolve, reject });
         drain();
       });
     },
