@@ -36,7 +36,11 @@ const compartments = Array.from({ length: 32 }, (_, i) => ({ id: `A${i + 1}`, si
  */
 describe('SIGKILL under load', () => {
   const summary = { rounds: 0, kills: 0, acked: 0, lost: 0, parcels: 0 };
+  const acked: string[] = [];
+  const ackedParcels: string[] = [];
   afterAll(() => {
+    summary.acked = new Set(acked).size;
+    summary.parcels = ackedParcels.length;
     recordSummary(import.meta.filename, {
       name: 'SIGKILL under QoS 1 load and locker traffic, restart',
       cases: summary.acked + summary.parcels,
@@ -52,8 +56,6 @@ describe('SIGKILL under load', () => {
       devices: [...sensors, controller],
       config: { lockers: { banks: [{ id: 'B1', controllerId: controller.id, compartments }] } },
     });
-    const acked: string[] = [];
-    const ackedParcels: string[] = [];
     let gw: GatewayProcess | undefined;
     try {
       const sim = createLockerSim({

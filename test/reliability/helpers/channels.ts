@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { TSchema } from 'typebox';
 import { createBus } from '../../../gateway/bus/bus.ts';
 import { systemClock } from '../../../gateway/clock.ts';
@@ -29,7 +32,9 @@ export async function registeredChannels(): Promise<{ channels: ChannelInfo[]; s
   const metrics = createMetrics();
   const db = await openDb(':memory:');
   const bus = createBus({ log, metrics, clock: systemClock });
-  const config = loadConfig({ env: {}, overrides: { dataDir: '/nonexistent-storegate-channel-probe' } });
+  // some factories keep keys in the data dir
+  const dataDir = mkdtempSync(join(tmpdir(), 'storegate-probe-'));
+  const config = loadConfig({ env: {}, overrides: { dataDir } });
   const deps: ServiceDeps = {
     storeId: config.storeId,
     bus,
@@ -51,5 +56,6 @@ export async function registeredChannels(): Promise<{ channels: ChannelInfo[]; s
     ...(h.maxBytes ? { maxBytes: h.maxBytes } : {}),
   }));
   await db.close();
+  rmSync(dataDir, { recursive: true, force: true });
   return { channels, services: services.map((s) => s.name), topicMapped: services.some((s) => s.topicMappers?.length) };
 }
