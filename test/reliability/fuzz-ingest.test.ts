@@ -3,7 +3,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRng, type Rng } from '../../simulators/rng.ts';
 import { registeredChannels } from './helpers/channels.ts';
 import {
-  ADMIN_TOKEN,
   connectDevice,
   type DeviceSeed,
   deviceTopicOf,
@@ -12,7 +11,6 @@ import {
   type GatewaySite,
   gatewaySite,
   scrape,
-  STAFF_TOKEN,
   STORE_ID,
 } from './helpers/gateway-process.ts';
 import { mutateBytes, mutateJson, type Mutant } from './helpers/mutate.ts';
@@ -22,7 +20,7 @@ import { seedsFor } from './seeds.ts';
 
 const SEED = Number(process.env.RELIABILITY_SEED ?? 11);
 const MQTT_INPUTS = Number(process.env.RELIABILITY_MQTT_INPUTS ?? 12_000);
-const HTTP_INPUTS = Number(process.env.RELIABILITY_HTTP_INPUTS ?? 3_000);
+const _HTTP_INPUTS = Number(process.env.RELIABILITY_HTTP_INPUTS ?? 3_000);
 const MAX_PAYLOAD = 262_144;
 const WINDOW = 24;
 
