@@ -83,14 +83,16 @@ export function createRetentionJob(deps: {
     v.freelistBefore = await freelist();
     v.freelistAfter = v.freelistBefore;
     if (mode !== 2) return;
+    const pages = async () => (await db.get<{ page_count: number }>('PRAGMA page_count'))?.page_count ?? 0;
+    const before = await pages();
     while (v.freelistAfter > 0 && v.steps < deps.cfg.vacuumMaxSteps) {
       await db.exec(`PRAGMA incremental_vacuum(${deps.cfg.vacuumPagesPerStep})`);
       v.steps++;
-      const now = await freelist();
-      v.pagesFreed += v.freelistAfter - now;
-      v.freelistAfter = now;
+      v.freelistAfter = await freelist();
       await yieldToIngest();
     }
+    // the file shrinks by the free pages plus the pointer-map pages that described them
+    v.pagesFreed = before - (await pages());
     if (v.pagesFreed) vacuumed.inc(v.pagesFreed);
   }
 
