@@ -139,7 +139,9 @@ describe('fuzzing the HTTP API of a running gateway', () => {
       }
       const url = `${site.url}${path}${query.size ? `?${query}` : ''}`;
       const label = `#${i} ${op.method} ${url.slice(site.url.length, 200)} ${headers['content-type'] ?? ''} ${how}`;
-      const res = await fetch(url, { method: op.method, headers, ...(body ? { body: new Uint8Array(body) } : {}), signal: AbortSignal.timeout(15_000) }).catch((e: Error) => e);
+      const res = await fetch(url, { method: op.method, headers, ...(body ? { body: new Uint8Array(body) } : {}), signal: AbortSignal.timeout(15_000) }).catch(
+        (e: Error) => e,
+      );
       if (res instanceof Error) {
         unanswered.push(`${label}: ${res.message}`);
         if (!gw.alive()) break;
