@@ -29,7 +29,8 @@ describe('recognition service with the shipped model', () => {
     expect(svc.status().labels).toHaveLength(10);
   });
 
-  it('classifies at least 90% of the first 1000 real t10k images correctly', async () => {
+  // the shipped model scores 0.937 on this subset through this pipeline (models/metrics.json: 0.9317 on all of t10k)
+  it('classifies at least 92% of the first 1000 real t10k images correctly', async () => {
     let correct = 0;
     for (let i = 0; i < t10k.images.length; i += 50) {
       const chunk = t10k.images.slice(i, i + 50);
@@ -40,7 +41,7 @@ describe('recognition service with the shipped model', () => {
       });
     }
     const accuracy = correct / t10k.images.length;
-    expect(accuracy).toBeGreaterThanOrEqual(0.9);
+    expect(accuracy).toBeGreaterThanOrEqual(0.92);
   });
 
   it('recognises a known item in a 640x480 camera-like JPEG on a lighter noisy wall', async () => {
