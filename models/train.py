@@ -63,25 +63,26 @@ class ProductCNN(nn.Module):
 BLUR = torch.tensor([[1., 2., 1.], [2., 4., 2.], [1., 2., 1.]]).div(16).view(1, 1, 3, 3)
 
 
-def augment(x, g):
+def augment(x, g, k=1.0):
     """Camera-like augmentation on a [B,1,28,28] batch in [0,1]: what preprocess.py leaves behind
-    after cropping a real frame (small misalignment, scale, tilt, lighting, blur, sensor noise)."""
+    after cropping a real frame (small misalignment, scale, tilt, lighting, blur, sensor noise).
+    k scales every range (1 = full strength; a final low-LR phase at k<1 recovers clean accuracy)."""
     b = x.shape[0]
     r = lambda lo, hi: torch.rand(b, generator=g) * (hi - lo) + lo
     flip = (torch.rand(b, generator=g) < 0.5).float() * 2 - 1  # a shoe may face either way
-    ang = r(-12, 12) * (3.14159265 / 180)
-    sc = r(0.88, 1.1)
-    tx, ty = r(-0.12, 0.12), r(-0.12, 0.12)
+    ang = r(-12 * k, 12 * k) * (3.14159265 / 180)
+    sc = r(1 - 0.12 * k, 1 + 0.1 * k)
+    tx, ty = r(-0.12 * k, 0.12 * k), r(-0.12 * k, 0.12 * k)
     cos, sin = torch.cos(ang) / sc, torch.sin(ang) / sc
     theta = torch.stack([torch.stack([cos * flip, -sin, tx], 1), torch.stack([sin * flip, cos, ty], 1)], 1)
     grid = F.affine_grid(theta, x.shape, align_corners=False)
     x = F.grid_sample(x, grid, mode='bilinear', padding_mode='zeros', align_corners=False)
-    a = r(0, 1).view(b, 1, 1, 1) * (torch.rand(b, 1, 1, 1, generator=g) < 0.35)
+    a = r(0, 1).view(b, 1, 1, 1) * (torch.rand(b, 1, 1, 1, generator=g) < 0.35 * k)
     x = (1 - a) * x + a * F.conv2d(x, BLUR, padding=1)
-    gamma = torch.exp(r(-0.35, 0.35)).view(b, 1, 1, 1)
+    gamma = torch.exp(r(-0.35 * k, 0.35 * k)).view(b, 1, 1, 1)
     x = x.clamp(0, 1).pow(gamma)
-    x = x * r(0.75, 1.15).view(b, 1, 1, 1) + r(-0.04, 0.06).view(b, 1, 1, 1)
-    sigma = r(0, 0.06).view(b, 1, 1, 1) * (torch.rand(b, 1, 1, 1, generator=g) < 0.5)
+    x = x * r(1 - 0.25 * k, 1 + 0.15 * k).view(b, 1, 1, 1) + r(-0.04 * k, 0.06 * k).view(b, 1, 1, 1)
+    sigma = r(0, 0.06 * k).view(b, 1, 1, 1) * (torch.rand(b, 1, 1, 1, generator=g) < 0.5)
     x = x + sigma * torch.randn(x.shape, generator=g)
     return x.clamp(0, 1)
 
@@ -108,6 +109,7 @@ def main():
     ap.add_argument('--out', default=HERE)
     ap.add_argument('--seed', type=int, default=5)
     ap.add_argument('--init', help='continue from a saved state dict (product-cnn.pt): a warm restart')
+    ap.add_argument('--aug', type=float, default=1.0, help='augmentation strength, 0..1')
     ap.add_argument('--warmup', type=float, default=0.2, help='fraction of steps spent raising the learning rate')
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
@@ -134,7 +136,7 @@ def main():
         te, loss_sum, correct = time.time(), 0.0, 0
         for s in range(steps):
             idx = perm[s * args.batch:(s + 1) * args.batch]
-            xb, yb = augment(xtr[idx], g), ytr[idx]
+            xb, yb = augment(xtr[idx], g, args.aug), ytr[idx]
             logits, _ = model((xb - MEAN) / STD)
             loss = F.cross_entropy(logits, yb)
             opt.zero_grad(set_to_none=True)
@@ -172,7 +174,7 @@ def main():
         'confusion': confusion.tolist(), 'params': params, 'epochs': args.epochs, 'batch': args.batch,
         'lr': args.lr, 'threads': args.threads, 'wide': args.wide, 'train_images': len(xtr),
         'train_seconds': round(train_s), 'onnx_bytes': os.path.getsize(onnx_path),
-        'torch': torch.__version__, 'init': args.init, 'warmup': args.warmup, 'normalise': {'mean': MEAN, 'std': STD}, 'history': history,
+        'torch': torch.__version__, 'init': args.init, 'warmup': args.warmup, 'aug': args.aug, 'normalise': {'mean': MEAN, 'std': STD}, 'history': history,
     }
     with open(os.path.join(args.out, 'metrics.json'), 'w') as f:
         json.dump(metrics, f, indent=2)
