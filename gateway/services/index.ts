@@ -12,7 +12,8 @@ import { createPrivacyService } from './privacy/service.ts';
  * Add one line per capability here.
  */
 export const SERVICE_FACTORIES: Array<(deps: ServiceDeps, config: Config) => GatewayService> = [
-  (deps, config) => createPresenceService(deps, config.presence, { retention: config.retention, pseudonymise: shopperPseudonymiser(config, deps.clock).forBeacon }),
+  (deps, config) =>
+    createPresenceService(deps, config.presence, { retention: config.retention, pseudonymise: shopperPseudonymiser(config, deps.clock).forBeacon }),
   (deps, config) => createLockerService(deps, { ...config.lockers, auditDays: config.retention.lockerAuditDays }),
   (deps, config) => createHealthService(deps, config.health, { alertsDays: config.retention.alertsDays }),
   (deps, config) => createDashboardService(deps, { ...config.dashboard, offlineAfterSeconds: config.health.offlineAfterSeconds }),

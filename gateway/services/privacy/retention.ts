@@ -51,8 +51,11 @@ export function createRetentionJob(deps: {
 
   async function purgeClass(c: DataClass, run: RetentionRun) {
     const cols = await columnsOf(db, c.table);
-    if (!cols.size) return void (run.skipped[c.name] = `table ${c.table} does not exist`);
-    if (!cols.has(c.timeColumn)) return void (run.skipped[c.name] = `column ${c.table}.${c.timeColumn} does not exist`);
+    const missing = !cols.size ? `table ${c.table} does not exist` : !cols.has(c.timeColumn) ? `column ${c.table}.${c.timeColumn} does not exist` : null;
+    if (missing) {
+      run.skipped[c.name] = missing;
+      return;
+    }
     const cutoffMs = clock.now() - daysFor(c, deps.days) * DAY_MS;
     run.cutoffs[c.name] = new Date(cutoffMs).toISOString();
     let time = c.time;

@@ -13,12 +13,24 @@ const FIRST_RUN_DELAY_MS = 60_000;
  * and a shopper's export and erasure (API here, CLI in `storegate privacy`). Pseudonyms themselves are made by
  * `pseudonym.ts`, which presence is handed in `services/index.ts`.
  */
-export function createPrivacyService(deps: ServiceDeps, cfg: PrivacyConfig, opts: { retention: RetentionDays }): GatewayService & {
+export function createPrivacyService(
+  deps: ServiceDeps,
+  cfg: PrivacyConfig,
+  opts: { retention: RetentionDays },
+): GatewayService & {
   retention: ReturnType<typeof createRetentionJob>;
 } {
   const log = deps.log.child({ module: 'privacy' });
   const source = `storegate/${deps.storeId}/gateway/privacy`;
-  const job = createRetentionJob({ db: deps.db, clock: deps.clock, log, metrics: deps.metrics, classes: DATA_CLASSES, days: opts.retention, cfg: cfg.retentionJob });
+  const job = createRetentionJob({
+    db: deps.db,
+    clock: deps.clock,
+    log,
+    metrics: deps.metrics,
+    classes: DATA_CLASSES,
+    days: opts.retention,
+    cfg: cfg.retentionJob,
+  });
   const timers: { cancel(): void }[] = [];
   let nextRunAt: number | null = null;
 

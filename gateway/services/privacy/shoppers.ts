@@ -44,8 +44,7 @@ async function locations(db: Db, shopperId: string): Promise<Where[]> {
   for (const { name } of tables) {
     const cols = new Set((await db.all<{ name: string }>('SELECT name FROM pragma_table_info(?)', [name])).map((c) => c.name));
     if (cols.has('shopper_id')) out.push({ table: name, sql: 'shopper_id = ?', params: [shopperId] });
-    for (const t of TEXT_COLUMNS)
-      if (t.table === name && cols.has(t.column)) out.push({ table: name, sql: `instr(${t.column}, ?) > 0`, params: [shopperId] });
+    for (const t of TEXT_COLUMNS) if (t.table === name && cols.has(t.column)) out.push({ table: name, sql: `instr(${t.column}, ?) > 0`, params: [shopperId] });
   }
   return out;
 }

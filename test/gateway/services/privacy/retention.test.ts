@@ -21,19 +21,36 @@ async function seed(db: Db, now: number) {
   let n = 0;
   const ev = (expired: boolean) =>
     db.run('INSERT INTO device_events (id, device_id, kind, channel, type, time, data) VALUES (?,?,?,?,?,?,?)', [
-      `de-${expired ? 'old' : 'new'}-${n++}`, 'lk-1', 'locker', 'status', 'device.status', iso(at(1, expired)), '{}',
+      `de-${expired ? 'old' : 'new'}-${n++}`,
+      'lk-1',
+      'locker',
+      'status',
+      'device.status',
+      iso(at(1, expired)),
+      '{}',
     ]);
   for (let i = 0; i < 23; i++) await ev(true);
   for (let i = 0; i < 4; i++) await ev(false);
   const pe = (expired: boolean) =>
     db.run('INSERT INTO presence_events (id, type, shopper_id, zone, time, data) VALUES (?,?,?,?,?,?)', [
-      `pe-${expired ? 'old' : 'new'}-${n++}`, 'presence.entered', 'sh_0123456789abcdef0123', 'denim', iso(at(2, expired)), '{}',
+      `pe-${expired ? 'old' : 'new'}-${n++}`,
+      'presence.entered',
+      'sh_0123456789abcdef0123',
+      'denim',
+      iso(at(2, expired)),
+      '{}',
     ]);
   for (let i = 0; i < 4; i++) await pe(true);
   await pe(false);
   const ss = (id: string, status: string, expired: boolean) =>
     db.run('INSERT INTO shopper_sessions (id, shopper_id, status, started_at, ended_at, visits, updated_at) VALUES (?,?,?,?,?,?,?)', [
-      id, 'sh_0123456789abcdef0123', status, iso(at(3, expired)), null, '[]', iso(now),
+      id,
+      'sh_0123456789abcdef0123',
+      status,
+      iso(at(3, expired)),
+      null,
+      '[]',
+      iso(now),
     ]);
   for (const id of ['s-old-1', 's-old-2', 's-old-3']) await ss(id, 'closed', true);
   await ss('s-open-old', 'open', true); // still in the store: kept whatever its age
@@ -45,7 +62,15 @@ async function seed(db: Db, now: number) {
   await la(false);
   const al = (key: string, raised: number, resolved: number | null) =>
     db.run('INSERT INTO health_alerts (key, severity, message, device_id, source, details, raised_at, updated_at, resolved_at) VALUES (?,?,?,?,?,?,?,?,?)', [
-      key, 'warning', 'm', 'gateway', 'test', null, raised, raised, resolved,
+      key,
+      'warning',
+      'm',
+      'gateway',
+      'test',
+      null,
+      raised,
+      raised,
+      resolved,
     ]);
   await al('old-1', now - 30 * DAY, at(6, true));
   await al('old-2', now - 30 * DAY, at(6, true));
@@ -53,7 +78,7 @@ async function seed(db: Db, now: number) {
   await al('new', now - 30 * DAY, at(6, false));
 }
 
-const count = async (db: Db, sql: string) => ((await db.get<{ n: number }>(`SELECT COUNT(*) AS n FROM ${sql}`))?.n ?? -1);
+const count = async (db: Db, sql: string) => (await db.get<{ n: number }>(`SELECT COUNT(*) AS n FROM ${sql}`))?.n ?? -1;
 
 describe('retention job', () => {
   it('deletes exactly the expired rows of each data class, keeps open sessions and unresolved alerts, and reports the run', async () => {
@@ -97,10 +122,14 @@ describe('retention job', () => {
     // rows that expire later go on a later run
     clock.advance(2 * MIN + 1);
     clock.advance(28 * MIN);
-    const second = await until(async () => {
-      const r = await lastRun();
-      return r.startedAt !== first.startedAt && r;
-    }, 5000, 'second scheduled run');
+    const second = await until(
+      async () => {
+        const r = await lastRun();
+        return r.startedAt !== first.startedAt && r;
+      },
+      5000,
+      'second scheduled run',
+    );
     expect(second.deleted.deviceEvents).toBe(4);
   });
 
@@ -110,7 +139,10 @@ describe('retention job', () => {
     const blob = 'x'.repeat(2000);
     for (let i = 0; i < 20; i++) {
       const rows = Array.from({ length: 100 }, (_, j) => [`big-${i}-${j}`, 'lk-1', 'locker', 'status', 'device.status', iso(clock.now() - 2 * DAY), blob]);
-      await gw.db.run(`INSERT INTO device_events (id, device_id, kind, channel, type, time, data) VALUES ${rows.map(() => '(?,?,?,?,?,?,?)').join(',')}`, rows.flat());
+      await gw.db.run(
+        `INSERT INTO device_events (id, device_id, kind, channel, type, time, data) VALUES ${rows.map(() => '(?,?,?,?,?,?,?)').join(',')}`,
+        rows.flat(),
+      );
     }
     const pagesBefore = (await gw.db.get<{ page_count: number }>('PRAGMA page_count'))?.page_count ?? 0;
     const run = (await gw.http.inject({ method: 'POST', url: '/api/v1/privacy/retention/run', headers: auth })).json();

@@ -14,15 +14,36 @@ const DEAD_CLOUD = { cloud: { forwarders: [{ name: 'cloud', kind: 'http', url: '
 async function seedShopper(gw: TestGateway, shopperId: string, tag: string) {
   const now = new Date().toISOString();
   await gw.db.run('INSERT INTO presence_events (id, type, shopper_id, zone, time, data) VALUES (?,?,?,?,?,?)', [
-    `pe-${tag}`, 'presence.entered', shopperId, 'denim', now, JSON.stringify({ shopperId, zone: 'denim' }),
+    `pe-${tag}`,
+    'presence.entered',
+    shopperId,
+    'denim',
+    now,
+    JSON.stringify({ shopperId, zone: 'denim' }),
   ]);
   await gw.db.run('INSERT INTO shopper_sessions (id, shopper_id, status, started_at, ended_at, visits, updated_at) VALUES (?,?,?,?,?,?,?)', [
-    `s-${tag}`, shopperId, 'closed', now, now, JSON.stringify([{ zone: 'denim' }]), now,
+    `s-${tag}`,
+    shopperId,
+    'closed',
+    now,
+    now,
+    JSON.stringify([{ zone: 'denim' }]),
+    now,
   ]);
   // a session event on its way to the cloud, queued by the outbox's safety net like presence's own
-  const e = gw.bus.make('presence.session.closed', `storegate/${gw.config.storeId}/gateway/presence`, {
-    sessionId: `s-${tag}`, shopperId, startedAt: now, endedAt: now, durationMs: 0, visits: [],
-  }, shopperId);
+  const e = gw.bus.make(
+    'presence.session.closed',
+    `storegate/${gw.config.storeId}/gateway/presence`,
+    {
+      sessionId: `s-${tag}`,
+      shopperId,
+      startedAt: now,
+      endedAt: now,
+      durationMs: 0,
+      visits: [],
+    },
+    shopperId,
+  );
   gw.bus.emit(e);
   await until(async () => (await gw.db.get('SELECT 1 FROM outbox_events WHERE id = ?', [e.id])) !== undefined, 5000, 'queued session event');
 }
@@ -65,7 +86,12 @@ describe('shopper export and erase', () => {
     const queued = await gw.db.all<{ type: string; rank: number; body: string; seq: number }>('SELECT type, rank, body, seq FROM outbox_events ORDER BY seq');
     const mentionsA = queued.filter((q) => q.body.includes(A));
     expect(mentionsA.map((q) => [q.type, q.rank])).toEqual([['privacy.erase.requested', 0]]);
-    expect(JSON.parse(mentionsA[0]?.body ?? '{}')).toMatchObject({ type: 'storegate.privacy.erase.requested', subject: A, priority: 'critical', data: { shopperId: A } });
+    expect(JSON.parse(mentionsA[0]?.body ?? '{}')).toMatchObject({
+      type: 'storegate.privacy.erase.requested',
+      subject: A,
+      priority: 'critical',
+      data: { shopperId: A },
+    });
     expect(queued.some((q) => q.body.includes(B))).toBe(true);
     const everything = await dump(gw);
     expect(everything.split(A).length - 1).toBe(2); // the erase request's body (subject + data), and nowhere else
