@@ -19,6 +19,7 @@ import { createRegistry } from './registry/registry.ts';
 import type { GatewayService, ServiceDeps } from './service.ts';
 import { SERVICE_FACTORIES } from './services/index.ts';
 import { createOutboxService } from './services/outbox/service.ts';
+import { createRecognitionGatewayService } from './services/recognition/index.ts';
 import { coreMigrations } from './store/core-migrations.ts';
 import { openDb } from './store/db.ts';
 import { createEventWriter } from './store/event-writer.ts';
@@ -71,7 +72,10 @@ export async function createGateway(config: Config, opts: GatewayOptions = {}) {
   const outboxService = createOutboxService(deps, config.cloud);
   deps.outbox = outboxService.outbox;
   writer.setOutbox(outboxService.outbox);
-  const services: GatewayService[] = [outboxService, ...SERVICE_FACTORIES.map((make) => make(deps, config))];
+  // recognition too: the fitting room (and anything else that looks at frames) gets it through deps
+  const recognitionService = createRecognitionGatewayService(deps, config.recognition);
+  deps.recognition = recognitionService.recognition;
+  const services: GatewayService[] = [outboxService, recognitionService, ...SERVICE_FACTORIES.map((make) => make(deps, config))];
 
   const applied = await migrate(db, [...coreMigrations, ...services.flatMap((s) => s.migrations ?? [])]);
   if (applied.length) log.info({ applied }, 'migrations applied');

@@ -10,6 +10,7 @@ import type { Db } from './store/db.ts';
 import type { Migration } from './store/migrate.ts';
 import type { Auth } from './http/auth.ts';
 import type { Outbox } from './services/outbox/api.ts';
+import type { RecognitionService } from './services/recognition/service.ts';
 
 /** What the process hands a capability's factory. Each factory also receives its own config section. */
 export interface ServiceDeps {
@@ -28,6 +29,8 @@ export interface ServiceDeps {
    * always sets it; it is absent only in unit-test rigs that build a service alone.
    */
   outbox?: Outbox;
+  /** on-device product recognition (the shipped ONNX model); main.ts always sets it */
+  recognition?: Pick<RecognitionService, 'recognise' | 'isReady' | 'status'>;
 }
 
 /**

@@ -4,6 +4,7 @@ import { HealthConfigSchema } from '../services/health/config.ts';
 import { DashboardConfigSchema } from '../services/dashboard/config.ts';
 import { LockersConfigSchema } from '../services/lockers/config.ts';
 import { PresenceConfigSchema } from '../services/presence/config.ts';
+import { RecognitionConfigSchema } from '../services/recognition/config.ts';
 import { PrivacyConfigSchema } from '../services/privacy/config.ts';
 
 /**
@@ -112,6 +113,7 @@ export const ConfigSchema = Type.Object(
     devices: Type.Array(DeviceSeedSchema, { default: [], description: 'devices registered at start if absent' }),
     // capability sections
     presence: PresenceConfigSchema,
+    recognition: RecognitionConfigSchema,
     lockers: LockersConfigSchema,
     privacy: PrivacyConfigSchema,
   },

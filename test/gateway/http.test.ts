@@ -10,7 +10,7 @@ describe('HTTP core and device API', () => {
     expect((await gw.http.inject({ url: '/healthz' })).json()).toEqual({ status: 'ok' });
     const ready = await gw.http.inject({ url: '/readyz' });
     expect(ready.statusCode).toBe(200);
-    expect(ready.json().checks).toMatchObject({ broker: true, store: true });
+    expect(ready.json().checks).toMatchObject({ broker: true, store: true, recognition: true });
     const metrics = await gw.http.inject({ url: '/metrics' });
     expect(metrics.headers['content-type']).toMatch(/text\/plain/);
     expect(metrics.body).toMatch(/process_cpu_user_seconds_total/);
