@@ -32,7 +32,11 @@ export async function connectDevice(dev: DeviceIdentity, opts: DeviceClientOptio
   });
   await new Promise<void>((resolve, reject) => {
     client.once('connect', () => resolve());
-    client.once('error', reject);
+    // a refused CONNECT (bad credentials) ends the client instead of retrying forever
+    client.once('error', (err) => {
+      client.end(true);
+      reject(err);
+    });
   });
   client.on('message', (_t, payload) => {
     try {

@@ -37,7 +37,7 @@ export function scenarioGatewayConfig(o: { cloudUrl: string; secrets: Record<str
       scannerStaleSeconds: 2,
       absenceTimeoutSeconds: 2.5,
       sessionGraceSeconds: 0.5,
-      beaconMissingSeconds: 2.5,
+      beaconMissingSeconds: 4,
       dwellIntervalSeconds: 3600,
     }),
     lockers: {

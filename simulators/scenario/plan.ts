@@ -68,7 +68,7 @@ export function makePlan(seed: number, size: ScenarioSize = 'small', speed = 240
   const rng = createRng(seed);
   const minDwell = MIN_DWELL_REAL_MS * speed;
   const at = (f: number) => Math.round(f * dayMs);
-  const stall: Fault = { kind: 'scanner-stall', target: STORE_ZONES.find((z) => z.name === STALLED_ZONE)?.scannerId ?? 'sc-mens', from: at(0.3), to: at(0.45) };
+  const stall: Fault = { kind: 'scanner-stall', target: STORE_ZONES.find((z) => z.name === STALLED_ZONE)?.scannerId ?? 'sc-mens', from: at(0.27), to: at(0.5) };
   const faults: Fault[] = [stall, { kind: 'cloud-down', target: 'cloud', from: at(0.25), to: at(0.5) }];
 
   // shoppers: spread over the day; nobody is in the stalled zone while its scanner is down (±2 s real of margin)
