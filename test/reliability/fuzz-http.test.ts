@@ -70,8 +70,12 @@ afterAll(async () => {
   site?.remove();
 });
 
-/** ajv coerces `?limit=1e309` to Infinity, which passes `maximum` and reaches SQLite's LIMIT */
-const KNOWN_500 = /[?&]limit=-?1e309(&|$)/;
+/**
+ * Known 500s, each reported with its own failing test, kept out of this verdict so a new one still fails it:
+ * ajv coerces `?limit=1e309` to Infinity, which passes `maximum` and reaches SQLite's LIMIT
+ * (http-query-infinity.test.ts); POST /api/v1/recognition without a body (recognition-empty-body.test.ts).
+ */
+const KNOWN_500 = (label: string) => /[?&]limit=-?1e309(&|$| )/.test(label) || /^#\d+ POST \/api\/v1\/recognition(\?\S*)? +no body$/.test(label);
 const PARAM_VALUES = [
   'A1',
   'a',
@@ -116,8 +120,9 @@ describe('fuzzing the HTTP API of a running gateway', () => {
       let body: Buffer | undefined;
       let how = 'no body';
       if (op.method !== 'GET' && op.method !== 'HEAD') {
-        const ct = op.contentTypes.find((c) => c.startsWith('image/'));
-        if (ct && rng.chance(0.8)) {
+        // routes with their own body parser (camera frames) do not document a body: try image bytes on them too
+        const ct = op.contentTypes.find((c) => c.startsWith('image/')) ?? (op.contentTypes.length === 0 && op.method === 'POST' ? 'image/jpeg' : undefined);
+        if (ct && rng.chance(op.contentTypes.length ? 0.8 : 0.3)) {
           const m = mutateBytes(rng, JPEG);
           body = m.bytes;
           how = m.how;
@@ -151,7 +156,7 @@ describe('fuzzing the HTTP API of a running gateway', () => {
       statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
       if (res.status >= 500 && res.status !== 503) {
         // known, reported with its own failing test (http-query-infinity.test.ts): keep it out of the fuzz verdict
-        if (KNOWN_500.test(url)) knownErrors++;
+        if (KNOWN_500(label)) knownErrors++;
         else serverErrors.push(`${label} → ${res.status}`);
       }
     }
@@ -178,7 +183,7 @@ describe('fuzzing the HTTP API of a running gateway', () => {
       note: `${ops.length} operations; statuses ${[...statuses]
         .sort((a, b) => a[0] - b[0])
         .map(([s, n]) => `${s}×${n}`)
-        .join(' ')}; ${serverErrors.length} unexpected 5xx, ${knownErrors} known (limit=1e309)`,
+        .join(' ')}; ${serverErrors.length} unexpected 5xx, ${knownErrors} known (see KNOWN_500)`,
     });
     expect(serverErrors.slice(0, 20)).toEqual([]);
   });
