@@ -70,9 +70,7 @@ export function registerPrivacy(program: Command) {
           }),
         });
       });
-      process.stdout.write(
-        `${JSON.stringify({ shopperId: r.shopperId, rows: r.rows, erased: r.erased, eventId: r.event.id, forwarded: r.forwarded })}\n`,
-      );
+      process.stdout.write(`${JSON.stringify({ shopperId: r.shopperId, rows: r.rows, erased: r.erased, eventId: r.event.id, forwarded: r.forwarded })}\n`);
       if (!r.forwarded) process.stderr.write('note: no cloud forwarder is configured, so no erase request was queued for the cloud\n');
     });
 }
