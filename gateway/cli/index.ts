@@ -10,10 +10,11 @@ import { registerLocker } from './commands/locker.ts';
 import { registerPrivacy } from './commands/privacy.ts';
 import { registerScenario } from './commands/scenario.ts';
 import { registerRecognize } from './commands/recognize.ts';
+import { registerSimulate } from './commands/simulate.ts';
 import { registerStart } from './commands/start.ts';
 
 /** Each command module registers itself here. Add one line per tool subcommand. */
-const COMMANDS: Array<(program: Command) => void> = [registerStart, registerDemo, registerConfig, registerDevice, registerCerts, registerRecognize, registerBleDecode, registerLocker, registerScenario, registerPrivacy];
+const COMMANDS: Array<(program: Command) => void> = [registerStart, registerDemo, registerConfig, registerDevice, registerCerts, registerRecognize, registerBleDecode, registerLocker, registerScenario, registerSimulate, registerPrivacy];
 
 export async function main(argv: string[]) {
   const program = new Command('storegate')

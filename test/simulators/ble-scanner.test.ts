@@ -58,7 +58,7 @@ describe('BLE scanner and beacon simulators against a real gateway', () => {
       15_000,
       'every beacon with a TLM battery reading',
     );
-    expect(beacons.find((b) => b.id === zoneNamed('entrance').beacon.id)?.batteryMv).toBe(2900);
+    expect(beacons?.find((b) => b.id === zoneNamed('entrance').beacon.id)?.batteryMv).toBe(2900);
   });
 
   it('closes the shopper’s session after they leave, and a stalled scanner makes only its own zone’s beacon go missing', async () => {
