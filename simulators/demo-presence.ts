@@ -1,5 +1,4 @@
 import { startBleScanner } from './ble-scanner.ts';
-import type { DemoRunner } from './demo.ts';
 import { createRng } from './rng.ts';
 import { STORE_ZONES } from './store-layout.ts';
 import { createStoreWorld, randomItinerary, type StoreWorld } from './store-world.ts';
@@ -42,7 +41,8 @@ function releaseWorld() {
   }
 }
 
-export const bleScannerDemoRunner: DemoRunner = async (dev, ctx) => {
+/** the shape of a `DemoRunner` (declared here, not imported, so demo.ts ↔ this file is not a cycle) */
+export async function bleScannerDemoRunner(dev: { id: string; storeId: string; secret: string; zone?: string }, ctx: { url: string }) {
   const zone = STORE_ZONES.find((z) => z.scannerId === dev.id || z.name === dev.zone);
   if (!zone) throw new Error(`scanner ${dev.id} is not placed on the demo floor`);
   const world = acquireWorld();
@@ -64,4 +64,4 @@ export const bleScannerDemoRunner: DemoRunner = async (dev, ctx) => {
       releaseWorld();
     },
   };
-};
+}

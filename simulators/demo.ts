@@ -9,7 +9,10 @@ export interface DemoDevice extends DeviceIdentity {
  * The devices of the demo store, each a real MQTT client of the gateway. Richer per-kind simulators (scanner,
  * mirror, locker) register in DEMO_RUNNERS; any kind without one just sends heartbeats.
  */
-export type DemoRunner = (dev: DemoDevice, ctx: { url: string; httpUrl: string; adminToken: string; staffToken?: string; all: DemoDevice[] }) => Promise<{ close(): Promise<void> }>;
+export type DemoRunner = (
+  dev: DemoDevice,
+  ctx: { url: string; httpUrl: string; adminToken: string; staffToken?: string; all: DemoDevice[] },
+) => Promise<{ close(): Promise<void> }>;
 
 export const DEMO_RUNNERS: Record<string, DemoRunner> = {
   'ble-scanner': (dev, ctx) => bleScannerDemoRunner(dev, ctx),
