@@ -2,6 +2,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance, type FastifyPluginAsync, LogController } from 'fastify';
+import { Errors } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { counter, type Registry as Metrics } from '../metrics.ts';
 import type { Auth } from './auth.ts';
@@ -38,6 +39,15 @@ export async function buildHttp(deps: { log: Logger; metrics: Metrics; auth: Aut
     return reply.status(status).send({ error: code.startsWith('FST_ERR_VALIDATION') ? 'SG_INVALID' : code, message: err.message });
   });
   app.setNotFoundHandler((req, reply) => reply.status(404).send({ error: 'SG_NOT_FOUND', message: `${req.method} ${req.url.split('?')[0]} not found` }));
+
+  // AJV coerces `?limit=1e309` to Infinity, which passes `maximum`; no route wants a non-finite number.
+  app.addHook('preHandler', async (req) => {
+    const q = req.query as Record<string, unknown> | undefined;
+    if (!q || typeof q !== 'object') return;
+    for (const [k, v] of Object.entries(q)) {
+      if (typeof v === 'number' && !Number.isFinite(v)) throw new Errors.invalid(`query parameter ${k} must be a finite number`);
+    }
+  });
 
   await app.register(swagger, {
     openapi: {

@@ -75,7 +75,8 @@ afterAll(async () => {
  * ajv coerces `?limit=1e309` to Infinity, which passes `maximum` and reaches SQLite's LIMIT
  * (http-query-infinity.test.ts); POST /api/v1/recognition without a body (recognition-empty-body.test.ts).
  */
-const KNOWN_500 = (label: string) => /[?&]limit=-?1e309(&|$| )/.test(label) || /^#\d+ POST \/api\/v1\/recognition(\?\S*)? +no body$/.test(label);
+/** 5xx answers known and accepted for now (none: the two the fuzzer found are fixed and pinned by their own tests). */
+const KNOWN_500 = (_label: string) => false;
 const PARAM_VALUES = [
   'A1',
   'a',

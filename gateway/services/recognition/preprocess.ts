@@ -26,7 +26,8 @@ export interface GreyImage {
 
 /** Validates the header before decoding, so a decompression bomb costs a header parse, not its pixels. */
 export async function decodeGrey(bytes: Buffer, limits: PreprocessLimits): Promise<GreyImage> {
-  if (bytes.length === 0) throw imageError('empty', 'empty body');
+  // a POST without a body (or with a content type that was not parsed as bytes) is an empty frame
+  if (!Buffer.isBuffer(bytes) || bytes.length === 0) throw imageError('empty', 'empty body');
   if (bytes.length > limits.maxBytes) throw imageError('too_many_bytes', `${bytes.length} bytes > ${limits.maxBytes}`);
   let meta: Metadata;
   try {
