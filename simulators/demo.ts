@@ -1,21 +1,13 @@
+import { lockerDemoRunner } from './demo-lockers.ts';
 import { bleScannerDemoRunner } from './demo-presence.ts';
-import { connectDevice, type DeviceClient, type DeviceIdentity } from './device-client.ts';
+import { connectDevice, type DeviceClient } from './device-client.ts';
+import type { DemoDevice, DemoRunner } from './demo-types.ts';
 
-export interface DemoDevice extends DeviceIdentity {
-  zone?: string;
-}
-
-/**
- * The devices of the demo store, each a real MQTT client of the gateway. Richer per-kind simulators (scanner,
- * mirror, locker) register in DEMO_RUNNERS; any kind without one just sends heartbeats.
- */
-export type DemoRunner = (
-  dev: DemoDevice,
-  ctx: { url: string; httpUrl: string; adminToken: string; staffToken?: string; all: DemoDevice[] },
-) => Promise<{ close(): Promise<void> }>;
+export type { DemoDevice, DemoRunner } from './demo-types.ts';
 
 export const DEMO_RUNNERS: Record<string, DemoRunner> = {
   'ble-scanner': (dev, ctx) => bleScannerDemoRunner(dev, ctx),
+  locker: (dev, ctx) => lockerDemoRunner(dev, ctx),
 };
 
 export async function startDemoDevices(devices: DemoDevice[], ctx: { url: string; httpUrl: string; adminToken: string; staffToken?: string }) {

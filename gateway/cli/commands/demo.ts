@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
+import { DEMO_LOCKER_BANK } from '../../../simulators/demo-lockers.ts';
 import { presenceConfigFor } from '../../../simulators/store-layout.ts';
 import { newSecret } from '../../registry/registry.ts';
 import { runGateway } from './start.ts';
@@ -40,6 +41,7 @@ export function registerDemo(program: Command) {
         storeId: process.env.STOREGATE_STORE_ID ?? 'demo',
         'http.staffToken': staffToken,
         presence: presenceConfigFor(),
+        'lockers.banks': [{ ...DEMO_LOCKER_BANK, controllerId: 'locker-1' }],
         devices: DEMO_DEVICES.map((d) => ({ ...d, secret: secrets[d.id] })),
       });
       const { startDemoDevices } = await import('../../../simulators/demo.ts');

@@ -1,0 +1,66 @@
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { CLI, cleanEnv } from '../helpers/cli.ts';
+import { tempDir, until } from '../helpers/gateway.ts';
+import { freePort } from '../helpers/mosquitto.ts';
+
+describe('npm run demo (storegate demo)', () => {
+  it('starts a living simulated store: dashboard, devices online, shoppers in zones, a locker being loaded; stops cleanly', async () => {
+    const dir = tempDir();
+    const [http, mqttPort, ws] = [await freePort(), await freePort(), await freePort()];
+    const env = cleanEnv({
+      STOREGATE_HTTP_PORT: String(http),
+      STOREGATE_HTTP_HOST: '127.0.0.1',
+      STOREGATE_MQTT_PORT: String(mqttPort),
+      STOREGATE_MQTT_WS_PORT: String(ws),
+      STOREGATE_MQTT_HOST: '127.0.0.1',
+      STOREGATE_LOG_LEVEL: 'warn',
+    });
+    const child = spawn(process.execPath, [CLI, 'demo', '--data-dir', join(dir, 'demo')], { env, cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (out += d));
+    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+    try {
+      await until(() => /dashboard: {3}http:\/\/localhost:\d+\/\?token=/.test(out), 60_000, 'the dashboard URL');
+      const base = `http://127.0.0.1:${http}`;
+      expect((await fetch(`${base}/readyz`)).status).toBe(200);
+      const page = await fetch(`${base}/`);
+      expect(page.headers.get('content-type')).toMatch(/text\/html/);
+      const token = readFileSync(join(dir, 'demo', 'admin-token'), 'utf8').trim();
+      const admin = { authorization: `Bearer ${token}` };
+      const staff = { authorization: 'Bearer demo-staff-token' };
+
+      await until(
+        async () => {
+          const { devices } = (await (await fetch(`${base}/api/v1/devices`, { headers: admin })).json()) as { devices: Array<{ connected: boolean }> };
+          return devices.length >= 7 && devices.every((d) => d.connected);
+        },
+        30_000,
+        'every demo device connected',
+      );
+      await until(
+        async () => {
+          const p = (await (await fetch(`${base}/api/v1/presence`, { headers: staff })).json()) as { shoppers: unknown[] };
+          return p.shoppers.length > 0;
+        },
+        60_000,
+        'a shopper in a zone',
+      );
+      await until(
+        async () => {
+          const l = (await (await fetch(`${base}/api/v1/lockers`, { headers: staff })).json()) as { compartments: Array<{ state: string }> };
+          return l.compartments.some((c) => c.state !== 'free');
+        },
+        60_000,
+        'a parcel in the locker bank',
+      );
+      expect((await fetch(`${base}/staff/lockers`)).status).toBe(200);
+    } finally {
+      child.kill('SIGTERM');
+    }
+    expect(await exited).toBe(0);
+  }, 180_000);
+});
