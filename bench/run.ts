@@ -30,5 +30,8 @@ printTable(results);
 const machine = { cpus: cpus().length, cpuModel: cpus()[0]?.model, memGiB: Math.round(totalmem() / 2 ** 30), node: process.version };
 console.log(`\nmachine: ${machine.cpus} × ${machine.cpuModel}, ${machine.memGiB} GiB, node ${machine.node}`);
 mkdirSync(join(import.meta.dirname, 'results'), { recursive: true });
-writeFileSync(join(import.meta.dirname, 'results', 'latest.json'), `${JSON.stringify({ at: new Date().toISOString(), machine, results, failures }, null, 2)}\n`);
+writeFileSync(
+  join(import.meta.dirname, 'results', 'latest.json'),
+  `${JSON.stringify({ at: new Date().toISOString(), machine, results, failures }, null, 2)}\n`,
+);
 if (Object.keys(failures).length) process.exitCode = 1;

@@ -14,7 +14,19 @@ import { registerSimulate } from './commands/simulate.ts';
 import { registerStart } from './commands/start.ts';
 
 /** Each command module registers itself here. Add one line per tool subcommand. */
-const COMMANDS: Array<(program: Command) => void> = [registerStart, registerDemo, registerConfig, registerDevice, registerCerts, registerRecognize, registerBleDecode, registerLocker, registerScenario, registerSimulate, registerPrivacy];
+const COMMANDS: Array<(program: Command) => void> = [
+  registerStart,
+  registerDemo,
+  registerConfig,
+  registerDevice,
+  registerCerts,
+  registerRecognize,
+  registerBleDecode,
+  registerLocker,
+  registerScenario,
+  registerSimulate,
+  registerPrivacy,
+];
 
 export async function main(argv: string[]) {
   const program = new Command('storegate')

@@ -41,7 +41,10 @@ export const ConfigSchema = Type.Object(
     dataDir: Type.String({ minLength: 1, default: './data' }),
     log: Type.Object(
       {
-        level: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)), { default: 'info' }),
+        level: Type.Union(
+          ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
+          { default: 'info' },
+        ),
         pretty: Type.Optional(Type.Boolean({ description: 'default: pretty when stdout is a TTY' })),
       },
       { additionalProperties: false, default: {} },
@@ -51,7 +54,10 @@ export const ConfigSchema = Type.Object(
         host: Type.String({ default: '0.0.0.0' }),
         port: Port(8080),
         tls: Type.Optional(
-          Type.Object({ certFile: Type.String({ minLength: 1 }), keyFile: Type.String({ minLength: 1 }) }, { additionalProperties: false, description: 'serve HTTPS' }),
+          Type.Object(
+            { certFile: Type.String({ minLength: 1 }), keyFile: Type.String({ minLength: 1 }) },
+            { additionalProperties: false, description: 'serve HTTPS' },
+          ),
         ),
         adminToken: Type.Optional(Secret('bearer token for admin routes; generated into the data dir when absent')),
         staffToken: Type.Optional(Secret('bearer token for staff routes (lockers, size requests)')),

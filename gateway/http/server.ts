@@ -17,7 +17,14 @@ export interface HttpPlugin {
  * build() is split from listen() so tests use inject(). Each area is a plugin; plugins read services and
  * never the reverse. Route schemas are the validation and the OpenAPI document at /docs.
  */
-export async function buildHttp(deps: { log: Logger; metrics: Metrics; auth: Auth; plugins: HttpPlugin[]; version: string; https?: { key: Buffer; cert: Buffer } }) {
+export async function buildHttp(deps: {
+  log: Logger;
+  metrics: Metrics;
+  auth: Auth;
+  plugins: HttpPlugin[];
+  version: string;
+  https?: { key: Buffer; cert: Buffer };
+}) {
   const log = deps.log.child({ module: 'http' });
   const app = Fastify({
     loggerInstance: log,

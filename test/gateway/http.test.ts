@@ -68,10 +68,12 @@ describe('HTTP core and device API', () => {
     expect((await gw.db.get<{ n: number }>("SELECT COUNT(*) AS n FROM device_events WHERE device_id = 'm-2'"))?.n).toBe(1);
     ok.end(true);
     const bad = mqtt.connect(`ws://127.0.0.1:${gw.ports.ws}`, { username: 'm-2', password: 'nope', reconnectPeriod: 0 });
-    await expect(new Promise((r, j) => {
-      bad.once('connect', r);
-      bad.once('error', j);
-    })).rejects.toThrow();
+    await expect(
+      new Promise((r, j) => {
+        bad.once('connect', r);
+        bad.once('error', j);
+      }),
+    ).rejects.toThrow();
     bad.end(true);
   });
 });

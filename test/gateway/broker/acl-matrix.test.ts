@@ -60,7 +60,11 @@ describe('device ACL matrix', () => {
     const gw = await startGateway();
     const secret = await addDevice(gw, 'm-1', 'mirror');
     await addDevice(gw, 'lk-01', 'locker');
-    for (const topic of [deviceTopic(gw, 'locker', 'lk-01', 'event'), deviceTopic(gw, 'locker', 'm-1', 'event'), deviceTopic(gw, 'mirror', 'lk-01', 'status')]) {
+    for (const topic of [
+      deviceTopic(gw, 'locker', 'lk-01', 'event'),
+      deviceTopic(gw, 'locker', 'm-1', 'event'),
+      deviceTopic(gw, 'mirror', 'lk-01', 'status'),
+    ]) {
       const c = await connectMqtt(gw.ports.mqtt, { username: 'm-1', password: secret });
       const closed = new Promise<void>((r) => c.once('close', () => r()));
       c.publish(topic, '{}', { qos: 1 });

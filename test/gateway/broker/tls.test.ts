@@ -40,7 +40,9 @@ describe('TLS with storegate certs dev', () => {
     expect((await gw.db.get<{ n: number }>('SELECT COUNT(*) AS n FROM device_events'))?.n).toBe(2);
 
     // a client that does not trust the CA is refused by its own TLS check
-    await expect(connect(`mqtts://127.0.0.1:${ports.tls}`, { username: 'lk-01', password: secret, servername: 'localhost' })).rejects.toThrow(/self.signed|certificate/i);
+    await expect(connect(`mqtts://127.0.0.1:${ports.tls}`, { username: 'lk-01', password: secret, servername: 'localhost' })).rejects.toThrow(
+      /self.signed|certificate/i,
+    );
 
     const body = await new Promise<string>((resolve, reject) => {
       const req = request({ host: '127.0.0.1', port: ports.http, path: '/healthz', ca, servername: 'localhost' }, (res) => {
