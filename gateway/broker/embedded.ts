@@ -42,12 +42,22 @@ export async function startEmbeddedBroker(deps: {
   let qos0InFlight = 0;
   const aedes = await Aedes.createBroker({ maxClientsIdLength: 128, concurrency: 1000, id: `storegate-${storeId}` });
 
-  aedes.authenticate = (client: SgClient, username, password, done) => {
+  // MQTT-3.1.3-8: a zero-length client id is only allowed with a clean session. aedes 1.2 would accept it and
+  // give it a random id: a persistent session nobody can resume, queuing messages forever. preConnect sees the
+  // packet but cannot send a CONNACK code, so it marks the client and authenticate answers CONNACK 2.
+  aedes.preConnect = (client: SgClient & { sgEmptyId?: boolean }, packet, done) => {
+    if (!packet.clientId && packet.clean === false) client.sgEmptyId = true;
+    done(null, true);
+  };
+
+  aedes.authenticate = (client: SgClient & { sgEmptyId?: boolean }, username, password, done) => {
     const refuse = (reason: string) => {
       authFailures.inc({ reason });
       warn(`auth:${username ?? client.id}:${reason}`, { clientId: client.id, username, reason }, 'mqtt connect refused');
-      done(Object.assign(new Error(reason), { returnCode: reason === 'not_authorized' ? 5 : 4 }), false);
+      const returnCode = reason === 'empty_client_id' ? 2 : reason === 'not_authorized' ? 5 : 4;
+      done(Object.assign(new Error(reason), { returnCode }), false);
     };
+    if (client.sgEmptyId) return refuse('empty_client_id');
     if (!username) {
       if (!config.mqtt.allowAnonymous) return refuse('anonymous');
       client.sg = { role: 'anonymous' };

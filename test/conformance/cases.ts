@@ -409,10 +409,6 @@ export const CASES: Case[] = [
     id: 'zero-length-client-id',
     title: 'accepts a zero-length client id with clean session and refuses it (return code 2) without',
     ref: 'Paho zero_length_clientid; MQTT-3.1.3-6, 3.1.3-8',
-    deviations: {
-      aedes:
-        'aedes 1.2 accepts a zero-length client id with clean session 0 (CONNACK 0) and gives it a random id (lib/handlers/connect.js: `clientId || "aedes_" + randomUUID()`), so it gets a persistent session nobody can resume: its subscriptions keep queuing QoS 1/2 messages in memory. MQTT-3.1.3-8 requires CONNACK 2. storegate does not refuse it either (follow-up: refuse in aedes.preConnect)',
-    },
     async run({ b, note }) {
       const clean = await b.raw({ clientId: '', clean: true });
       expect(clean.connack.returnCode).toBe(0);
