@@ -64,7 +64,7 @@ export function createPresenceService(deps: ServiceDeps, cfg: PresenceConfig, op
     startedAt: clock.now(),
   });
   const identifier = createIdentifier(cfg, deps.storeId, opts.pseudonymise);
-  const store = createPresenceStore({ db: deps.db, log });
+  const store = createPresenceStore({ db: deps.db, log, outbox: deps.outbox });
   // TLM frames carry no id: they are tied to a fixed beacon by the address its identifying frames came from
   const fixedByAddress = new Map<string, string>(cfg.beacons.filter((b) => b.address).map((b) => [(b.address as string).toUpperCase(), b.id]));
 

@@ -4,6 +4,7 @@ import type { Db } from '../../store/db.ts';
 import type { Migration } from '../../store/migrate.ts';
 import type { SessionData } from './events.ts';
 import type { BeaconHealth } from './fleet.ts';
+import type { ServiceDeps } from '../../service.ts';
 
 export const presenceMigrations: Migration[] = [
   {
@@ -54,7 +55,7 @@ const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOStrin
  * Write-behind for presence: events, session rows and beacon health are queued and committed together,
  * one transaction per batch, so a burst of advertisements never turns into a burst of fsyncs.
  */
-export function createPresenceStore(deps: { db: Db; log: Logger }) {
+export function createPresenceStore(deps: { db: Db; log: Logger; outbox?: ServiceDeps['outbox'] }) {
   const { db } = deps;
   let queue: Op[] = [];
   let writing: Promise<void> | null = null;
@@ -90,6 +91,9 @@ export function createPresenceStore(deps: { db: Db; log: Logger }) {
           }
         }
       }
+      // sessions (and whatever else cloud.routes asks for) enter the outbox with the rows that record them
+      const forCloud = ops.flatMap((op) => (op.kind === 'event' && deps.outbox?.routed(op.event.type) ? [op.event] : []));
+      if (forCloud.length) await deps.outbox?.enqueue(tx, forCloud);
     });
   }
 
