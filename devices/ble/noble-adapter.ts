@@ -101,6 +101,13 @@ export function createNobleSource(o: {
         Math.max(1000, Math.floor(o.watchdogMs / 4)),
       );
     },
+    /** Restart scanning now (store IT's button, the same action as the watchdog's); false when not powered on. */
+    restartScan(): boolean {
+      if (!powered) return false;
+      noble.stopScanning();
+      scan();
+      return true;
+    },
     stop() {
       watchdog?.cancel();
       noble.removeListener('stateChange', onState);

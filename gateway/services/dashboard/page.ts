@@ -63,7 +63,7 @@ export const dashboardPage = () => `<!doctype html>
   <div id="logBox" hidden><h3>Messages from <span id="logFor"></span> <button id="logClose" type="button" class="secondary">Close</button></h3>
     <ol id="log" class="log"></ol></div>
 </section>
-<section id="zonesSection" aria-labelledby="zTitle"><h2 id="zTitle">Zones</h2><div id="zones" class="grid"></div><div id="beacons" class="muted"></div></section>
+<section id="zonesSection" aria-labelledby="zTitle"><h2 id="zTitle">Zones</h2><div id="zones" class="grid"></div><div id="beacons" class="muted"></div><p><button type="button" id="restartScan">Restart BLE scanning</button></p></section>
 <section id="lockersSection" aria-labelledby="lkTitle"><h2 id="lkTitle">Lockers</h2><div id="lockers" class="grid"></div>
   <h3>Door audit</h3><ol id="lockerAudit" class="log"></ol></section>
 <section id="modelSection" aria-labelledby="mTitle"><h2 id="mTitle">Model</h2><div id="model"></div></section>

@@ -46,8 +46,22 @@ export function presenceRoutes(deps: {
   beacons: () => BeaconHealth[];
   openSessions: () => number;
   sessions: (q: { status?: 'open' | 'closed'; limit: number }) => Promise<unknown[]>;
+  restartScan: () => { restarted: boolean; reason?: string };
 }): FastifyPluginAsync {
   return async (app) => {
+    // store IT's action: restart the local adapter's scan (the watchdog does the same on a silent stall)
+    app.post(
+      '/api/v1/presence/scanning/restart',
+      {
+        onRequest: deps.auth.requireAdmin,
+        schema: {
+          tags: ['presence'],
+          security: [{ bearer: [] }],
+          response: { 200: Type.Object({ restarted: Type.Boolean(), reason: Type.Optional(Type.String()) }) },
+        },
+      },
+      async () => deps.restartScan(),
+    );
     app.addHook('onRequest', deps.auth.requireStaff);
 
     app.get(

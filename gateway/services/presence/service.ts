@@ -238,6 +238,13 @@ export function createPresenceService(deps: ServiceDeps, cfg: PresenceConfig, op
       beacons: () => fleet.list(),
       sessions: (q) => store.sessions(q),
       openSessions: () => sessions.open().length,
+      restartScan: () => {
+        if (!local) return { restarted: false, reason: cfg.localAdapter.enabled ? 'local BLE adapter unavailable' : 'presence.localAdapter.enabled is false' };
+        if (!local.restartScan()) return { restarted: false, reason: 'adapter not powered on' };
+        restarts.inc();
+        log.info('BLE scan restarted by store IT');
+        return { restarted: true };
+      },
     }),
     async start() {
       await store.closeInterrupted();

@@ -94,6 +94,14 @@ export function initPanels() {
     }
     await lockers();
   });
+  $('restartScan')?.addEventListener('click', async () => {
+    try {
+      const r = await api('POST', '/api/v1/presence/scanning/restart');
+      say(r.restarted ? 'BLE scanning restarted.' : `BLE scanning not restarted: ${r.reason}`, !r.restarted);
+    } catch (e) {
+      say(`Restart failed: ${e.message}`, true);
+    }
+  });
   // the backlog also moves without bus events
   setInterval(() => cloud(), 10_000);
 }

@@ -88,3 +88,28 @@ describe('presence with the local BLE adapter', () => {
     await svc.stop();
   });
 });
+
+describe('restarting BLE scanning from the dashboard', () => {
+  it('restarts the local scan on the admin route and says why not when there is no adapter', async () => {
+    const noble = new FakeNoble();
+    const { svc } = await build(async () => ({ ok: true, noble: noble as never }));
+    await svc.start();
+    onTestFinished(() => svc.stop());
+    const Fastify = (await import('fastify')).default;
+    const app = Fastify();
+    await app.register(svc.http);
+    const before = noble.scans;
+    const res = await app.inject({ method: 'POST', url: '/api/v1/presence/scanning/restart', headers: { authorization: `Bearer ${'a'.repeat(20)}` } });
+    expect(res.json()).toEqual({ restarted: true });
+    expect(noble.scans).toBe(before + 1);
+    expect((await app.inject({ method: 'POST', url: '/api/v1/presence/scanning/restart' })).statusCode).toBe(401);
+
+    const { svc: without } = await build(async () => ({ ok: false, reason: 'EAFNOSUPPORT' }));
+    await without.start();
+    onTestFinished(() => without.stop());
+    const app2 = Fastify();
+    await app2.register(without.http);
+    const r2 = await app2.inject({ method: 'POST', url: '/api/v1/presence/scanning/restart', headers: { authorization: `Bearer ${'a'.repeat(20)}` } });
+    expect(r2.json()).toEqual({ restarted: false, reason: 'local BLE adapter unavailable' });
+  });
+});
