@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { startBleScanner } from '../../../simulators/ble-scanner.ts';
+import { runLoad } from '../../../simulators/load.ts';
 import { createLockerSim } from '../../../simulators/locker.ts';
 import { createRng } from '../../../simulators/rng.ts';
 import { createStaffClient } from '../../../simulators/staff.ts';
@@ -7,7 +8,12 @@ import { STORE_ZONES } from '../../../simulators/store-layout.ts';
 import { createStoreWorld, randomItinerary } from '../../../simulators/store-world.ts';
 
 interface SimOpts {
-  id: string;
+  id?: string;
+  devices: string;
+  rate: string;
+  duration: string;
+  qos: string;
+  adminToken?: string;
   secret?: string;
   url: string;
   http: string;
@@ -28,8 +34,13 @@ interface SimOpts {
 export function registerSimulate(program: Command) {
   program
     .command('simulate <kind>')
-    .description('run one simulated device against a gateway: ble-scanner | locker | staff')
-    .requiredOption('--id <id>', 'device id (its MQTT username); for staff, any name')
+    .description('run simulated devices against a gateway: ble-scanner | locker | staff | load')
+    .option('--id <id>', 'device id (its MQTT username); for staff, any name')
+    .option('--devices <n>', 'load: how many devices (registered through the admin API, revoked afterwards)', '100')
+    .option('--rate <r>', 'load: messages per second across all devices', '500')
+    .option('--duration <s>', 'load: seconds', '30')
+    .option('--qos <q>', 'load: 0 or 1', '1')
+    .option('--admin-token <token>', 'load: admin token', process.env.STOREGATE_ADMIN_TOKEN)
     .option('--secret <secret>', 'device secret (MQTT password)', process.env.STOREGATE_DEVICE_SECRET)
     .option('--url <mqtt>', 'MQTT broker URL', 'mqtt://localhost:1883')
     .option('--http <url>', 'gateway HTTP URL (staff)', 'http://localhost:8080')
@@ -42,6 +53,24 @@ export function registerSimulate(program: Command) {
     .option('--size <s>', 'staff: parcel size', 'S')
     .action(async (kind: string, o: SimOpts) => {
       const say = (s: string) => process.stdout.write(`${s}\n`);
+      if (kind === 'load') {
+        if (!o.adminToken) throw new Error('load needs --admin-token (or STOREGATE_ADMIN_TOKEN)');
+        const r = await runLoad({
+          url: o.url,
+          httpUrl: o.http,
+          adminToken: o.adminToken,
+          storeId: o.store,
+          devices: Number(o.devices),
+          rate: Number(o.rate),
+          durationSeconds: Number(o.duration),
+          qos: o.qos === '0' ? 0 : 1,
+          onProgress: (p) => say(`${p.seconds.toFixed(0)} s: ${p.connected} devices, sent ${p.sent}, acked ${p.acked}, rejected ${p.rejected}`),
+        });
+        say(JSON.stringify(r));
+        process.exitCode = r.errors > 0 || (o.qos !== '0' && r.acked < r.sent) ? 1 : 0;
+        return;
+      }
+      if (!o.id) throw new Error('--id is required');
       if (kind === 'staff') {
         if (!o.token || !o.orderId) throw new Error('staff needs --token and --order-id');
         const res = await createStaffClient({ httpUrl: o.http, token: o.token }).loadParcel(o.orderId, o.size);
