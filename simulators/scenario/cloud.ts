@@ -29,6 +29,12 @@ export async function startCloudReceiver() {
   const listeners = new Set<(e: CloudEvent) => void>();
 
   const server = createServer(async (req, res) => {
+    if (req.method === 'GET') {
+      // what left the store, for people: counts by type and the latest events (the demo prints this URL)
+      const last = [...events.values()].slice(-50).reverse();
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ received: events.size, stats, byType: countByType(), last }, null, 2));
+      return;
+    }
     stats.requests++;
     const body = await readBody(req).catch(() => '');
     if (down) {
@@ -55,6 +61,11 @@ export async function startCloudReceiver() {
     }
     res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
   });
+  const countByType = (): Record<string, number> => {
+    const out: Record<string, number> = {};
+    for (const e of events.values()) out[e.type] = (out[e.type] ?? 0) + 1;
+    return out;
+  };
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
   const port = (server.address() as AddressInfo).port;
 
@@ -62,11 +73,7 @@ export async function startCloudReceiver() {
     url: `http://127.0.0.1:${port}/events`,
     stats,
     events: () => [...events.values()],
-    countByType(): Record<string, number> {
-      const out: Record<string, number> = {};
-      for (const e of events.values()) out[e.type] = (out[e.type] ?? 0) + 1;
-      return out;
-    },
+    countByType,
     setDown(d: boolean) {
       down = d;
     },

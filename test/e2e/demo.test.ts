@@ -25,6 +25,8 @@ describe('npm run demo (storegate demo)', () => {
     const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
     try {
       await until(() => /dashboard: {3}http:\/\/localhost:\d+\/\?token=/.test(out), 60_000, 'the dashboard URL');
+      const cloudUrl = /cloud: +(http:\/\/127.0.0.1:\d+\/events)/.exec(out)?.[1];
+      expect(cloudUrl).toBeDefined();
       const base = `http://127.0.0.1:${http}`;
       expect((await fetch(`${base}/readyz`)).status).toBe(200);
       const page = await fetch(`${base}/`);
@@ -58,6 +60,15 @@ describe('npm run demo (storegate demo)', () => {
         'a parcel in the locker bank',
       );
       expect((await fetch(`${base}/staff/lockers`)).status).toBe(200);
+      const forwarded = await until(
+        async () => {
+          const c = (await (await fetch(cloudUrl as string)).json()) as { byType: Record<string, number> };
+          return c.byType['locker.parcel.loaded'] ? c : undefined;
+        },
+        60_000,
+        'the parcel-loaded event at the local cloud',
+      );
+      expect(JSON.stringify(forwarded)).not.toMatch(/"code"/);
     } finally {
       child.kill('SIGTERM');
     }

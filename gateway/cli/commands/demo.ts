@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { DEMO_LOCKER_BANK } from '../../../simulators/demo-lockers.ts';
+import { startCloudReceiver } from '../../../simulators/scenario/cloud.ts';
 import { presenceConfigFor } from '../../../simulators/store-layout.ts';
 import { newSecret } from '../../registry/registry.ts';
 import { runGateway } from './start.ts';
@@ -36,7 +37,10 @@ export function registerDemo(program: Command) {
       const dataDir = resolve(process.env.STOREGATE_DATA_DIR ?? o.dataDir);
       const secrets = demoSecrets(dataDir);
       const staffToken = process.env.STOREGATE_STAFF_TOKEN ?? 'demo-staff-token';
+      // a local stand-in for the cloud, so the demo shows what leaves the store (product ids, never frames)
+      const cloud = await startCloudReceiver();
       const gw = await runGateway(o.config, {
+        'cloud.forwarders': [{ name: 'demo-cloud', kind: 'http', url: cloud.url }],
         dataDir,
         storeId: process.env.STOREGATE_STORE_ID ?? 'demo',
         'http.staffToken': staffToken,
@@ -58,6 +62,7 @@ export function registerDemo(program: Command) {
           `  staff page:  ${httpUrl}/staff/lockers?token=${encodeURIComponent(staffToken)}`,
           `  API docs:    ${httpUrl}/docs`,
           `  metrics:     ${httpUrl}/metrics`,
+          `  cloud:       ${cloud.url}  (a local receiver: what the outbox forwarded)`,
           `  MQTT:        mqtt://localhost:${gw.ports.mqtt}  (WebSocket ws://localhost:${gw.ports.ws})`,
           `  data:        ${dataDir}`,
           'Ctrl-C to stop.',
