@@ -2,22 +2,14 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CLI, cleanEnv } from '../helpers/cli.ts';
+import { CLI, gatewayProcessEnv } from '../helpers/cli.ts';
 import { tempDir, until } from '../helpers/gateway.ts';
-import { freePort } from '../helpers/mosquitto.ts';
 
 describe('npm run demo (storegate demo)', () => {
   it('starts a living simulated store: dashboard, devices online, shoppers in zones, a locker being loaded; stops cleanly', async () => {
     const dir = tempDir();
-    const [http, mqttPort, ws] = [await freePort(), await freePort(), await freePort()];
-    const env = cleanEnv({
-      STOREGATE_HTTP_PORT: String(http),
-      STOREGATE_HTTP_HOST: '127.0.0.1',
-      STOREGATE_MQTT_PORT: String(mqttPort),
-      STOREGATE_MQTT_WS_PORT: String(ws),
-      STOREGATE_MQTT_HOST: '127.0.0.1',
-      STOREGATE_LOG_LEVEL: 'warn',
-    });
+    const { env, ports } = await gatewayProcessEnv();
+    const { http } = ports;
     const child = spawn(process.execPath, [CLI, 'demo', '--data-dir', join(dir, 'demo')], { env, cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     child.stdout.on('data', (d) => (out += d));

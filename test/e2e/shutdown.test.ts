@@ -2,23 +2,14 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openDb } from '../../gateway/store/db.ts';
-import { CLI, cleanEnv, runCli } from '../helpers/cli.ts';
+import { CLI, cleanEnv, gatewayProcessEnv, runCli } from '../helpers/cli.ts';
 import { connectMqtt, publish, tempDir, until } from '../helpers/gateway.ts';
-import { freePort } from '../helpers/mosquitto.ts';
 
 describe('storegate start as a process', () => {
   it('exits 0 on SIGTERM with every acknowledged event in a consistent database', async () => {
     const dataDir = tempDir();
-    const [http, mqttPort, ws] = [await freePort(), await freePort(), await freePort()];
-    const env = cleanEnv({
-      STOREGATE_DATA_DIR: dataDir,
-      STOREGATE_HTTP_PORT: String(http),
-      STOREGATE_HTTP_HOST: '127.0.0.1',
-      STOREGATE_MQTT_PORT: String(mqttPort),
-      STOREGATE_MQTT_WS_PORT: String(ws),
-      STOREGATE_MQTT_HOST: '127.0.0.1',
-      STOREGATE_LOG_LEVEL: 'warn',
-    });
+    const { env, ports } = await gatewayProcessEnv({ STOREGATE_DATA_DIR: dataDir });
+    const { http, mqtt: mqttPort } = ports;
     const added = await runCli(['device', 'add', '--id', 'lk-01', '--kind', 'locker', '--json'], { env });
     expect(added.code).toBe(0);
     const { secret } = JSON.parse(added.stdout) as { secret: string };

@@ -30,3 +30,22 @@ export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv 
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('STOREGATE_')));
   return { ...env, ...extra };
 }
+
+/**
+ * Free loopback ports and the `STOREGATE_*` environment for running `storegate start`/`demo` as a child
+ * process in a test (clean of the developer's own STOREGATE_* variables).
+ */
+export async function gatewayProcessEnv(extra: Record<string, string> = {}) {
+  const { freePort } = await import('./mosquitto.ts');
+  const ports = { http: await freePort(), mqtt: await freePort(), ws: await freePort() };
+  const env = cleanEnv({
+    STOREGATE_HTTP_PORT: String(ports.http),
+    STOREGATE_HTTP_HOST: '127.0.0.1',
+    STOREGATE_MQTT_PORT: String(ports.mqtt),
+    STOREGATE_MQTT_WS_PORT: String(ports.ws),
+    STOREGATE_MQTT_HOST: '127.0.0.1',
+    STOREGATE_LOG_LEVEL: 'warn',
+    ...extra,
+  });
+  return { env, ports };
+}

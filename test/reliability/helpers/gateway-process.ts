@@ -3,8 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
-import { CLI, cleanEnv } from '../../helpers/cli.ts';
-import { freePort } from '../../helpers/mosquitto.ts';
+import { CLI, gatewayProcessEnv } from '../../helpers/cli.ts';
 
 export const ADMIN_TOKEN = 'reliability-admin-token-0123456789';
 export const STAFF_TOKEN = 'reliability-staff-token-0123456789';
@@ -21,21 +20,15 @@ export interface DeviceSeed {
 /** A data dir, fixed ports and a config file for `storegate start`, reused across restarts. */
 export async function gatewaySite(opts: { devices: DeviceSeed[]; config?: Record<string, unknown> }) {
   const dir = mkdtempSync(join(tmpdir(), 'storegate-rel-'));
-  const [http, mqttPort, ws] = [await freePort(), await freePort(), await freePort()];
   const configFile = join(dir, 'storegate.json');
   writeFileSync(configFile, JSON.stringify({ devices: opts.devices, ...opts.config }, null, 2));
-  const env = cleanEnv({
+  const { env, ports } = await gatewayProcessEnv({
     STOREGATE_DATA_DIR: dir,
-    STOREGATE_HTTP_PORT: String(http),
-    STOREGATE_HTTP_HOST: '127.0.0.1',
-    STOREGATE_MQTT_PORT: String(mqttPort),
-    STOREGATE_MQTT_WS_PORT: String(ws),
-    STOREGATE_MQTT_HOST: '127.0.0.1',
-    STOREGATE_LOG_LEVEL: 'warn',
     STOREGATE_ADMIN_TOKEN: ADMIN_TOKEN,
     STOREGATE_STAFF_TOKEN: STAFF_TOKEN,
     STOREGATE_SERVICE_PASSWORD: SERVICE_PASSWORD,
   });
+  const { http, mqtt: mqttPort, ws } = ports;
   return {
     dir,
     dbFile: join(dir, 'storegate.db'),
