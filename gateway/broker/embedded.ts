@@ -1,11 +1,4 @@
-import { createServer as createNetServer, type Server } from 'node:net';
-import { readFileSync } from 'node:fs';
-import { createServer as createHttpServer } from 'node:http';
-import { createServer as createHttpsServer } from 'node:https';
-import type { AddressInfo } from 'node:net';
-import { createServer as createTlsServer } from 'node:tls';
 import { Aedes, type Client, type PublishPacket } from 'aedes';
-import { createWebSocketStream, WebSocketServer } from 'ws';
 import type { Bus } from '../bus/bus.ts';
 import type { Clock } from '../clock.ts';
 import type { Config } from '../config/schema.ts';
@@ -17,6 +10,7 @@ import type { Registry } from '../registry/registry.ts';
 import { secretMatchesPlain } from './secrets.ts';
 import { canPublish, canSubscribe, type Principal } from './acl.ts';
 import type { DeviceLink } from './link.ts';
+import { startListeners } from './listeners.ts';
 
 type SgClient = Client & { sg?: Principal };
 
@@ -190,61 +184,15 @@ export async function startEmbeddedBroker(deps: {
     },
     isReady: () => !aedes.closed,
     async close() {
-      // stop accepting first; server.close() waits for open sockets, which aedes.close() then ends
-      const closed = Promise.all(servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
+      // stop accepting first; a server's close() waits for open sockets, which aedes.close() then ends
+      const closed = listeners.stopAccepting();
       await new Promise<void>((r) => aedes.close(() => r()));
-      for (const c of wss.clients) c.terminate();
-      wss.close();
+      listeners.terminateWebSockets();
       await closed;
     },
   };
 
-  const listen = (server: Server, port: number, host: string) =>
-    new Promise<number>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, host, () => resolve((server.address() as AddressInfo).port));
-    });
-
-  const servers: Server[] = [];
-  // small packets (PUBACK, commands) must not wait for Nagle + delayed ACK (≈40 ms per round trip)
-  const tcp = createNetServer((socket) => {
-    socket.setNoDelay(true);
-    aedes.handle(socket);
-  });
-  servers.push(tcp);
-  const mqttPort = await listen(tcp, config.mqtt.port, config.mqtt.host);
-
-  const wss = new WebSocketServer({ noServer: true });
-  const httpForWs = createHttpServer((_req, res) => {
-    res.writeHead(426).end('MQTT over WebSocket only');
-  });
-  httpForWs.on('upgrade', (req, socket, head) => {
-    wss.handleUpgrade(req, socket, head, (ws) => aedes.handle(createWebSocketStream(ws) as never, req as never));
-  });
-  servers.push(httpForWs as unknown as Server);
-  const wsPort = await listen(httpForWs as unknown as Server, config.mqtt.wsPort, config.mqtt.host);
-
-  let tlsPort: number | undefined;
-  let wssPort: number | undefined;
-  if (config.mqtt.tls) {
-    const t = config.mqtt.tls;
-    const tls = createTlsServer(
-      { cert: readFileSync(t.certFile), key: readFileSync(t.keyFile), ...(t.caFile ? { ca: readFileSync(t.caFile) } : {}) },
-      aedes.handle,
-    );
-    servers.push(tls as unknown as Server);
-    tlsPort = await listen(tls as unknown as Server, t.port, config.mqtt.host);
-    if (t.wsPort !== undefined) {
-      const https = createHttpsServer({ cert: readFileSync(t.certFile), key: readFileSync(t.keyFile) }, (_req, res) => {
-        res.writeHead(426).end('MQTT over WebSocket only');
-      });
-      https.on('upgrade', (req, socket, head) => {
-        wss.handleUpgrade(req, socket, head, (ws) => aedes.handle(createWebSocketStream(ws) as never, req as never));
-      });
-      servers.push(https as unknown as Server);
-      wssPort = await listen(https as unknown as Server, t.wsPort, config.mqtt.host);
-    }
-  }
-  log.info({ mqttPort, wsPort, tlsPort, wssPort }, 'embedded broker listening');
-  return Object.assign(link, { aedes, ports: { mqtt: mqttPort, ws: wsPort, ...(tlsPort ? { tls: tlsPort } : {}), ...(wssPort ? { wss: wssPort } : {}) } });
+  const listeners = await startListeners(config.mqtt, (stream, req) => aedes.handle(stream as never, req as never));
+  log.info(listeners.ports, 'embedded broker listening');
+  return Object.assign(link, { aedes, ports: listeners.ports });
 }
