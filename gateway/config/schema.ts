@@ -2,6 +2,7 @@ import Type, { type Static } from 'typebox';
 import { CloudConfigSchema } from '../services/outbox/config.ts';
 import { HealthConfigSchema } from '../services/health/config.ts';
 import { DashboardConfigSchema } from '../services/dashboard/config.ts';
+import { FittingConfigSchema } from '../services/fitting/config.ts';
 import { LockersConfigSchema } from '../services/lockers/config.ts';
 import { PresenceConfigSchema } from '../services/presence/config.ts';
 import { RecognitionConfigSchema } from '../services/recognition/config.ts';
@@ -122,6 +123,7 @@ export const ConfigSchema = Type.Object(
     recognition: RecognitionConfigSchema,
     lockers: LockersConfigSchema,
     privacy: PrivacyConfigSchema,
+    fitting: FittingConfigSchema,
   },
   { additionalProperties: false },
 );

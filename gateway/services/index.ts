@@ -2,6 +2,7 @@ import type { Config } from '../config/schema.ts';
 import type { GatewayService, ServiceDeps } from '../service.ts';
 import { createHealthService } from './health/service.ts';
 import { createDashboardService } from './dashboard/service.ts';
+import { createFittingService } from './fitting/service.ts';
 import { createLockerService } from './lockers/service.ts';
 import { createPresenceService } from './presence/service.ts';
 import { shopperPseudonymiser } from './privacy/pseudonym.ts';
@@ -17,5 +18,6 @@ export const SERVICE_FACTORIES: Array<(deps: ServiceDeps, config: Config) => Gat
   (deps, config) => createLockerService(deps, { ...config.lockers, auditDays: config.retention.lockerAuditDays }),
   (deps, config) => createHealthService(deps, config.health, { alertsDays: config.retention.alertsDays }),
   (deps, config) => createDashboardService(deps, { ...config.dashboard, offlineAfterSeconds: config.health.offlineAfterSeconds }),
+  (deps, config) => createFittingService(deps, config.fitting),
   (deps, config) => createPrivacyService(deps, config.privacy, { retention: config.retention }),
 ];

@@ -1,0 +1,28 @@
+import { fileURLToPath } from 'node:url';
+import Type, { type Static } from 'typebox';
+import { MIRROR_MAX_FRAME_BYTES } from '../../../devices/smart-mirror/topics.ts';
+
+const MODELS = fileURLToPath(new URL('../../../models/', import.meta.url));
+
+/** The `fitting` config section (fitting-room mirrors). Every key has a default. */
+export const FittingConfigSchema = Type.Object(
+  {
+    enabled: Type.Boolean({ default: true }),
+    /** the store catalog (products, sizes, stock) the suggestions come from */
+    catalogPath: Type.String({ minLength: 1, default: `${MODELS}catalog.sample.json` }),
+    /** mirror → fitting-room zone; a mirror not listed uses the zone it was registered with */
+    mirrors: Type.Array(
+      Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }), zone: Type.String({ minLength: 1, maxLength: 64 }) }, { additionalProperties: false }),
+      { default: [] },
+    ),
+    maxFrameBytes: Type.Integer({ minimum: 1024, maximum: 64 * 1024 * 1024, default: MIRROR_MAX_FRAME_BYTES }),
+    /** suggestions per list (goes with, similar) */
+    suggestions: Type.Integer({ minimum: 1, maximum: 10, default: 3 }),
+    /** offer locker pickup for online orders (a locker bank at this store) */
+    lockerPickup: Type.Boolean({ default: true }),
+    /** an open size request older than this raises an alert */
+    sizeRequestAlertSeconds: Type.Number({ exclusiveMinimum: 0, default: 300 }),
+  },
+  { additionalProperties: false, default: {} },
+);
+export type FittingConfig = Static<typeof FittingConfigSchema>;

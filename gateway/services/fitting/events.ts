@@ -1,0 +1,57 @@
+import type { Delivery, SizeRequestStatus } from '../../../devices/smart-mirror/messages.ts';
+
+/** Fitting-room events. `order.intent.created` routes to the cloud by default (`order.*`, critical). */
+export interface FrameReceived {
+  mirrorId: string;
+  /** size only: frame bytes never reach the bus, the store or the outbox */
+  bytes: number;
+}
+export interface FittingSessionClosed {
+  sessionId: string;
+  mirrorId: string;
+  zone: string | null;
+  shopperId: string | null;
+  startedAt: string;
+  endedAt: string;
+  items: Array<{ sku: string; category: string; via: string }>;
+  suggestionsShown: number;
+  suggestionsTaken: string[];
+  sizeRequests: Array<{ id: string; sku: string; size: string; status: string }>;
+  orders: Array<{ id: string; sku: string; size: string; delivery: string }>;
+}
+export interface FittingSessionOpened {
+  sessionId: string;
+  mirrorId: string;
+  zone: string | null;
+  shopperId: string | null;
+  startedAt: string;
+}
+export interface SizeRequestUpdated {
+  id: string;
+  mirrorId: string;
+  zone: string | null;
+  sku: string;
+  size: string;
+  status: SizeRequestStatus;
+}
+export interface OrderIntentCreated {
+  orderIntentId: string;
+  sessionId: string | null;
+  shopperId: string | null;
+  mirrorId: string;
+  sku: string;
+  size: string;
+  delivery: Delivery;
+  /** the store whose lockers receive the parcel when delivery is `locker` */
+  pickupStoreId: string | null;
+}
+
+declare module '../../bus/events.ts' {
+  interface EventMap {
+    'fitting.frame.received': FrameReceived;
+    'fitting.session.opened': FittingSessionOpened;
+    'fitting.session.closed': FittingSessionClosed;
+    'fitting.size_request.updated': SizeRequestUpdated;
+    'order.intent.created': OrderIntentCreated;
+  }
+}

@@ -1,0 +1,61 @@
+import type { Migration } from '../../store/migrate.ts';
+
+/**
+ * Fitting-room sessions (one per mirror occupancy) and what happened in them. Only product ids: no frame
+ * bytes, ever. `fitting_room_sessions.started_at` (ms) is the column the privacy retention deletes by.
+ */
+export const fittingMigrations: Migration[] = [
+  {
+    id: 'fitting-001-sessions',
+    up: `
+      CREATE TABLE fitting_room_sessions (
+        id TEXT PRIMARY KEY,
+        mirror_id TEXT NOT NULL,
+        zone TEXT,
+        shopper_id TEXT,
+        started_at INTEGER NOT NULL,
+        ended_at INTEGER
+      );
+      CREATE INDEX fitting_room_sessions_open ON fitting_room_sessions (mirror_id, ended_at);
+      CREATE TABLE fitting_items (
+        session_id TEXT NOT NULL,
+        sku TEXT NOT NULL,
+        category TEXT NOT NULL,
+        via TEXT NOT NULL,
+        at INTEGER NOT NULL,
+        PRIMARY KEY (session_id, sku)
+      );
+      CREATE INDEX fitting_items_sku ON fitting_items (sku);
+      CREATE TABLE fitting_suggestions (
+        session_id TEXT NOT NULL,
+        sku TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        shown_at INTEGER NOT NULL,
+        taken_at INTEGER,
+        PRIMARY KEY (session_id, sku)
+      );
+      CREATE TABLE fitting_size_requests (
+        id TEXT PRIMARY KEY,
+        session_id TEXT,
+        mirror_id TEXT NOT NULL,
+        zone TEXT,
+        sku TEXT NOT NULL,
+        size TEXT NOT NULL,
+        status TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        alerted INTEGER NOT NULL DEFAULT 0
+      );
+      CREATE INDEX fitting_size_requests_status ON fitting_size_requests (status, created_at);
+      CREATE TABLE fitting_orders (
+        id TEXT PRIMARY KEY,
+        session_id TEXT,
+        mirror_id TEXT NOT NULL,
+        sku TEXT NOT NULL,
+        size TEXT NOT NULL,
+        delivery TEXT NOT NULL,
+        created_at INTEGER NOT NULL
+      );
+    `,
+  },
+];

@@ -1,0 +1,92 @@
+import { readFileSync } from 'node:fs';
+import Value from 'typebox/value';
+import { InteractionMessage, PresenceMessage } from '../../../devices/smart-mirror/messages.ts';
+import { MIRROR_CHANNELS, MIRROR_KIND } from '../../../devices/smart-mirror/topics.ts';
+import type { ChannelHandler } from '../../ingest/ingest.ts';
+import type { GatewayService, ServiceDeps } from '../../service.ts';
+import { type Catalog, CatalogSchema } from '../recognition/catalog.ts';
+import type { FittingConfig } from './config.ts';
+import { createContext } from './context.ts';
+import { fittingHttp } from './http.ts';
+import { fittingMigrations } from './migrations.ts';
+import { onFrame, onInteraction, onPresence, onShopperInZone } from './mirror.ts';
+import { alertLateRequests } from './sessions.ts';
+
+export function loadCatalogSync(path: string): Catalog {
+  const data = JSON.parse(readFileSync(path, 'utf8')) as unknown;
+  if (!Value.Check(CatalogSchema, data)) throw new Error(`${path}: invalid catalog`);
+  return data;
+}
+
+/**
+ * Fitting rooms: smart mirrors send frames, presence and interactions; the gateway answers with the
+ * recognised item and suggestions, runs the size-request queue for staff, and records one session per mirror
+ * occupancy (sent to the cloud when it ends). Frames stay in memory for one recognition call, nothing else.
+ */
+export function createFittingService(deps: ServiceDeps, cfg: FittingConfig): GatewayService {
+  if (!cfg.enabled) return { name: 'fitting', start: async () => {}, stop: async () => {} };
+  const ctx = createContext(deps, cfg, loadCatalogSync(cfg.catalogPath));
+  const timers: Array<{ cancel(): void }> = [];
+  const run = (what: string, mirrorId: string, p: Promise<unknown>) =>
+    void p.catch((err) => ctx.log.error({ err: (err as Error).message, mirrorId, what }, 'fitting handler failed'));
+  const source = (id: string) => `storegate/${deps.storeId}/${MIRROR_KIND}/${id}`;
+
+  const channels: ChannelHandler[] = [
+    {
+      kind: MIRROR_KIND,
+      channel: MIRROR_CHANNELS.frame,
+      binary: true,
+      // frames are never written to device_events, and the event below carries the size only
+      persist: false,
+      maxBytes: cfg.maxFrameBytes,
+      toEvents(body, ictx) {
+        const bytes = body as Buffer;
+        run('frame', ictx.device.id, onFrame(ctx, ictx.device.id, bytes));
+        return { events: [deps.bus.make('fitting.frame.received', source(ictx.device.id), { mirrorId: ictx.device.id, bytes: bytes.length })] };
+      },
+    },
+    {
+      kind: MIRROR_KIND,
+      channel: MIRROR_CHANNELS.presence,
+      schema: PresenceMessage,
+      toEvents(body, ictx) {
+        const m = body as PresenceMessage;
+        run('presence', ictx.device.id, onPresence(ctx, ictx.device.id, m.present));
+        const e = deps.bus.make('device.message', ictx.source, { deviceId: ictx.device.id, kind: MIRROR_KIND, channel: 'presence', body: m });
+        return { events: [{ ...e, id: ictx.eventId(body) ?? e.id }] };
+      },
+    },
+    {
+      kind: MIRROR_KIND,
+      channel: MIRROR_CHANNELS.interaction,
+      schema: InteractionMessage,
+      toEvents(body, ictx) {
+        const m = body as InteractionMessage;
+        run('interaction', ictx.device.id, onInteraction(ctx, ictx.device.id, m));
+        const e = deps.bus.make('device.message', ictx.source, { deviceId: ictx.device.id, kind: MIRROR_KIND, channel: 'interaction', body: m });
+        return { events: [{ ...e, id: ictx.eventId(body) ?? e.id }] };
+      },
+    },
+  ];
+
+  return {
+    name: 'fitting',
+    migrations: fittingMigrations,
+    channels,
+    http: fittingHttp(ctx),
+    async start() {
+      deps.bus.on('fitting', 'presence.entered', (e) => run('presence', e.data.zone, onShopperInZone(ctx, e.data.shopperId, e.data.zone)));
+      deps.bus.on('fitting', 'presence.moved', (e) => run('presence', e.data.to, onShopperInZone(ctx, e.data.shopperId, e.data.to)));
+      deps.bus.on('fitting', 'presence.exited', (e) => {
+        if (ctx.shoppersInZone.get(e.data.zone) === e.data.shopperId) ctx.shoppersInZone.delete(e.data.zone);
+      });
+      const every = Math.max(1000, Math.min(30_000, (cfg.sizeRequestAlertSeconds * 1000) / 4));
+      timers.push(deps.clock.setInterval(() => run('late-requests', 'gateway', ctx.serial(() => ctx.work((tx, fx) => alertLateRequests(ctx, tx, fx)))), every));
+    },
+    async stop() {
+      for (const t of timers) t.cancel();
+      deps.bus.off('fitting');
+      await ctx.serial(async () => {});
+    },
+  };
+}

@@ -1,0 +1,115 @@
+import type { OrderOnline, ProductView, Suggestion, Suggestions } from '../../../devices/smart-mirror/messages.ts';
+import type { Catalog, Product } from '../recognition/catalog.ts';
+
+/**
+ * The suggestions engine: pure functions over the store catalog and the store's own fitting-room history.
+ * Deterministic: same catalog + same history → same answer (ties broken by sku).
+ */
+
+/** sku → (other sku → number of past sessions in which both were tried) */
+export type CoOccurrence = Map<string, Map<string, number>>;
+
+/** Outfit rules per category: what goes with it, best first. Categories are the model's labels. */
+export const OUTFIT_RULES: Record<string, string[]> = {
+  'T-shirt/top': ['Trouser', 'Sneaker', 'Coat', 'Bag'],
+  Trouser: ['Shirt', 'T-shirt/top', 'Pullover', 'Ankle boot'],
+  Pullover: ['Trouser', 'Shirt', 'Ankle boot', 'Coat'],
+  Dress: ['Sandal', 'Bag', 'Coat', 'Ankle boot'],
+  Coat: ['Pullover', 'Trouser', 'Ankle boot', 'Bag'],
+  Sandal: ['Dress', 'Bag', 'T-shirt/top'],
+  Shirt: ['Trouser', 'Pullover', 'Sneaker', 'Coat'],
+  Sneaker: ['Trouser', 'T-shirt/top', 'Shirt'],
+  Bag: ['Dress', 'Coat', 'Sandal'],
+  'Ankle boot': ['Trouser', 'Coat', 'Dress'],
+};
+
+/** One session in the history: the skus tried in it. */
+export function learnCoOccurrence(sessions: Iterable<Iterable<string>>): CoOccurrence {
+  const m: CoOccurrence = new Map();
+  for (const s of sessions) {
+    const skus = [...new Set(s)];
+    for (const a of skus)
+      for (const b of skus) {
+        if (a === b) continue;
+        const row = m.get(a) ?? new Map<string, number>();
+        row.set(b, (row.get(b) ?? 0) + 1);
+        m.set(a, row);
+      }
+  }
+  return m;
+}
+
+export const inStock = (p: Product) => p.sizes.filter((s) => s.stock > 0).map((s) => s.size);
+export const findProduct = (catalog: Catalog, sku: string) => catalog.products.find((p) => p.sku === sku);
+const bySku = (a: { sku: string }, b: { sku: string }) => (a.sku < b.sku ? -1 : a.sku > b.sku ? 1 : 0);
+const noun = (category: string) => category.split('/')[0]!.toLowerCase();
+
+export function productView(p: Product): ProductView {
+  return { sku: p.sku, name: p.name, category: p.category, colour: p.colour, sizes: p.sizes.map((s) => ({ size: s.size, inStock: s.stock > 0 })) };
+}
+
+/** (1) the same product in the other sizes the store has now */
+export function otherSizes(p: Product, currentSize?: string): Suggestions['sizes'] {
+  return p.sizes.filter((s) => s.stock > 0 && s.size !== currentSize).map((s) => ({ size: s.size, reason: `also in ${s.size}` }));
+}
+
+/**
+ * (2) what goes with it: in-stock products of other categories, ranked by how often they were tried together
+ * in this store (co-occurrence) first, then by the outfit rules for the item's category. Items with neither
+ * are not suggested.
+ */
+export function goesWith(catalog: Catalog, p: Product, history: CoOccurrence, limit = 3): Suggestion[] {
+  const rules = OUTFIT_RULES[p.category] ?? [];
+  const together = history.get(p.sku) ?? new Map<string, number>();
+  return catalog.products
+    .filter((o) => o.category !== p.category && inStock(o).length > 0)
+    .map((o) => {
+      const seen = together.get(o.sku) ?? 0;
+      const rule = rules.indexOf(o.category);
+      const score = seen * 100 + (rule >= 0 ? rules.length - rule : 0);
+      return { o, seen, score };
+    })
+    .filter((x) => x.score > 0)
+    .sort((a, b) => b.score - a.score || bySku(a.o, b.o))
+    .slice(0, limit)
+    .map(({ o, seen }) => ({
+      sku: o.sku,
+      name: o.name,
+      category: o.category,
+      reason: seen > 0 ? `often tried with the ${p.name.toLowerCase()}` : `goes with your ${noun(p.category)}`,
+      inStock: inStock(o),
+    }));
+}
+
+/** (3) similar alternatives: same category, in stock; by embedding similarity when the catalog has embeddings */
+export function similar(catalog: Catalog, p: Product, limit = 3): Suggestion[] {
+  const cos = (a?: number[], b?: number[]) => {
+    if (!a || !b) return 0;
+    let d = 0, na = 0, nb = 0;
+    for (let i = 0; i < Math.min(a.length, b.length); i++) (d += a[i]! * b[i]!), (na += a[i]! ** 2), (nb += b[i]! ** 2);
+    return na && nb ? d / Math.sqrt(na * nb) : 0;
+  };
+  return catalog.products
+    .filter((o) => o.category === p.category && o.sku !== p.sku && inStock(o).length > 0)
+    .map((o) => ({ o, sim: cos(p.embedding, o.embedding) }))
+    .sort((a, b) => b.sim - a.sim || inStock(b.o).length - inStock(a.o).length || bySku(a.o, b.o))
+    .slice(0, limit)
+    .map(({ o }) => ({ sku: o.sku, name: o.name, category: o.category, reason: `similar: ${o.name}`, inStock: inStock(o) }));
+}
+
+/** (4) the wanted size is not in store: offer to order it online, home delivery or a free locker here */
+export function orderOnline(p: Product, size: string, lockersHere: boolean): OrderOnline | null {
+  const s = p.sizes.find((x) => x.size === size);
+  if (!s || s.stock > 0) return null;
+  const delivery: OrderOnline['delivery'] = lockersHere ? ['home', 'locker'] : ['home'];
+  return {
+    sku: p.sku,
+    size,
+    delivery,
+    reason: `${size} is not in store: order online${lockersHere ? ', home delivery or a free locker here' : ' for home delivery'}`,
+  };
+}
+
+export function suggestAll(catalog: Catalog, p: Product, history: CoOccurrence, limit = 3): Suggestions {
+  return { sizes: otherSizes(p), goesWith: goesWith(catalog, p, history, limit), similar: similar(catalog, p, limit) };
+}
