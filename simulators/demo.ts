@@ -1,6 +1,7 @@
 import { lockerDemoRunner } from './demo-lockers.ts';
 import { bleScannerDemoRunner } from './demo-presence.ts';
 import { connectDevice, type DeviceClient } from './device-client.ts';
+import { mirrorDemoRunner } from './smart-mirror.ts';
 import type { DemoDevice, DemoRunner } from './demo-types.ts';
 
 export type { DemoDevice, DemoRunner } from './demo-types.ts';
@@ -8,6 +9,7 @@ export type { DemoDevice, DemoRunner } from './demo-types.ts';
 export const DEMO_RUNNERS: Record<string, DemoRunner> = {
   'ble-scanner': (dev, ctx) => bleScannerDemoRunner(dev, ctx),
   locker: (dev, ctx) => lockerDemoRunner(dev, ctx),
+  mirror: (dev, ctx) => mirrorDemoRunner(dev, ctx),
 };
 
 export async function startDemoDevices(devices: DemoDevice[], ctx: { url: string; httpUrl: string; adminToken: string; staffToken?: string }) {

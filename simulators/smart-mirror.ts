@@ -1,0 +1,100 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { InteractionMessage, MirrorCommand } from '../devices/smart-mirror/messages.ts';
+import { MIRROR_CHANNELS, MIRROR_KIND } from '../devices/smart-mirror/topics.ts';
+import { cameraJpeg, DEBIAN_FASHION_MNIST, readIdx } from '../models/camera-frames.ts';
+import type { DemoDevice, DemoRunner } from './demo-types.ts';
+import { connectDevice, type DeviceClient } from './device-client.ts';
+
+/**
+ * A fitting-room smart mirror as a real MQTT client with its own credentials: publishes camera frames (JPEG
+ * bytes), presence and interactions; collects the gateway's answers from its cmd topic.
+ */
+export function createMirrorSim(opts: { url: string; storeId: string; deviceId: string; secret: string }) {
+  const commands: MirrorCommand[] = [];
+  const waiters: Array<{ match: (c: MirrorCommand) => boolean; resolve: (c: MirrorCommand) => void }> = [];
+  let dev: DeviceClient | undefined;
+  let seen = 0;
+  const onCommand = (raw: Record<string, unknown>) => {
+    const c = raw as unknown as MirrorCommand;
+    commands.push(c);
+    for (const w of [...waiters])
+      if (w.match(c)) {
+        waiters.splice(waiters.indexOf(w), 1);
+        w.resolve(c);
+      }
+  };
+  const need = () => {
+    if (!dev) throw new Error('mirror not connected');
+    return dev;
+  };
+  return {
+    commands,
+    async connect() {
+      dev = await connectDevice({ storeId: opts.storeId, kind: MIRROR_KIND, id: opts.deviceId, secret: opts.secret }, { url: opts.url, firmware: 'sim-mirror-1.0.0', onCommand });
+    },
+    sendFrame: (jpeg: Buffer, qos: 0 | 1 = 1) => need().publish(MIRROR_CHANNELS.frame, jpeg, qos),
+    presence: (present: boolean) => need().publish(MIRROR_CHANNELS.presence, { present }),
+    interact: (m: InteractionMessage) => need().publish(MIRROR_CHANNELS.interaction, m),
+    /** the next command (not yet consumed by an earlier call) that matches, or one arriving later */
+    nextCommand<T extends MirrorCommand['type']>(type: T, match: (c: Extract<MirrorCommand, { type: T }>) => boolean = () => true, timeoutMs = 10_000) {
+      const ok = (c: MirrorCommand) => c.type === type && match(c as Extract<MirrorCommand, { type: T }>);
+      const i = commands.slice(seen).findIndex(ok);
+      if (i >= 0) {
+        seen += i + 1;
+        return Promise.resolve(commands[seen - 1] as Extract<MirrorCommand, { type: T }>);
+      }
+      return new Promise<Extract<MirrorCommand, { type: T }>>((resolve, reject) => {
+        const t = setTimeout(() => reject(new Error(`mirror ${opts.deviceId}: timed out waiting for ${type}`)), timeoutMs);
+        waiters.push({
+          match: ok,
+          resolve: (c) => {
+            clearTimeout(t);
+            seen = commands.length;
+            resolve(c as Extract<MirrorCommand, { type: T }>);
+          },
+        });
+      });
+    },
+    async disconnect() {
+      await dev?.close();
+    },
+  };
+}
+export type MirrorSim = ReturnType<typeof createMirrorSim>;
+
+/** Fashion-MNIST items to hold up to the mirror: the committed test subset, else Debian's dataset. */
+export function mirrorItems(limit = 200): Uint8Array[] {
+  const fx = fileURLToPath(new URL('../test/fixtures/fashion-mnist/', import.meta.url));
+  if (existsSync(`${fx}t10k-first1000-images.gz`)) return readIdx(`${fx}t10k-first1000-images.gz`, `${fx}t10k-first1000-labels.gz`, limit).images;
+  return readIdx(`${DEBIAN_FASHION_MNIST}t10k-images-idx3-ubyte.gz`, `${DEBIAN_FASHION_MNIST}t10k-labels-idx1-ubyte.gz`, limit).images;
+}
+
+/** Demo: a shopper steps in, holds up a few items (one frame each), sometimes asks for a size, then leaves. */
+export const mirrorDemoRunner: DemoRunner = async (dev: DemoDevice, ctx) => {
+  const sim = createMirrorSim({ url: ctx.url, storeId: dev.storeId, deviceId: dev.id, secret: dev.secret });
+  await sim.connect();
+  const items = mirrorItems();
+  let n = dev.id.length * 7;
+  let step = 0;
+  const tick = async () => {
+    step++;
+    if (step % 5 === 1) await sim.presence(true);
+    else if (step % 5 === 0) await sim.presence(false);
+    else {
+      const i = n++ % items.length;
+      await sim.sendFrame(await cameraJpeg(items[i]!, i + 1));
+      const answer = await sim.nextCommand('recognised', () => true, 5000).catch(() => null);
+      const size = answer?.item?.sizes.find((s) => s.inStock)?.size;
+      if (answer?.item && size && step % 5 === 3) await sim.interact({ type: 'size_request', productId: answer.item.sku, size });
+    }
+  };
+  const timer = setInterval(() => void tick().catch(() => {}), 4000);
+  timer.unref();
+  return {
+    async close() {
+      clearInterval(timer);
+      await sim.disconnect().catch(() => {});
+    },
+  };
+};
