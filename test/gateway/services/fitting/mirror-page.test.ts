@@ -1,0 +1,34 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { fittingRig, frameOf, ITEMS } from './helpers.ts';
+
+const CHROMIUM = '/usr/bin/chromium';
+const ARTIFACTS = join(import.meta.dirname, '..', '..', '..', '..', 'test-artifacts');
+const hasChromium = existsSync(CHROMIUM);
+if (!hasChromium) console.warn(`mirror page test skipped: no Chromium at ${CHROMIUM}`);
+
+describe.skipIf(!hasChromium)('mirror page in headless Chromium', () => {
+  it('shows the recognised item and its suggestions with reasons after the mirror sends a frame', async () => {
+    const { gw, mirror } = await fittingRig();
+    const browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+    });
+    onTestFinished(() => browser.close());
+    const page = await browser.newPage({ viewport: { width: 768, height: 1024 } });
+    await page.goto(`http://127.0.0.1:${gw.ports.http}/mirror/mirror-1`);
+    await page.waitForFunction(() => document.querySelector('#title')?.textContent?.includes('Hold an item'));
+
+    await mirror.sendFrame(await frameOf(ITEMS.dress));
+    await mirror.nextCommand('recognised');
+    await page.waitForFunction(() => document.querySelector('#title')?.textContent === 'Wrap midi dress', undefined, { timeout: 10_000 });
+    const text = await page.locator('#answer').innerText();
+    expect(text).toContain('also in L');
+    expect(text).toContain('goes with your dress');
+    expect(text).toContain('similar: Linen shirt dress');
+    mkdirSync(ARTIFACTS, { recursive: true });
+    await page.screenshot({ path: join(ARTIFACTS, 'fitting-mirror-page.png') });
+  });
+});
