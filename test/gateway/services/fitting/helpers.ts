@@ -33,7 +33,7 @@ export async function postFrame(gw: TestGateway, mirrorId: string, secret: strin
   const res = await fetch(`http://127.0.0.1:${gw.ports.http}/api/v1/fitting/mirrors/${mirrorId}/frames`, {
     method: 'POST',
     headers: { 'content-type': type, ...(secret ? { authorization: `Bearer ${secret}` } : {}) },
-    body,
+    body: new Uint8Array(body),
   });
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
 }

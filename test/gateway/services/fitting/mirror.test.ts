@@ -78,7 +78,7 @@ describe('fitting-room mirror over real MQTT', () => {
       suggestionsTaken: ['SG-0302'],
     });
     const row = await until(() => gw.db.get<{ body: string }>('SELECT body FROM outbox_events WHERE id = ?', [e.id]), 5000, 'outbox row');
-    expect(JSON.parse(row.body)).toMatchObject({ type: 'storegate.fitting.session.closed' });
+    expect(JSON.parse(row?.body ?? '{}')).toMatchObject({ type: 'storegate.fitting.session.closed' });
     expect(await gw.db.get('SELECT * FROM fitting_room_sessions WHERE id = ?', [(e.data as { sessionId: string }).sessionId])).toMatchObject({ ended_at: expect.any(Number) });
 
     // no frame bytes: not in device_events, not in the outbox, not in any fitting table, not in the logs
@@ -103,7 +103,7 @@ describe('fitting-room mirror over real MQTT', () => {
     await mirror.presence(true);
     const opened = await mirror.nextCommand('session', (c) => c.status === 'open');
     const row = await until(() => gw.db.get<{ shopper_id: string }>('SELECT shopper_id FROM fitting_room_sessions WHERE id = ?', [opened.sessionId]));
-    expect(row.shopper_id).toBe('shopper-abc');
+    expect(row?.shopper_id).toBe('shopper-abc');
   });
 
   it('sends a size request from the mirror to staff; staff claim and bring it, the mirror sees each status', async () => {
