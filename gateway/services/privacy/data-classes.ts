@@ -26,8 +26,19 @@ export const DATA_CLASSES: DataClass[] = [
   { name: 'presence', table: 'presence_events', timeColumn: 'time', time: 'iso', owner: 'presence-001-tables' },
   // presence-001-tables: shopper sessions; same rule as presence's own purge (closed ones, by start)
   { name: 'sessions', table: 'shopper_sessions', timeColumn: 'started_at', time: 'iso', keep: "status = 'open'", owner: 'presence-001-tables' },
-  // fitting-room (in progress): its session table, once it lands; until then the entry is reported as skipped
-  { name: 'fittingRoom', table: 'fitting_room_sessions', timeColumn: 'started_at', time: 'auto', owner: 'fitting-room' },
+  // fitting-001-sessions: sessions and what happened in them (times in ms); product ids only, no frames
+  { name: 'fittingRoom', table: 'fitting_room_sessions', timeColumn: 'started_at', time: 'ms', keep: 'ended_at IS NULL', owner: 'fitting-001-sessions' },
+  { name: 'fittingRoom', table: 'fitting_items', timeColumn: 'at', time: 'ms', owner: 'fitting-001-sessions' },
+  { name: 'fittingRoom', table: 'fitting_suggestions', timeColumn: 'shown_at', time: 'ms', owner: 'fitting-001-sessions' },
+  {
+    name: 'fittingRoom',
+    table: 'fitting_size_requests',
+    timeColumn: 'created_at',
+    time: 'ms',
+    keep: "status IN ('open', 'claimed')",
+    owner: 'fitting-001-sessions',
+  },
+  { name: 'fittingRoom', table: 'fitting_orders', timeColumn: 'created_at', time: 'ms', owner: 'fitting-001-sessions' },
   // lockers-001-core: who opened which door and why (never a code)
   { name: 'lockerAudit', table: 'locker_audit', timeColumn: 'at', time: 'ms', owner: 'lockers-001-core' },
   // health-001-alerts: same rule as health's own purge (resolved ones, by resolution time)

@@ -74,7 +74,8 @@ export function createRetentionJob(deps: {
       if (r.changes < deps.cfg.chunkRows) break;
       await yieldToIngest();
     }
-    run.deleted[c.name] = n;
+    // a class may span several tables (fitting room): add up
+    run.deleted[c.name] = (run.deleted[c.name] ?? 0) + n;
     if (n) deletedTotal.inc({ class: c.name }, n);
   }
 

@@ -60,6 +60,32 @@ async function seed(db: Db, now: number) {
   await la(true);
   await la(true);
   await la(false);
+  // fitting room (times in ms): an old closed session with an item tried and a finished size request, an old
+  // session still open (a shopper in the room), and a recent one
+  const fr = (id: string, expired: boolean, open = false) =>
+    db.run('INSERT INTO fitting_room_sessions (id, mirror_id, zone, shopper_id, started_at, ended_at) VALUES (?,?,?,?,?,?)', [
+      id,
+      'm-1',
+      'fitting-1',
+      null,
+      at(4, expired),
+      open ? null : at(4, expired) + MIN,
+    ]);
+  await fr('f-old', true);
+  await fr('f-open-old', true, true);
+  await fr('f-new', false);
+  await db.run('INSERT INTO fitting_items (session_id, sku, category, via, at) VALUES (?,?,?,?,?)', ['f-old', 'SG-0301', 'Dress', 'recognised', at(4, true)]);
+  await db.run('INSERT INTO fitting_size_requests (id, session_id, mirror_id, zone, sku, size, status, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?)', [
+    'sr-1',
+    'f-old',
+    'm-1',
+    'fitting-1',
+    'SG-0301',
+    'L',
+    'done',
+    at(4, true),
+    at(4, true),
+  ]);
   const al = (key: string, raised: number, resolved: number | null) =>
     db.run('INSERT INTO health_alerts (key, severity, message, device_id, source, details, raised_at, updated_at, resolved_at) VALUES (?,?,?,?,?,?,?,?,?)', [
       key,
@@ -87,8 +113,9 @@ describe('retention job', () => {
     const res = await gw.http.inject({ method: 'POST', url: '/api/v1/privacy/retention/run', headers: auth });
     expect(res.statusCode).toBe(200);
     const run = res.json();
-    expect(run.deleted).toEqual({ deviceEvents: 23, presence: 4, sessions: 3, lockerAudit: 2, alerts: 2 });
-    expect(run.skipped).toEqual({ fittingRoom: 'table fitting_room_sessions does not exist' });
+    expect(run.deleted).toEqual({ deviceEvents: 23, presence: 4, sessions: 3, fittingRoom: 3, lockerAudit: 2, alerts: 2 });
+    expect(run.skipped).toEqual({});
+    expect((await gw.db.all<{ id: string }>('SELECT id FROM fitting_room_sessions ORDER BY id')).map((r) => r.id)).toEqual(['f-new', 'f-open-old']);
     // 23 rows in chunks of 5: five DELETEs for device events alone, each a short statement
     expect(run.statements).toBeGreaterThanOrEqual(5 + 1 + 1 + 1 + 1);
     expect(run.cutoffs.deviceEvents).toBe(iso(clock.now() - DAY));
