@@ -52,6 +52,7 @@ describe('npm run demo (storegate demo)', () => {
         'a parcel in the locker bank',
       );
       expect((await fetch(`${base}/staff/lockers`)).status).toBe(200);
+      expect((await fetch(`${base}/mirror/mirror-1`)).status).toBe(200);
       const forwarded = await until(
         async () => {
           const c = (await (await fetch(cloudUrl as string)).json()) as { byType: Record<string, number> };

@@ -60,6 +60,7 @@ export function registerDemo(program: Command) {
           `storegate demo store "${gw.config.storeId}" is running with ${sims.count} simulated devices`,
           `  dashboard:   ${httpUrl}/?token=${encodeURIComponent(gw.adminToken.token)}`,
           `  staff page:  ${httpUrl}/staff/lockers?token=${encodeURIComponent(staffToken)}`,
+          `  mirrors:     ${httpUrl}/mirror/mirror-1  ${httpUrl}/mirror/mirror-2`,
           `  API docs:    ${httpUrl}/docs`,
           `  metrics:     ${httpUrl}/metrics`,
           `  cloud:       ${cloud.url}  (a local receiver: what the outbox forwarded)`,
