@@ -31,7 +31,10 @@ export function createMirrorSim(opts: { url: string; storeId: string; deviceId: 
   return {
     commands,
     async connect() {
-      dev = await connectDevice({ storeId: opts.storeId, kind: MIRROR_KIND, id: opts.deviceId, secret: opts.secret }, { url: opts.url, firmware: 'sim-mirror-1.0.0', onCommand });
+      dev = await connectDevice(
+        { storeId: opts.storeId, kind: MIRROR_KIND, id: opts.deviceId, secret: opts.secret },
+        { url: opts.url, firmware: 'sim-mirror-1.0.0', onCommand },
+      );
     },
     sendFrame: (jpeg: Buffer, qos: 0 | 1 = 1) => need().publish(MIRROR_CHANNELS.frame, jpeg, qos),
     presence: (present: boolean) => need().publish(MIRROR_CHANNELS.presence, { present }),

@@ -80,7 +80,12 @@ export type MirrorCommand =
       item: ProductView | null;
       suggestions: Suggestions;
     }
-  | { type: 'ask_pick'; sessionId: string; confidence: number; options: Array<{ label: string; confidence: number; products: Array<{ sku: string; name: string }> }> }
+  | {
+      type: 'ask_pick';
+      sessionId: string;
+      confidence: number;
+      options: Array<{ label: string; confidence: number; products: Array<{ sku: string; name: string }> }>;
+    }
   | { type: 'order_online'; sessionId: string; offer: OrderOnline }
   | { type: 'size_request'; id: string; status: SizeRequestStatus; productId: string; size: string }
   | { type: 'order'; id: string; status: 'created'; productId: string; size: string; delivery: Delivery }

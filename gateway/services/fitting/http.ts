@@ -26,7 +26,15 @@ const SizeRequest = Type.Object({
 
 /** HTTP status for a mirror error answer */
 const statusOf = (cmd: MirrorCommand) =>
-  cmd.type !== 'error' ? 200 : cmd.reason === 'recognition_unavailable' ? 503 : cmd.reason.startsWith('too_many') ? 413 : cmd.reason === 'no_object' ? 422 : 400;
+  cmd.type !== 'error'
+    ? 200
+    : cmd.reason === 'recognition_unavailable'
+      ? 503
+      : cmd.reason.startsWith('too_many')
+        ? 413
+        : cmd.reason === 'no_object'
+          ? 422
+          : 400;
 
 export function fittingHttp(ctx: Ctx): FastifyPluginAsync {
   const view = (r: SizeRequestRow) => ({
@@ -64,21 +72,27 @@ export function fittingHttp(ctx: Ctx): FastifyPluginAsync {
       async (req, reply) => {
         const { id } = req.params as { id: string };
         const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-        ctx.deps.bus.emit(ctx.deps.bus.make('fitting.frame.received', `storegate/${ctx.deps.storeId}/${MIRROR_KIND}/${id}`, { mirrorId: id, bytes: body.length }));
+        ctx.deps.bus.emit(
+          ctx.deps.bus.make('fitting.frame.received', `storegate/${ctx.deps.storeId}/${MIRROR_KIND}/${id}`, { mirrorId: id, bytes: body.length }),
+        );
         const cmd = await onFrame(ctx, id, body);
         return reply.status(statusOf(cmd)).send(cmd);
       },
     );
     // what the mirror page polls: the last answer and the session's size requests (product ids only, no shopper)
-    app.get('/api/v1/fitting/mirrors/:id/state', { schema: { tags, params: IdParam, summary: "The mirror's current answer (for the mirror page)" } }, async (req) => {
-      const { id } = req.params as { id: string };
-      const requests = await ctx.deps.db.all<SizeRequestRow>(
-        `SELECT r.* FROM fitting_size_requests r JOIN fitting_room_sessions s ON s.id = r.session_id
+    app.get(
+      '/api/v1/fitting/mirrors/:id/state',
+      { schema: { tags, params: IdParam, summary: "The mirror's current answer (for the mirror page)" } },
+      async (req) => {
+        const { id } = req.params as { id: string };
+        const requests = await ctx.deps.db.all<SizeRequestRow>(
+          `SELECT r.* FROM fitting_size_requests r JOIN fitting_room_sessions s ON s.id = r.session_id
          WHERE r.mirror_id = ? AND s.ended_at IS NULL ORDER BY r.created_at`,
-        [id],
-      );
-      return { mirrorId: id, answer: ctx.lastAnswer.get(id) ?? null, sizeRequests: requests.map(view) };
-    });
+          [id],
+        );
+        return { mirrorId: id, answer: ctx.lastAnswer.get(id) ?? null, sizeRequests: requests.map(view) };
+      },
+    );
     app.get('/mirror/:id', { schema: { hide: true, params: IdParam } }, async (req, reply) =>
       reply.type('text/html; charset=utf-8').send(mirrorPage((req.params as { id: string }).id)),
     );
@@ -121,7 +135,9 @@ export function fittingHttp(ctx: Ctx): FastifyPluginAsync {
     app.post('/api/v1/fitting/size-requests/:id/claim', opts, transition('claimed', ['open']));
     app.post('/api/v1/fitting/size-requests/:id/done', opts, transition('done', ['open', 'claimed']));
     app.get('/api/v1/fitting/rooms', { schema: { tags, security } }, async () => ({
-      open: await ctx.deps.db.all('SELECT id AS sessionId, mirror_id AS mirrorId, zone, started_at AS startedAt FROM fitting_room_sessions WHERE ended_at IS NULL ORDER BY started_at'),
+      open: await ctx.deps.db.all(
+        'SELECT id AS sessionId, mirror_id AS mirrorId, zone, started_at AS startedAt FROM fitting_room_sessions WHERE ended_at IS NULL ORDER BY started_at',
+      ),
     }));
   };
 

@@ -33,7 +33,7 @@ export async function onFrame(ctx: Ctx, mirrorId: string, bytes: Buffer): Promis
   };
   const rec = ctx.deps.recognition;
   if (!rec?.isReady()) return fail('recognition_unavailable', 'product recognition is not running');
-  let r;
+  let r: Awaited<ReturnType<typeof rec.recognise>>;
   try {
     r = await rec.recognise(bytes);
   } catch (err) {
@@ -91,7 +91,17 @@ async function interaction(ctx: Ctx, tx: Db, fx: Effects, mirrorId: string, m: I
   if (m.type === 'size_request') {
     const offer = orderOnline(p, size, ctx.cfg.lockerPickup);
     if (offer) return fx.send(mirrorId, { type: 'order_online', sessionId: s.id, offer });
-    const r: SizeRequestRow = { id: ctx.newId(), session_id: s.id, mirror_id: mirrorId, zone: s.zone, sku: p.sku, size, status: 'open', created_at: now, updated_at: now };
+    const r: SizeRequestRow = {
+      id: ctx.newId(),
+      session_id: s.id,
+      mirror_id: mirrorId,
+      zone: s.zone,
+      sku: p.sku,
+      size,
+      status: 'open',
+      created_at: now,
+      updated_at: now,
+    };
     await tx.run(
       'INSERT INTO fitting_size_requests (id, session_id, mirror_id, zone, sku, size, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
       [r.id, r.session_id, r.mirror_id, r.zone, r.sku, r.size, r.status, r.created_at, r.updated_at],
@@ -103,7 +113,8 @@ async function interaction(ctx: Ctx, tx: Db, fx: Effects, mirrorId: string, m: I
 
   // order online
   const delivery = m.delivery ?? 'home';
-  if (delivery === 'locker' && !ctx.cfg.lockerPickup) return fx.send(mirrorId, { type: 'error', reason: 'no_locker_pickup', message: 'locker pickup is not offered here' });
+  if (delivery === 'locker' && !ctx.cfg.lockerPickup)
+    return fx.send(mirrorId, { type: 'error', reason: 'no_locker_pickup', message: 'locker pickup is not offered here' });
   const id = ctx.newId();
   await tx.run('INSERT INTO fitting_orders (id, session_id, mirror_id, sku, size, delivery, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)', [
     id,

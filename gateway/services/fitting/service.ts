@@ -81,7 +81,17 @@ export function createFittingService(deps: ServiceDeps, cfg: FittingConfig): Gat
         if (ctx.shoppersInZone.get(e.data.zone) === e.data.shopperId) ctx.shoppersInZone.delete(e.data.zone);
       });
       const every = Math.max(1000, Math.min(30_000, (cfg.sizeRequestAlertSeconds * 1000) / 4));
-      timers.push(deps.clock.setInterval(() => run('late-requests', 'gateway', ctx.serial(() => ctx.work((tx, fx) => alertLateRequests(ctx, tx, fx)))), every));
+      timers.push(
+        deps.clock.setInterval(
+          () =>
+            run(
+              'late-requests',
+              'gateway',
+              ctx.serial(() => ctx.work((tx, fx) => alertLateRequests(ctx, tx, fx))),
+            ),
+          every,
+        ),
+      );
     },
     async stop() {
       for (const t of timers) t.cancel();

@@ -76,8 +76,13 @@ export async function closeSession(ctx: Ctx, tx: Db, fx: Effects, mirrorId: stri
 }
 
 export async function summary(db: Db, s: SessionRow): Promise<FittingSessionClosed> {
-  const items = await db.all<{ sku: string; category: string; via: string }>('SELECT sku, category, via FROM fitting_items WHERE session_id = ? ORDER BY at, sku', [s.id]);
-  const sugg = await db.all<{ sku: string; taken_at: number | null }>('SELECT sku, taken_at FROM fitting_suggestions WHERE session_id = ? ORDER BY sku', [s.id]);
+  const items = await db.all<{ sku: string; category: string; via: string }>(
+    'SELECT sku, category, via FROM fitting_items WHERE session_id = ? ORDER BY at, sku',
+    [s.id],
+  );
+  const sugg = await db.all<{ sku: string; taken_at: number | null }>('SELECT sku, taken_at FROM fitting_suggestions WHERE session_id = ? ORDER BY sku', [
+    s.id,
+  ]);
   const reqs = await db.all<SizeRequestRow>('SELECT * FROM fitting_size_requests WHERE session_id = ? ORDER BY created_at, id', [s.id]);
   const orders = await db.all<{ id: string; sku: string; size: string; delivery: string }>(
     'SELECT id, sku, size, delivery FROM fitting_orders WHERE session_id = ? ORDER BY created_at, id',
@@ -103,7 +108,12 @@ export const recordItem = (tx: Db, sessionId: string, sku: string, category: str
 
 export async function recordShown(tx: Db, sessionId: string, shown: Array<{ sku: string; kind: string }>, at: number) {
   for (const s of shown)
-    await tx.run('INSERT INTO fitting_suggestions (session_id, sku, kind, shown_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING', [sessionId, s.sku, s.kind, at]);
+    await tx.run('INSERT INTO fitting_suggestions (session_id, sku, kind, shown_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING', [
+      sessionId,
+      s.sku,
+      s.kind,
+      at,
+    ]);
 }
 
 export const recordTaken = (tx: Db, sessionId: string, sku: string, at: number) =>
@@ -139,7 +149,9 @@ export const lateAlert = (r: SizeRequestRow, seconds: number) => ({
 /** Open size requests older than the limit raise one alert each (resolved when claimed, done or cancelled). */
 export async function alertLateRequests(ctx: Ctx, tx: Db, fx: Effects) {
   const limit = ctx.cfg.sizeRequestAlertSeconds;
-  const late = await tx.all<SizeRequestRow>("SELECT * FROM fitting_size_requests WHERE status = 'open' AND alerted = 0 AND created_at <= ?", [ctx.now() - limit * 1000]);
+  const late = await tx.all<SizeRequestRow>("SELECT * FROM fitting_size_requests WHERE status = 'open' AND alerted = 0 AND created_at <= ?", [
+    ctx.now() - limit * 1000,
+  ]);
   for (const r of late) {
     await tx.run('UPDATE fitting_size_requests SET alerted = 1 WHERE id = ?', [r.id]);
     fx.emit('alert.raised', r.mirror_id, lateAlert(r, limit));

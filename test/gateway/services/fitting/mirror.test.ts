@@ -48,8 +48,17 @@ describe('fitting-room mirror over real MQTT', () => {
     const { gw, mirror } = await fittingRig();
     // two past sessions in which shoppers tried the wrap dress with the running sneaker
     for (const id of ['past-1', 'past-2']) {
-      await gw.db.run('INSERT INTO fitting_room_sessions (id, mirror_id, zone, started_at, ended_at) VALUES (?, ?, ?, ?, ?)', [id, 'mirror-9', 'fitting-9', 1, 2]);
-      for (const [sku, cat] of [['SG-0301', 'Dress'], ['SG-0702', 'Sneaker']])
+      await gw.db.run('INSERT INTO fitting_room_sessions (id, mirror_id, zone, started_at, ended_at) VALUES (?, ?, ?, ?, ?)', [
+        id,
+        'mirror-9',
+        'fitting-9',
+        1,
+        2,
+      ]);
+      for (const [sku, cat] of [
+        ['SG-0301', 'Dress'],
+        ['SG-0702', 'Sneaker'],
+      ])
         await gw.db.run('INSERT INTO fitting_items (session_id, sku, category, via, at) VALUES (?, ?, ?, ?, ?)', [id, sku, cat, 'model', 1]);
     }
     await mirror.sendFrame(await frameOf(ITEMS.dress));
@@ -79,7 +88,9 @@ describe('fitting-room mirror over real MQTT', () => {
     });
     const row = await until(() => gw.db.get<{ body: string }>('SELECT body FROM outbox_events WHERE id = ?', [e.id]), 5000, 'outbox row');
     expect(JSON.parse(row?.body ?? '{}')).toMatchObject({ type: 'storegate.fitting.session.closed' });
-    expect(await gw.db.get('SELECT * FROM fitting_room_sessions WHERE id = ?', [(e.data as { sessionId: string }).sessionId])).toMatchObject({ ended_at: expect.any(Number) });
+    expect(await gw.db.get('SELECT * FROM fitting_room_sessions WHERE id = ?', [(e.data as { sessionId: string }).sessionId])).toMatchObject({
+      ended_at: expect.any(Number),
+    });
 
     // no frame bytes: not in device_events, not in the outbox, not in any fitting table, not in the logs
     const probe = frame.subarray(200, 232);
@@ -97,9 +108,11 @@ describe('fitting-room mirror over real MQTT', () => {
     expect(gw.logs.lines.some((l) => l.includes(b64) || l.length > 100_000)).toBe(false);
   });
 
-  it('links the session to the shopper whose app beacon is in the mirror\'s fitting-room zone', async () => {
+  it("links the session to the shopper whose app beacon is in the mirror's fitting-room zone", async () => {
     const { gw, mirror } = await fittingRig();
-    gw.bus.emit(gw.bus.make('presence.entered', 'test', { shopperId: 'shopper-abc', zone: 'fitting-1', enteredAt: new Date().toISOString(), rssi: -60, distanceM: 1 }));
+    gw.bus.emit(
+      gw.bus.make('presence.entered', 'test', { shopperId: 'shopper-abc', zone: 'fitting-1', enteredAt: new Date().toISOString(), rssi: -60, distanceM: 1 }),
+    );
     await mirror.presence(true);
     const opened = await mirror.nextCommand('session', (c) => c.status === 'open');
     const row = await until(() => gw.db.get<{ shopper_id: string }>('SELECT shopper_id FROM fitting_room_sessions WHERE id = ?', [opened.sessionId]));
@@ -113,7 +126,9 @@ describe('fitting-room mirror over real MQTT', () => {
     await mirror.interact({ type: 'size_request', productId: 'SG-0301', size: 'L' });
     const open = await mirror.nextCommand('size_request', (c) => c.status === 'open');
     const list = await staffCall(gw, 'GET', '/api/v1/fitting/size-requests');
-    expect(list.body.requests).toEqual([expect.objectContaining({ id: open.id, productId: 'SG-0301', productName: 'Wrap midi dress', size: 'L', status: 'open', zone: 'fitting-1' })]);
+    expect(list.body.requests).toEqual([
+      expect.objectContaining({ id: open.id, productId: 'SG-0301', productName: 'Wrap midi dress', size: 'L', status: 'open', zone: 'fitting-1' }),
+    ]);
     expect((await staffCall(gw, 'POST', `/api/v1/fitting/size-requests/${open.id}/claim`)).status).toBe(200);
     expect(await mirror.nextCommand('size_request', (c) => c.status === 'claimed')).toMatchObject({ id: open.id });
     expect((await staffCall(gw, 'POST', `/api/v1/fitting/size-requests/${open.id}/claim`)).status).toBe(409);
