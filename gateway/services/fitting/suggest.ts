@@ -85,10 +85,14 @@ export function goesWith(catalog: Catalog, p: Product, history: CoOccurrence, li
 export function similar(catalog: Catalog, p: Product, limit = 3): Suggestion[] {
   const cos = (a?: number[], b?: number[]) => {
     if (!a || !b) return 0;
-    let d = 0,
-      na = 0,
-      nb = 0;
-    for (let i = 0; i < Math.min(a.length, b.length); i++) (d += a[i]! * b[i]!), (na += a[i]! ** 2), (nb += b[i]! ** 2);
+    let d = 0;
+    let na = 0;
+    let nb = 0;
+    for (let i = 0; i < Math.min(a.length, b.length); i++) {
+      d += a[i]! * b[i]!;
+      na += a[i]! ** 2;
+      nb += b[i]! ** 2;
+    }
     return na && nb ? d / Math.sqrt(na * nb) : 0;
   };
   return catalog.products

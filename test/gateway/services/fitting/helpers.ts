@@ -10,7 +10,10 @@ export const ITEMS = { dress: 13, trouser: 2, ankleBoot: 0, bag: 18 } as const;
 export const UNSURE_ITEM = 26;
 
 let t10k: ReturnType<typeof loadT10kSubset> | undefined;
-export const frameOf = async (index: number) => cameraJpeg((t10k ??= loadT10kSubset()).images[index]!, index + 1);
+export const frameOf = async (index: number) => {
+  t10k ??= loadT10kSubset();
+  return cameraJpeg(t10k.images[index]!, index + 1);
+};
 
 /** A gateway with one registered mirror (zone fitting-1) and a forwarder (dead port) so the outbox keeps events. */
 export async function fittingRig(opts: { overrides?: Record<string, unknown>; mirrorId?: string } = {}) {

@@ -24,7 +24,7 @@ describe.skipIf(!hasChromium)('mirror page in headless Chromium', () => {
     await mirror.sendFrame(await frameOf(ITEMS.dress));
     await mirror.nextCommand('recognised');
     await page.waitForFunction(() => document.querySelector('#title')?.textContent === 'Wrap midi dress', undefined, { timeout: 10_000 });
-    const text = await page.locator('#answer').innerText();
+    const text = (await page.locator('#answer').textContent()) ?? '';
     expect(text).toContain('also in L');
     expect(text).toContain('goes with your dress');
     expect(text).toContain('similar: Linen shirt dress');
