@@ -5,7 +5,7 @@ import type { DomainEvent, EventMap, EventType } from '../../bus/events.ts';
 import { counter } from '../../metrics.ts';
 import type { ServiceDeps } from '../../service.ts';
 import type { Db } from '../../store/db.ts';
-import type { Catalog } from '../recognition/catalog.ts';
+import type { Catalog } from '../../catalog.ts';
 import type { FittingConfig } from './config.ts';
 import './events.ts';
 

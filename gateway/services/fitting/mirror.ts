@@ -1,6 +1,5 @@
 import type { InteractionMessage, MirrorCommand } from '../../../devices/smart-mirror/messages.ts';
 import type { Db } from '../../store/db.ts';
-import { isImageError } from '../recognition/errors.ts';
 import type { Ctx, Effects } from './context.ts';
 import { closeSession, coOccurrenceFor, ensureSession, openSession, recordItem, recordShown, recordTaken, type SizeRequestRow } from './sessions.ts';
 import { findProduct, orderOnline, productView, suggestAll } from './suggest.ts';
@@ -148,3 +147,8 @@ export async function onShopperInZone(ctx: Ctx, shopperId: string, zone: string)
 }
 
 export { openSession };
+
+/** Recognition's coded image errors (SG_IMAGE_*) carry a `reason`; matched by shape, services do not import each other. */
+function isImageError(err: unknown): err is Error & { code: string; reason: string } {
+  return err instanceof Error && typeof (err as { reason?: unknown }).reason === 'string' && typeof (err as { code?: unknown }).code === 'string';
+}

@@ -4,7 +4,7 @@ import { InteractionMessage, PresenceMessage } from '../../../devices/smart-mirr
 import { MIRROR_CHANNELS, MIRROR_KIND } from '../../../devices/smart-mirror/topics.ts';
 import type { ChannelHandler } from '../../ingest/ingest.ts';
 import type { GatewayService, ServiceDeps } from '../../service.ts';
-import { type Catalog, CatalogSchema } from '../recognition/catalog.ts';
+import { type Catalog, CatalogSchema } from '../../catalog.ts';
 import type { FittingConfig } from './config.ts';
 import { createContext } from './context.ts';
 import { fittingHttp } from './http.ts';

@@ -1,5 +1,5 @@
 import type { OrderOnline, ProductView, Suggestion, Suggestions } from '../../../devices/smart-mirror/messages.ts';
-import type { Catalog, Product } from '../recognition/catalog.ts';
+import type { Catalog, Product } from '../../catalog.ts';
 
 /**
  * The suggestions engine: pure functions over the store catalog and the store's own fitting-room history.

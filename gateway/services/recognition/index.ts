@@ -1,4 +1,4 @@
-export { type Candidate, type Catalog, candidates, loadCatalog } from './catalog.ts';
+export { type Candidate, type Catalog, candidates, loadCatalog } from '../../catalog.ts';
 export { RECOGNITION_DEFAULTS, type RecognitionConfig, RecognitionConfigSchema } from './config.ts';
 export { type ImageError, isImageError, RecognitionErrors, type RejectReason } from './errors.ts';
 export { INPUT_SIZE, MEAN, preprocess, STD } from './preprocess.ts';

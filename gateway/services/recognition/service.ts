@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { createBatcher } from './batcher.ts';
-import { type Candidate, type Catalog, candidates, loadCatalog } from './catalog.ts';
+import { type Candidate, type Catalog, candidates, loadCatalog } from '../../catalog.ts';
 import { RECOGNITION_DEFAULTS, type RecognitionConfig } from './config.ts';
 import { isImageError, RecognitionErrors, type RejectReason } from './errors.ts';
 import { type LoadedModel, loadModel, softmax } from './model.ts';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { goesWith, learnCoOccurrence, orderOnline, otherSizes, similar } from '../../../../gateway/services/fitting/suggest.ts';
-import type { Catalog, Product } from '../../../../gateway/services/recognition/catalog.ts';
+import type { Catalog, Product } from '../../../../gateway/catalog.ts';
 
 const p = (sku: string, category: string, sizes: Record<string, number>): Product => ({
   sku,

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { candidates, loadCatalog } from '../../../../gateway/services/recognition/catalog.ts';
+import { candidates, loadCatalog } from '../../../../gateway/catalog.ts';
 import { RECOGNITION_DEFAULTS } from '../../../../gateway/services/recognition/config.ts';
 
 const LABELS = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'];

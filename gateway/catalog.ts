@@ -2,6 +2,11 @@ import { readFile } from 'node:fs/promises';
 import Type, { type Static } from 'typebox';
 import Value from 'typebox/value';
 
+/*
+ * The store's product catalog (sizes and stock per product), shared by product recognition (label → products)
+ * and the fitting room (suggestions). The sample is models/catalog.sample.json.
+ */
+
 export const ProductSchema = Type.Object({
   sku: Type.String({ minLength: 1 }),
   name: Type.String({ minLength: 1 }),
