@@ -40,7 +40,8 @@ export function createFittingService(deps: ServiceDeps, cfg: FittingConfig): Gat
       persist: false,
       maxBytes: cfg.maxFrameBytes,
       toEvents(body, ictx) {
-        const bytes = body as Buffer;
+        const bytes = frameBytes(body as Buffer);
+        if (!bytes) return { reject: 'bad_frame_json', detail: 'JSON frames need {"image": "<base64 JPEG/PNG/WebP>"}' };
         run('frame', ictx.device.id, onFrame(ctx, ictx.device.id, bytes));
         return { events: [deps.bus.make('fitting.frame.received', source(ictx.device.id), { mirrorId: ictx.device.id, bytes: bytes.length })] };
       },
@@ -99,4 +100,20 @@ export function createFittingService(deps: ServiceDeps, cfg: FittingConfig): Gat
       await ctx.serial(async () => {});
     },
   };
+}
+
+/**
+ * A frame is raw image bytes, or JSON `{"image": "<base64>"}` for mirrors whose MQTT stack only sends text.
+ * JSON is recognised by its first byte (`{`), which no JPEG, PNG or WebP starts with.
+ */
+export function frameBytes(payload: Buffer): Buffer | null {
+  if (payload[0] !== 0x7b) return payload;
+  try {
+    const image = (JSON.parse(payload.toString('utf8')) as { image?: unknown }).image;
+    if (typeof image !== 'string' || image.length === 0) return null;
+    const bytes = Buffer.from(image.replace(/^data:image\/[a-z]+;base64,/, ''), 'base64');
+    return bytes.length ? bytes : null;
+  } catch {
+    return null;
+  }
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { nextEvent, until } from '../../../helpers/gateway.ts';
+import { metricValue, nextEvent, until } from '../../../helpers/gateway.ts';
 import { fittingRig, frameOf, ITEMS, staffCall, UNSURE_ITEM } from './helpers.ts';
 
 describe('fitting-room mirror over real MQTT', () => {
@@ -135,5 +135,18 @@ describe('fitting-room mirror over real MQTT', () => {
     expect((await staffCall(gw, 'POST', `/api/v1/fitting/size-requests/${open.id}/done`)).status).toBe(200);
     expect(await mirror.nextCommand('size_request', (c) => c.status === 'done')).toMatchObject({ id: open.id });
     expect((await staffCall(gw, 'GET', '/api/v1/fitting/size-requests', 'wrong-token')).status).toBe(401);
+  });
+});
+
+describe('frames as JSON with base64', () => {
+  it('recognises a frame sent as {"image": base64} and rejects JSON without an image', async () => {
+    const { gw, mirror } = await fittingRig();
+    await mirror.presence(true);
+    const jpeg = await frameOf(ITEMS.dress);
+    await mirror.sendFrame(Buffer.from(JSON.stringify({ image: jpeg.toString('base64') })));
+    const r = await mirror.nextCommand('recognised');
+    expect(r).toMatchObject({ type: 'recognised' });
+    await mirror.sendFrame(Buffer.from(JSON.stringify({ picture: 'nope' })));
+    await until(async () => (await metricValue(gw, 'storegate_ingest_rejected_total', { reason: 'bad_frame_json' })) === 1, 5000, 'counted rejection');
   });
 });
