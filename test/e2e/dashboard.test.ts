@@ -37,6 +37,9 @@ describe.skipIf(!hasChromium)('store IT dashboard in headless Chromium', () => {
     await page.waitForSelector('#app:not([hidden])');
     await page.waitForSelector('#live:text("live")');
     await page.waitForSelector('[data-compartment="A2"]');
+    // the fitting-rooms panel reads the fitting room's own API
+    await page.waitForFunction(() => document.querySelector('#fitting')?.textContent?.includes('All fitting rooms free.'));
+    expect(await page.textContent('#sizeRequests')).toContain('No open size requests.');
 
     // add a device from the dashboard: its secret is shown once
     await page.fill('#addId', 'sim-01');

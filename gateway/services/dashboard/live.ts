@@ -46,6 +46,7 @@ export function wireLive(deps: {
     if (e.type.startsWith('locker.')) panel('lockers');
     if (e.type.startsWith('presence.') || e.type.startsWith('beacon.')) panel('presence');
     if (e.type.startsWith('recognition.')) panel('model');
+    if (e.type.startsWith('fitting.')) panel('fitting');
     if (dev) hub.publish('event', { deviceId: dev.id, kind: dev.kind, type: e.type, time: e.time, id: e.id, data: compact(e.data) });
   });
   bus.on(owner, 'device.status', (e) => {

@@ -14,7 +14,7 @@ export const dashboardPage = () => `<!doctype html>
   <strong>storegate</strong> <span id="storeId"></span>
   <nav id="nav" aria-label="Sections" hidden>
     <a href="#overview">Overview</a><a href="#alertsSection">Alerts</a><a href="#devicesSection">Devices</a>
-    <a href="#zonesSection">Zones</a><a href="#lockersSection">Lockers</a><a href="#modelSection">Model</a><a href="#cloudSection">Cloud</a>
+    <a href="#zonesSection">Zones</a><a href="#fittingSection">Fitting rooms</a><a href="#lockersSection">Lockers</a><a href="#modelSection">Model</a><a href="#cloudSection">Cloud</a>
   </nav>
   <span id="live" class="pill" role="status" aria-live="polite"></span>
   <button id="logout" class="secondary" hidden>Log out</button>
@@ -64,6 +64,7 @@ export const dashboardPage = () => `<!doctype html>
     <ol id="log" class="log"></ol></div>
 </section>
 <section id="zonesSection" aria-labelledby="zTitle"><h2 id="zTitle">Zones</h2><div id="zones" class="grid"></div><div id="beacons" class="muted"></div><p><button type="button" id="restartScan">Restart BLE scanning</button></p></section>
+<section id="fittingSection" aria-labelledby="fTitle"><h2 id="fTitle">Fitting rooms</h2><div id="fitting" class="grid"></div><div id="sizeRequests"></div></section>
 <section id="lockersSection" aria-labelledby="lkTitle"><h2 id="lkTitle">Lockers</h2><div id="lockers" class="grid"></div>
   <h3>Door audit</h3><ol id="lockerAudit" class="log"></ol></section>
 <section id="modelSection" aria-labelledby="mTitle"><h2 id="mTitle">Model</h2><div id="model"></div></section>

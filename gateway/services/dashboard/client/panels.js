@@ -72,7 +72,25 @@ function cloud() {
   });
 }
 
-const PANELS = { lockers, presence, model, cloud };
+function fitting() {
+  return panel('fitting', '/api/v1/fitting/rooms', ({ open }) => {
+    $('fitting').innerHTML = open.length
+      ? open
+          .map(
+            (r) =>
+              `<div class="c"><b>${esc(r.zone ?? r.mirrorId)}</b><br>occupied since ${esc(new Date(r.startedAt).toLocaleTimeString())}<br><span class="muted">${esc(r.mirrorId)}</span></div>`,
+          )
+          .join('')
+      : '<p class="muted">All fitting rooms free.</p>';
+    return api('GET', '/api/v1/fitting/size-requests').then(({ requests }) => {
+      $('sizeRequests').innerHTML = requests.length
+        ? `<ul>${requests.map((q) => `<li>${esc(q.productName ?? q.productId)} in ${esc(q.size)} to ${esc(q.zone ?? q.mirrorId)}: <b>${esc(q.status)}</b></li>`).join('')}</ul>`
+        : '<p class="muted">No open size requests.</p>';
+    });
+  });
+}
+
+const PANELS = { lockers, presence, model, cloud, fitting };
 
 export const refreshPanel = (name) => PANELS[name]?.();
 export const refreshPanels = () => Promise.all(Object.values(PANELS).map((p) => p()));
