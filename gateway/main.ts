@@ -97,7 +97,7 @@ export async function createGateway(config: Config, opts: GatewayOptions = {}) {
         ],
       }),
     },
-    { name: 'devices', plugin: devicesPlugin({ registry, link: () => broker, auth }) },
+    { name: 'devices', plugin: devicesPlugin({ registry, link: () => broker, auth, bus }) },
     ...services.filter((s) => s.http).map((s) => ({ name: s.name, plugin: s.http as NonNullable<GatewayService['http']> })),
   ];
   const https = config.http.tls ? { key: readFileSync(config.http.tls.keyFile), cert: readFileSync(config.http.tls.certFile) } : undefined;

@@ -30,6 +30,7 @@ export async function connectDevice(dev: DeviceIdentity, opts: DeviceClientOptio
     reconnectPeriod: 1000,
     will: { topic: topic('status'), payload: Buffer.from(JSON.stringify({ online: false })), qos: 1, retain: false },
   });
+  const startedAt = Date.now();
   await new Promise<void>((resolve, reject) => {
     client.once('connect', () => resolve());
     // a refused CONNECT (bad credentials) ends the client instead of retrying forever
@@ -39,14 +40,21 @@ export async function connectDevice(dev: DeviceIdentity, opts: DeviceClientOptio
     });
   });
   client.on('message', (_t, payload) => {
+    let cmd: Record<string, unknown>;
     try {
-      opts.onCommand?.(JSON.parse(payload.toString('utf8')) as Record<string, unknown>);
+      cmd = JSON.parse(payload.toString('utf8')) as Record<string, unknown>;
     } catch {
-      // a simulator ignores commands it cannot read, as a device would
+      return; // a simulator ignores commands it cannot read, as a device would
     }
+    if (cmd.type === 'selftest') {
+      // the self-test store IT runs from the dashboard: answer with what a real device would check
+      const values = { reqId: String(cmd.reqId), ok: true, firmware: opts.firmware ?? 'sim-1.0.0', uptimeSeconds: Math.round((Date.now() - startedAt) / 1000) };
+      void client.publishAsync(topic('telemetry'), JSON.stringify({ type: 'selftest', values }), { qos: 1 }).catch(() => {});
+      return;
+    }
+    opts.onCommand?.(cmd);
   });
   await client.subscribeAsync(cmdTopic(dev.storeId, dev.kind, dev.id), { qos: 1 });
-  const startedAt = Date.now();
   const sendStatus = (extra: Record<string, unknown> = {}) =>
     client.publishAsync(
       topic('status'),

@@ -1,6 +1,8 @@
+import { randomUUID } from 'node:crypto';
 import Type from 'typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import type { DeviceLink } from '../broker/link.ts';
+import type { Bus } from '../bus/bus.ts';
 import { Errors } from '../errors.ts';
 import { DEVICE_ID, DEVICE_KIND, type Registry } from '../registry/registry.ts';
 import type { Auth } from './auth.ts';
@@ -17,7 +19,7 @@ const DeviceSchema = Type.Object({
 });
 
 /** The device registry over HTTP (admin). A new device's secret is in the POST answer and nowhere else. */
-export function devicesPlugin(deps: { registry: Registry; link: () => DeviceLink | undefined; auth: Auth }): FastifyPluginAsync {
+export function devicesPlugin(deps: { registry: Registry; link: () => DeviceLink | undefined; auth: Auth; bus: Bus }): FastifyPluginAsync {
   return async (app) => {
     app.addHook('onRequest', deps.auth.requireAdmin);
     const connected = () => new Set(deps.link()?.connectedDeviceIds() ?? []);
@@ -66,6 +68,45 @@ export function devicesPlugin(deps: { registry: Registry; link: () => DeviceLink
           if ((err as { code?: string }).code === 'SG_DEVICE_EXISTS') throw new Errors.conflict((err as Error).message);
           throw err;
         }
+      },
+    );
+
+    // Self-test: the device (or its simulator) answers `{"type":"selftest","reqId":…}` on its cmd topic with
+    // telemetry `{"type":"selftest","values":{"reqId":…,"ok":true,…}}`. Store IT sees the round trip work.
+    app.post(
+      '/api/v1/devices/:id/selftest',
+      {
+        schema: {
+          tags: ['devices'],
+          security: [{ bearer: [] }],
+          params: Type.Object({ id: Type.String() }),
+          response: { 200: Type.Object({ ok: Type.Boolean(), latencyMs: Type.Number(), result: Type.Record(Type.String(), Type.Unknown()) }) },
+        },
+      },
+      async (req) => {
+        const { id } = req.params as { id: string };
+        const device = await deps.registry.get(id);
+        if (!device) throw new Errors.notFound(`device ${id}`);
+        if (!deps.link()?.connectedDeviceIds().includes(id)) throw new Errors.conflict(`device ${id} is not connected`);
+        const reqId = randomUUID();
+        const owner = `selftest-${reqId}`;
+        const started = Date.now();
+        const answer = new Promise<Record<string, unknown>>((resolve, reject) => {
+          const t = setTimeout(() => {
+            deps.bus.off(owner);
+            reject(new Errors.unavailable(`device ${id} did not answer the self-test within 5 s`));
+          }, 5000);
+          deps.bus.on(owner, 'device.message', (e) => {
+            const body = e.data.body as { type?: string; values?: Record<string, unknown> };
+            if (e.data.deviceId !== id || body.type !== 'selftest' || body.values?.reqId !== reqId) return;
+            clearTimeout(t);
+            deps.bus.off(owner);
+            resolve(body.values);
+          });
+        });
+        deps.link()?.send(device.kind, id, { type: 'selftest', reqId });
+        const result = await answer;
+        return { ok: result.ok === true, latencyMs: Date.now() - started, result };
       },
     );
 

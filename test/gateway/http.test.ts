@@ -1,6 +1,6 @@
 import mqtt from 'mqtt';
 import { describe, expect, it } from 'vitest';
-import { ADMIN_TOKEN, STAFF_TOKEN, deviceTopic, startGateway } from '../helpers/gateway.ts';
+import { ADMIN_TOKEN, STAFF_TOKEN, deviceTopic, startGateway, until } from '../helpers/gateway.ts';
 
 const auth = { authorization: `Bearer ${ADMIN_TOKEN}` };
 
@@ -89,5 +89,30 @@ describe('token brute force', () => {
     expect(limited.json().error).toBe('SG_LIMITED');
     // other addresses are not affected
     expect((await gw.http.inject({ url: '/api/v1/devices', headers: auth, remoteAddress: '10.0.0.9' })).statusCode).toBe(200);
+  });
+});
+
+describe('device self-test', () => {
+  it('round-trips a self-test through a simulated device, and says so when the device is offline or silent', async () => {
+    const { connectDevice } = await import('../../simulators/device-client.ts');
+    const gw = await startGateway();
+    const { secret } = await gw.registry.add({ id: 'm-1', kind: 'mirror' });
+    const sim = await connectDevice(
+      { storeId: gw.config.storeId, kind: 'mirror', id: 'm-1', secret },
+      { url: `mqtt://127.0.0.1:${gw.ports.mqtt}`, firmware: 'sim-mirror-9' },
+    );
+    const ok = await gw.http.inject({ method: 'POST', url: '/api/v1/devices/m-1/selftest', headers: auth });
+    expect(ok.statusCode).toBe(200);
+    expect(ok.json()).toMatchObject({ ok: true, result: { ok: true, firmware: 'sim-mirror-9' } });
+    await sim.close();
+    await until(() => !gw.link.connectedDeviceIds().includes('m-1'), 5000, 'disconnect');
+    expect((await gw.http.inject({ method: 'POST', url: '/api/v1/devices/m-1/selftest', headers: auth })).statusCode).toBe(409);
+
+    // a device that never answers: a plain MQTT client with the right credentials
+    const silent = mqtt.connect(`mqtt://127.0.0.1:${gw.ports.mqtt}`, { username: 'm-1', password: secret, reconnectPeriod: 0 });
+    await new Promise((r) => silent.once('connect', r));
+    const timedOut = await gw.http.inject({ method: 'POST', url: '/api/v1/devices/m-1/selftest', headers: auth });
+    expect(timedOut.statusCode).toBe(503);
+    silent.end(true);
   });
 });

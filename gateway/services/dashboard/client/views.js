@@ -43,7 +43,7 @@ export function renderDevices() {
       return `<tr data-device="${esc(d.id)}"><th scope="row">${esc(d.id)}</th><td>${esc(d.kind)}</td><td>${esc(d.zone ?? '')}</td>
         <td class="state state-${esc(st.replace(' ', '-'))}">${esc(st)}</td><td>${d.lastSeenAt ? `${ago(Date.parse(d.lastSeenAt))} ago` : '–'}</td>
         <td>${fw}</td><td>${fmt(s.batteryPct, '%')}</td><td>${fmt(s.rssi, ' dBm')}</td>
-        <td><button type="button" class="secondary" data-log="${esc(d.id)}">Messages</button>${
+        <td><button type="button" class="secondary" data-log="${esc(d.id)}">Messages</button> <button type="button" class="secondary" data-selftest="${esc(d.id)}">Self-test</button>${
           d.enabled ? ` <button type="button" class="danger" data-revoke="${esc(d.id)}">Revoke</button>` : ''
         }</td></tr>`;
     })
@@ -136,6 +136,16 @@ export function initDevices() {
     const b = ev.target.closest('button');
     if (!b) return;
     if (b.dataset.log) return openLog(b.dataset.log);
+    if (b.dataset.selftest) {
+      const id = b.dataset.selftest;
+      try {
+        const r = await api('POST', `/api/v1/devices/${encodeURIComponent(id)}/selftest`);
+        say(`Self-test of ${id}: ${r.ok ? 'passed' : 'FAILED'} in ${r.latencyMs} ms (${esc(JSON.stringify(r.result))}).`, !r.ok);
+      } catch (e) {
+        say(`Self-test of ${id} failed: ${e.message}`, true);
+      }
+      return;
+    }
     if (b.dataset.revoke && b.dataset.confirm !== 'yes') {
       b.dataset.confirm = 'yes';
       b.textContent = `Confirm revoke ${b.dataset.revoke}`;
