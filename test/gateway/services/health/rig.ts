@@ -1,20 +1,14 @@
-import { join } from 'node:path';
 import { onTestFinished } from 'vitest';
-import { createBus } from '../../../../gateway/bus/bus.ts';
 import type { DomainEvent, EventOf } from '../../../../gateway/bus/events.ts';
 import { createFakeClock, type FakeClock } from '../../../../gateway/clock.ts';
-import { createAuth } from '../../../../gateway/http/auth.ts';
 import { createLogger } from '../../../../gateway/log.ts';
-import { createMetrics } from '../../../../gateway/metrics.ts';
-import { createRegistry } from '../../../../gateway/registry/registry.ts';
-import type { ServiceDeps } from '../../../../gateway/service.ts';
 import { HealthConfigSchema, type HealthConfig } from '../../../../gateway/services/health/config.ts';
 import { createHealthService } from '../../../../gateway/services/health/service.ts';
 import { coreMigrations } from '../../../../gateway/store/core-migrations.ts';
-import { openDb } from '../../../../gateway/store/db.ts';
 import { migrate } from '../../../../gateway/store/migrate.ts';
 import Value from 'typebox/value';
 import { logSink, tempDir } from '../../../helpers/gateway.ts';
+import { serviceDeps } from '../../../helpers/service-deps.ts';
 
 export const SOURCE = 'storegate/store-1/gateway/health';
 
@@ -27,12 +21,8 @@ export async function healthRig(cfg: Partial<HealthConfig> = {}, opts: { clock?:
   const dir = opts.dir ?? tempDir();
   const sink = logSink();
   const log = createLogger({ level: 'debug', destination: sink.stream });
-  const metrics = createMetrics({ defaults: false });
-  const db = await openDb(join(dir, 'storegate.db'));
-  const bus = createBus({ log, metrics, clock });
-  const registry = createRegistry({ db, clock });
-  const link = { send() {}, disconnectDevice: async () => {}, connectedDeviceIds: () => [], isReady: () => true, close: async () => {} };
-  const deps: ServiceDeps = { storeId: 'store-1', bus, db, clock, log, metrics, registry, link, auth: createAuth({ admin: 'x'.repeat(24) }) };
+  const deps = await serviceDeps({ clock, dir, log });
+  const { db, bus, registry, metrics } = deps;
   const config = Value.Default(HealthConfigSchema, { offlineAfterSeconds: 60, checkIntervalSeconds: 5, groupWindowSeconds: 10, ...cfg }) as HealthConfig;
   const service = createHealthService(deps, config, { alertsDays: 90, ...(opts.disk ? { disk: async () => opts.disk ?? null } : {}) });
   await migrate(db, [...coreMigrations, ...(service.migrations ?? [])]);

@@ -1,22 +1,15 @@
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { join } from 'node:path';
 import Value from 'typebox/value';
 import { onTestFinished } from 'vitest';
-import { createBus } from '../../../../gateway/bus/bus.ts';
 import type { DomainEvent } from '../../../../gateway/bus/events.ts';
 import type { Clock } from '../../../../gateway/clock.ts';
-import { createAuth } from '../../../../gateway/http/auth.ts';
-import { silentLogger } from '../../../../gateway/log.ts';
-import { createMetrics } from '../../../../gateway/metrics.ts';
-import { createRegistry } from '../../../../gateway/registry/registry.ts';
-import type { ServiceDeps } from '../../../../gateway/service.ts';
 import { type CloudConfig, CloudConfigSchema } from '../../../../gateway/services/outbox/config.ts';
 import { createOutboxService } from '../../../../gateway/services/outbox/service.ts';
-import { openDb } from '../../../../gateway/store/db.ts';
 import { migrate } from '../../../../gateway/store/migrate.ts';
 import { coreMigrations } from '../../../../gateway/store/core-migrations.ts';
 import { ADMIN_TOKEN, tempDir } from '../../../helpers/gateway.ts';
+import { serviceDeps } from '../../../helpers/service-deps.ts';
 
 /** A cloud config with the schema's defaults under the test's own keys. */
 export function cloudConfig(partial: Record<string, unknown>): CloudConfig {
@@ -25,20 +18,8 @@ export function cloudConfig(partial: Record<string, unknown>): CloudConfig {
 
 /** The outbox service alone, over a real SQLite file, a real bus and the given clock. Stopped at test end. */
 export async function startOutbox(clock: Clock, cloud: Record<string, unknown>, dir = tempDir()) {
-  const db = await openDb(join(dir, 'storegate.db'));
-  const metrics = createMetrics({ defaults: false });
-  const bus = createBus({ log: silentLogger, metrics, clock });
-  const deps: ServiceDeps = {
-    storeId: 's1',
-    bus,
-    db,
-    clock,
-    log: silentLogger,
-    metrics,
-    registry: createRegistry({ db, clock }),
-    link: { send: () => {}, disconnectDevice: async () => {}, connectedDeviceIds: () => [], isReady: () => true, close: async () => {} },
-    auth: createAuth({ admin: ADMIN_TOKEN }),
-  };
+  const deps = await serviceDeps({ clock, dir, storeId: 's1', adminToken: ADMIN_TOKEN });
+  const { db, bus, metrics } = deps;
   let seed = 42;
   const random = () => {
     seed = (seed * 16807) % 2147483647;

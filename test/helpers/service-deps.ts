@@ -1,0 +1,32 @@
+import { join } from 'node:path';
+import type { DeviceLink } from '../../gateway/broker/link.ts';
+import { createBus } from '../../gateway/bus/bus.ts';
+import type { Clock } from '../../gateway/clock.ts';
+import { createAuth } from '../../gateway/http/auth.ts';
+import { type Logger, silentLogger } from '../../gateway/log.ts';
+import { createMetrics } from '../../gateway/metrics.ts';
+import { createRegistry } from '../../gateway/registry/registry.ts';
+import type { ServiceDeps } from '../../gateway/service.ts';
+import { openDb } from '../../gateway/store/db.ts';
+import { tempDir } from './gateway.ts';
+
+/** A DeviceLink that goes nowhere, for a service tested alone. */
+export const nullLink: DeviceLink = { send() {}, disconnectDevice: async () => {}, connectedDeviceIds: () => [], isReady: () => true, close: async () => {} };
+
+/** The deps one capability needs to run alone: a real SQLite file, a real bus, the given clock. */
+export async function serviceDeps(opts: { clock: Clock; dir?: string; log?: Logger; storeId?: string; adminToken?: string }): Promise<ServiceDeps> {
+  const db = await openDb(join(opts.dir ?? tempDir(), 'storegate.db'));
+  const metrics = createMetrics({ defaults: false });
+  const log = opts.log ?? silentLogger;
+  return {
+    storeId: opts.storeId ?? 'store-1',
+    bus: createBus({ log, metrics, clock: opts.clock }),
+    db,
+    clock: opts.clock,
+    log,
+    metrics,
+    registry: createRegistry({ db, clock: opts.clock }),
+    link: nullLink,
+    auth: createAuth({ admin: opts.adminToken ?? 'x'.repeat(24) }),
+  };
+}
