@@ -7,6 +7,7 @@ import type { Ctx } from './context.ts';
 import { onFrame } from './mirror.ts';
 import { mirrorPage } from './page.ts';
 import { type SizeRequestRow, setRequestStatus } from './sessions.ts';
+import { fittingStaffPage } from './staff-page.ts';
 
 const tags = ['fitting'];
 const security = [{ bearer: [] }];
@@ -93,6 +94,8 @@ export function fittingHttp(ctx: Ctx): FastifyPluginAsync {
         return { mirrorId: id, answer: ctx.lastAnswer.get(id) ?? null, sizeRequests: requests.map(view) };
       },
     );
+    // the page is public (it holds no data); everything it shows comes from the staff API with the staff token
+    app.get('/staff/fitting-rooms', { schema: { hide: true } }, async (_req, reply) => reply.type('text/html; charset=utf-8').send(fittingStaffPage()));
     app.get('/mirror/:id', { schema: { hide: true, params: IdParam } }, async (req, reply) =>
       reply.type('text/html; charset=utf-8').send(mirrorPage((req.params as { id: string }).id)),
     );
