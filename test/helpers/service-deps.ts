@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { onTestFinished } from 'vitest';
 import type { DeviceLink } from '../../gateway/broker/link.ts';
 import { createBus } from '../../gateway/bus/bus.ts';
 import type { Clock } from '../../gateway/clock.ts';
@@ -6,7 +7,9 @@ import { createAuth } from '../../gateway/http/auth.ts';
 import { type Logger, silentLogger } from '../../gateway/log.ts';
 import { createMetrics } from '../../gateway/metrics.ts';
 import { createRegistry } from '../../gateway/registry/registry.ts';
-import type { ServiceDeps } from '../../gateway/service.ts';
+import type { GatewayService, ServiceDeps } from '../../gateway/service.ts';
+import { coreMigrations } from '../../gateway/store/core-migrations.ts';
+import { migrate } from '../../gateway/store/migrate.ts';
 import { openDb } from '../../gateway/store/db.ts';
 import { tempDir } from './gateway.ts';
 
@@ -29,4 +32,19 @@ export async function serviceDeps(opts: { clock: Clock; dir?: string; log?: Logg
     link: nullLink,
     auth: createAuth({ admin: opts.adminToken ?? 'x'.repeat(24) }),
   };
+}
+
+/** Migrates and starts a capability built on `serviceDeps`; stops it and closes its database when the test ends. */
+export async function startAlone<S extends GatewayService>(deps: ServiceDeps, service: S) {
+  await migrate(deps.db, [...coreMigrations, ...(service.migrations ?? [])]);
+  await service.start();
+  let stopped = false;
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    await service.stop();
+    await deps.db.close();
+  };
+  onTestFinished(stop);
+  return stop;
 }

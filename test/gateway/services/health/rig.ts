@@ -1,14 +1,11 @@
-import { onTestFinished } from 'vitest';
 import type { DomainEvent, EventOf } from '../../../../gateway/bus/events.ts';
 import { createFakeClock, type FakeClock } from '../../../../gateway/clock.ts';
 import { createLogger } from '../../../../gateway/log.ts';
 import { HealthConfigSchema, type HealthConfig } from '../../../../gateway/services/health/config.ts';
 import { createHealthService } from '../../../../gateway/services/health/service.ts';
-import { coreMigrations } from '../../../../gateway/store/core-migrations.ts';
-import { migrate } from '../../../../gateway/store/migrate.ts';
 import Value from 'typebox/value';
 import { logSink, tempDir } from '../../../helpers/gateway.ts';
-import { serviceDeps } from '../../../helpers/service-deps.ts';
+import { serviceDeps, startAlone } from '../../../helpers/service-deps.ts';
 
 export const SOURCE = 'storegate/store-1/gateway/health';
 
@@ -25,20 +22,11 @@ export async function healthRig(cfg: Partial<HealthConfig> = {}, opts: { clock?:
   const { db, bus, registry, metrics } = deps;
   const config = Value.Default(HealthConfigSchema, { offlineAfterSeconds: 60, checkIntervalSeconds: 5, groupWindowSeconds: 10, ...cfg }) as HealthConfig;
   const service = createHealthService(deps, config, { alertsDays: 90, ...(opts.disk ? { disk: async () => opts.disk ?? null } : {}) });
-  await migrate(db, [...coreMigrations, ...(service.migrations ?? [])]);
   const events: EventOf<'alert.raised' | 'alert.resolved'>[] = [];
   bus.on('test', '*', (e) => {
     if (e.type.startsWith('alert.')) events.push(e as EventOf<'alert.raised'>);
   });
-  await service.start();
-  let stopped = false;
-  const stop = async () => {
-    if (stopped) return;
-    stopped = true;
-    await service.stop();
-    await db.close();
-  };
-  onTestFinished(stop);
+  const stop = await startAlone(deps, service);
 
   const status = (id: string, kind: string, body: Record<string, unknown>) => {
     registry.touch(id);

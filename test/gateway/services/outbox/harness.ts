@@ -6,10 +6,8 @@ import type { DomainEvent } from '../../../../gateway/bus/events.ts';
 import type { Clock } from '../../../../gateway/clock.ts';
 import { type CloudConfig, CloudConfigSchema } from '../../../../gateway/services/outbox/config.ts';
 import { createOutboxService } from '../../../../gateway/services/outbox/service.ts';
-import { migrate } from '../../../../gateway/store/migrate.ts';
-import { coreMigrations } from '../../../../gateway/store/core-migrations.ts';
 import { ADMIN_TOKEN, tempDir } from '../../../helpers/gateway.ts';
-import { serviceDeps } from '../../../helpers/service-deps.ts';
+import { serviceDeps, startAlone } from '../../../helpers/service-deps.ts';
 
 /** A cloud config with the schema's defaults under the test's own keys. */
 export function cloudConfig(partial: Record<string, unknown>): CloudConfig {
@@ -26,16 +24,7 @@ export async function startOutbox(clock: Clock, cloud: Record<string, unknown>, 
     return seed / 2147483647;
   };
   const service = createOutboxService(deps, cloudConfig(cloud), { random });
-  await migrate(db, [...coreMigrations, ...service.migrations]);
-  await service.start();
-  let stopped = false;
-  const stop = async () => {
-    if (stopped) return;
-    stopped = true;
-    await service.stop();
-    await db.close();
-  };
-  onTestFinished(stop);
+  const stop = await startAlone(deps, service);
   return { service, db, bus, metrics, dir, stop };
 }
 
