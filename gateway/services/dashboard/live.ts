@@ -1,7 +1,7 @@
 import type { Bus } from '../../bus/bus.ts';
 import type { DomainEvent } from '../../bus/events.ts';
 import type { Clock } from '../../clock.ts';
-import type { SseHub } from './sse.ts';
+import type { SseHub } from '../../http/sse.ts';
 import type { createStatusCache, createZoneCounts } from './state.ts';
 
 const MAX_DATA_CHARS = 1024;

@@ -6,7 +6,7 @@ import Type from 'typebox';
 import { Errors } from '../../errors.ts';
 import type { Auth } from '../../http/auth.ts';
 import { dashboardPage } from './page.ts';
-import type { SseHub } from './sse.ts';
+import type { SseHub } from '../../http/sse.ts';
 
 const CLIENT_DIR = join(import.meta.dirname, 'client');
 const require = createRequire(import.meta.url);

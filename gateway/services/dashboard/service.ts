@@ -4,7 +4,7 @@ import type { DashboardConfig } from './config.ts';
 import { wireLive } from './live.ts';
 import { deviceLog, histogramMean, metricSum, readAlerts } from './queries.ts';
 import { dashboardHttp } from './routes.ts';
-import { createSseHub } from './sse.ts';
+import { createSseHub } from '../../http/sse.ts';
 import { createSeries, createStatusCache, createZoneCounts } from './state.ts';
 
 const SAMPLE_MS = 10_000;

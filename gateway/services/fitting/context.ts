@@ -4,6 +4,7 @@ import { MIRROR_KIND } from '../../../devices/smart-mirror/topics.ts';
 import type { DomainEvent, EventMap, EventType } from '../../bus/events.ts';
 import { counter } from '../../metrics.ts';
 import type { ServiceDeps } from '../../service.ts';
+import { createSseHub, type SseHub } from '../../http/sse.ts';
 import type { Db } from '../../store/db.ts';
 import type { Catalog } from '../../catalog.ts';
 import type { FittingConfig } from './config.ts';
@@ -12,7 +13,8 @@ import './events.ts';
 /** What a unit of work produces besides SQL: events (bus + outbox) and mirror commands, released after COMMIT. */
 export interface Effects {
   emit<T extends EventType>(type: T, mirrorId: string, data: EventMap[T]): DomainEvent;
-  send(mirrorId: string, cmd: MirrorCommand): void;
+  /** queue a command for the mirror (sent after COMMIT); returns it, so a handler can also answer over HTTP */
+  send(mirrorId: string, cmd: MirrorCommand): MirrorCommand;
 }
 
 export function createContext(deps: ServiceDeps, cfg: FittingConfig, catalog: Catalog) {
@@ -25,6 +27,16 @@ export function createContext(deps: ServiceDeps, cfg: FittingConfig, catalog: Ca
   const source = (mirrorId: string) => `storegate/${deps.storeId}/${MIRROR_KIND}/${mirrorId}`;
   /** the last answer per mirror: what the mirror page shows */
   const lastAnswer = new Map<string, MirrorCommand>();
+  /** mirror id → the mirror page's live stream (every command the mirror gets, as it gets it) */
+  const live = new Map<string, SseHub>();
+  const liveHub = (mirrorId: string) => {
+    let hub = live.get(mirrorId);
+    if (!hub) {
+      hub = createSseHub({ maxClients: 4, clientBufferBytes: 256 * 1024, replay: 20 });
+      live.set(mirrorId, hub);
+    }
+    return hub;
+  };
 
   let chain: Promise<unknown> = Promise.resolve();
   /** session state changes run one at a time */
@@ -38,6 +50,7 @@ export function createContext(deps: ServiceDeps, cfg: FittingConfig, catalog: Ca
     if (cmd.type === 'recognised' || cmd.type === 'ask_pick' || cmd.type === 'order_online') lastAnswer.set(mirrorId, cmd);
     if (cmd.type === 'session' && cmd.status === 'closed') lastAnswer.delete(mirrorId);
     deps.link.send(MIRROR_KIND, mirrorId, cmd);
+    live.get(mirrorId)?.publish('cmd', cmd);
   }
 
   /** One SQLite transaction; cloud-bound events are enqueued in it, everything else goes out after COMMIT. */
@@ -51,7 +64,10 @@ export function createContext(deps: ServiceDeps, cfg: FittingConfig, catalog: Ca
           events.push(e);
           return e;
         },
-        send: (mirrorId, cmd) => void commands.push([mirrorId, cmd]),
+        send(mirrorId, cmd) {
+          commands.push([mirrorId, cmd]);
+          return cmd;
+        },
       };
       const r = await fn(tx, fx);
       // the session summary and order intents always go (whatever cloud.routes says); other events as routed
@@ -74,6 +90,8 @@ export function createContext(deps: ServiceDeps, cfg: FittingConfig, catalog: Ca
     work,
     sendNow,
     lastAnswer,
+    live,
+    liveHub,
     now: () => deps.clock.now(),
     newId: () => randomUUID(),
     /** zone → the shopper pseudonym last seen entering it (from presence events) */

@@ -1,10 +1,10 @@
-import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import Type from 'typebox';
-import type { MirrorCommand } from '../../../devices/smart-mirror/messages.ts';
+import { InteractionMessage, type MirrorCommand } from '../../../devices/smart-mirror/messages.ts';
 import { MIRROR_KIND } from '../../../devices/smart-mirror/topics.ts';
 import { Errors } from '../../errors.ts';
 import type { Ctx } from './context.ts';
-import { onFrame } from './mirror.ts';
+import { onFrame, onInteraction } from './mirror.ts';
 import { mirrorPage } from './page.ts';
 import { type SizeRequestRow, setRequestStatus } from './sessions.ts';
 import { fittingStaffPage } from './staff-page.ts';
@@ -50,18 +50,50 @@ export function fittingHttp(ctx: Ctx): FastifyPluginAsync {
     updatedAt: new Date(r.updated_at).toISOString(),
   });
 
+  const bearer = (req: FastifyRequest) => {
+    const h = req.headers.authorization;
+    return h?.startsWith('Bearer ') ? h.slice(7).trim() : '';
+  };
+  /** true when the bearer is this mirror's own device secret */
+  const isMirror = async (id: string, secret: string) => {
+    if (!secret) return false;
+    const r = await ctx.deps.registry.authenticate(id, secret);
+    if (!r.ok) return false;
+    if (r.device.kind !== MIRROR_KIND) throw new Errors.forbidden(`device ${id} is not a mirror`);
+    return true;
+  };
   /** A mirror authenticates with its own device secret as a Bearer token. */
   const mirrorAuth = async (req: FastifyRequest) => {
-    const { id } = req.params as { id: string };
-    const h = req.headers.authorization;
-    const secret = h?.startsWith('Bearer ') ? h.slice(7).trim() : '';
+    const secret = bearer(req);
     if (!secret) throw new Errors.unauthorized();
-    const r = await ctx.deps.registry.authenticate(id, secret);
-    if (!r.ok) throw new Errors.unauthorized();
-    if (r.device.kind !== MIRROR_KIND) throw new Errors.forbidden(`device ${id} is not a mirror`);
+    if (!(await isMirror((req.params as { id: string }).id, secret))) throw new Errors.unauthorized();
+  };
+  /**
+   * The mirror page runs in the mirror's own browser with the mirror's device secret; store IT may also open it
+   * with the staff or admin token to test a mirror. Anyone else sees nothing: not even which item is in the room.
+   */
+  const viewerAuth = async (req: FastifyRequest, reply: FastifyReply) => {
+    if (ctx.deps.auth.roleOf(req)) return;
+    if (await isMirror((req.params as { id: string }).id, bearer(req))) return;
+    return ctx.deps.auth.requireStaff(req, reply);
+  };
+
+  /** what the mirror page shows: the last answer and the open session's size requests (product ids only) */
+  const mirrorState = async (id: string) => {
+    const requests = await ctx.deps.db.all<SizeRequestRow>(
+      `SELECT r.* FROM fitting_size_requests r JOIN fitting_room_sessions s ON s.id = r.session_id
+       WHERE r.mirror_id = ? AND s.ended_at IS NULL ORDER BY r.created_at`,
+      [id],
+    );
+    return { mirrorId: id, answer: ctx.lastAnswer.get(id) ?? null, sizeRequests: requests.map(view) };
   };
 
   const mirrors: FastifyPluginAsync = async (app) => {
+    // open mirror pages would otherwise hold the server open on shutdown
+    app.addHook('preClose', (done) => {
+      for (const hub of ctx.live.values()) hub.close();
+      done();
+    });
     app.addContentTypeParser(IMAGE_TYPES, { parseAs: 'buffer', bodyLimit: ctx.cfg.maxFrameBytes }, (_req, body, done) => done(null, body));
     app.post(
       '/api/v1/fitting/mirrors/:id/frames',
@@ -80,18 +112,50 @@ export function fittingHttp(ctx: Ctx): FastifyPluginAsync {
         return reply.status(statusOf(cmd)).send(cmd);
       },
     );
-    // what the mirror page polls: the last answer and the session's size requests (product ids only, no shopper)
+    app.post(
+      '/api/v1/fitting/mirrors/:id/interactions',
+      {
+        onRequest: viewerAuth,
+        schema: {
+          tags,
+          security,
+          params: IdParam,
+          body: InteractionMessage,
+          summary: 'The shopper tapped something on the mirror page (pick, tap, size_request, order); same as the interaction topic',
+        },
+      },
+      async (req, reply) => {
+        const { id } = req.params as { id: string };
+        const device = await ctx.deps.registry.get(id);
+        if (!device || device.revokedAt || device.kind !== MIRROR_KIND) throw new Errors.notFound(`mirror ${id}`);
+        const cmd = await onInteraction(ctx, id, req.body as InteractionMessage);
+        return reply.status(cmd.type === 'error' ? (cmd.reason === 'unknown_product' ? 404 : 400) : 200).send(cmd);
+      },
+    );
     app.get(
       '/api/v1/fitting/mirrors/:id/state',
-      { schema: { tags, params: IdParam, summary: "The mirror's current answer (for the mirror page)" } },
-      async (req) => {
+      { onRequest: viewerAuth, schema: { tags, security, params: IdParam, summary: "The mirror's current answer and size requests (for the mirror page)" } },
+      async (req) => mirrorState((req.params as { id: string }).id),
+    );
+    app.get(
+      '/api/v1/fitting/mirrors/:id/events',
+      {
+        onRequest: viewerAuth,
+        schema: {
+          tags,
+          security,
+          params: IdParam,
+          summary: 'Server-sent events for the mirror page: `state` on connect, then each command the mirror gets (`cmd`), as it gets it',
+        },
+      },
+      async (req, reply) => {
         const { id } = req.params as { id: string };
-        const requests = await ctx.deps.db.all<SizeRequestRow>(
-          `SELECT r.* FROM fitting_size_requests r JOIN fitting_room_sessions s ON s.id = r.session_id
-         WHERE r.mirror_id = ? AND s.ended_at IS NULL ORDER BY r.created_at`,
-          [id],
-        );
-        return { mirrorId: id, answer: ctx.lastAnswer.get(id) ?? null, sizeRequests: requests.map(view) };
+        const hub = ctx.liveHub(id);
+        if (hub.full()) throw new Errors.unavailable(`too many pages open for mirror ${id}`);
+        reply.hijack();
+        hub.attach(reply.raw);
+        const state = await mirrorState(id);
+        if (!reply.raw.destroyed) reply.raw.write(`event: state\ndata: ${JSON.stringify(state)}\n\n`);
       },
     );
     // the page is public (it holds no data); everything it shows comes from the staff API with the staff token

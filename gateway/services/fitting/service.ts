@@ -82,6 +82,12 @@ export function createFittingService(deps: ServiceDeps, cfg: FittingConfig): Gat
         if (ctx.shoppersInZone.get(e.data.zone) === e.data.shopperId) ctx.shoppersInZone.delete(e.data.zone);
       });
       const every = Math.max(1000, Math.min(30_000, (cfg.sizeRequestAlertSeconds * 1000) / 4));
+      // a comment line every 15 s keeps open mirror pages' streams from timing out
+      timers.push(
+        deps.clock.setInterval(() => {
+          for (const hub of ctx.live.values()) hub.ping();
+        }, 15_000),
+      );
       timers.push(
         deps.clock.setInterval(
           () =>

@@ -2,7 +2,7 @@ import { request } from 'node:http';
 import { PassThrough } from 'node:stream';
 import type { ServerResponse } from 'node:http';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { createSseHub } from '../../../../gateway/services/dashboard/sse.ts';
+import { createSseHub } from '../../../../gateway/http/sse.ts';
 import { ADMIN_TOKEN, addDevice, connectMqtt, deviceTopic, metricValue, startGateway, until } from '../../../helpers/gateway.ts';
 
 interface SseMessage {
