@@ -44,8 +44,8 @@ export function renderDevices() {
         <td class="state state-${esc(st.replace(' ', '-'))}">${esc(st)}</td><td>${d.lastSeenAt ? `${ago(Date.parse(d.lastSeenAt))} ago` : '–'}</td>
         <td>${fw}</td><td>${fmt(s.batteryPct, '%')}</td><td>${fmt(s.rssi, ' dBm')}</td>
         <td><button type="button" class="secondary" data-log="${esc(d.id)}">Messages</button> <button type="button" class="secondary" data-selftest="${esc(d.id)}">Self-test</button>${
-          d.enabled ? ` <button type="button" class="danger" data-revoke="${esc(d.id)}">Revoke</button>` : ''
-        }</td></tr>`;
+          d.kind === 'mirror' ? ` <a href="/mirror/${encodeURIComponent(d.id)}" target="_blank" rel="noopener">Mirror page</a>` : ''
+        }${d.enabled ? ` <button type="button" class="danger" data-revoke="${esc(d.id)}">Revoke</button>` : ''}</td></tr>`;
     })
     .join('');
 }
