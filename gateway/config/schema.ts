@@ -114,6 +114,10 @@ export const ConfigSchema = Type.Object(
         fittingRoomDays: Type.Number({ exclusiveMinimum: 0, default: 90 }),
         lockerAuditDays: Type.Number({ exclusiveMinimum: 0, default: 365 }),
         alertsDays: Type.Number({ exclusiveMinimum: 0, default: 90 }),
+        /** finished locker parcels and returns (picked up, reclaimed, collected, failed) by creation time */
+        lockerParcelsDays: Type.Number({ exclusiveMinimum: 0, default: 90 }),
+        /** events the cloud refused for good (kept for store IT to inspect and replay) */
+        deadLettersDays: Type.Number({ exclusiveMinimum: 0, default: 30 }),
       },
       { additionalProperties: false, default: {} },
     ),

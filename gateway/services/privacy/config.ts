@@ -46,4 +46,6 @@ export interface RetentionDays {
   fittingRoomDays: number;
   lockerAuditDays: number;
   alertsDays: number;
+  lockerParcelsDays: number;
+  deadLettersDays: number;
 }

@@ -41,6 +41,26 @@ export const DATA_CLASSES: DataClass[] = [
   { name: 'fittingRoom', table: 'fitting_orders', timeColumn: 'created_at', time: 'ms', owner: 'fitting-001-sessions' },
   // lockers-001-core: who opened which door and why (never a code)
   { name: 'lockerAudit', table: 'locker_audit', timeColumn: 'at', time: 'ms', owner: 'lockers-001-core' },
+  // lockers-001-core: parcels and returns by order id (no shopper id, no code: only its hash while active);
+  // anything still in a compartment or on its way there is kept
+  {
+    name: 'lockerParcels',
+    table: 'locker_parcels',
+    timeColumn: 'created_at',
+    time: 'ms',
+    keep: "status IN ('loading', 'awaiting_pickup', 'picking_up', 'expired')",
+    owner: 'lockers-001-core',
+  },
+  {
+    name: 'lockerParcels',
+    table: 'locker_returns',
+    timeColumn: 'created_at',
+    time: 'ms',
+    keep: "status IN ('dropping', 'dropped')",
+    owner: 'lockers-001-core',
+  },
+  // outbox-001-tables: events the cloud refused for good, by when they failed
+  { name: 'deadLetters', table: 'outbox_dead_letters', timeColumn: 'failed_at', time: 'ms', owner: 'outbox-001-tables' },
   // health-001-alerts: same rule as health's own purge (resolved ones, by resolution time)
   { name: 'alerts', table: 'health_alerts', timeColumn: 'resolved_at', time: 'ms', keep: 'resolved_at IS NULL', owner: 'health-001-alerts' },
 ];

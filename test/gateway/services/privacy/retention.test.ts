@@ -5,7 +5,16 @@ import { ADMIN_TOKEN, metricValue, startGateway, until } from '../../../helpers/
 
 const DAY = 86_400_000;
 const MIN = 60_000;
-const RETENTION = { deviceEventsDays: 1, presenceDays: 2, sessionsDays: 3, fittingRoomDays: 4, lockerAuditDays: 5, alertsDays: 6 };
+const RETENTION = {
+  deviceEventsDays: 1,
+  presenceDays: 2,
+  sessionsDays: 3,
+  fittingRoomDays: 4,
+  lockerAuditDays: 5,
+  alertsDays: 6,
+  lockerParcelsDays: 7,
+  deadLettersDays: 8,
+};
 const iso = (ms: number) => new Date(ms).toISOString();
 const auth = { authorization: `Bearer ${ADMIN_TOKEN}` };
 
@@ -102,6 +111,38 @@ async function seed(db: Db, now: number) {
   await al('old-2', now - 30 * DAY, at(6, true));
   await al('open-old', now - 30 * DAY, null); // unresolved: kept
   await al('new', now - 30 * DAY, at(6, false));
+  // lockers: a finished old parcel goes; an old one still waiting in its compartment stays; so do returns
+  const lp = (id: string, status: string, expired: boolean) =>
+    db.run('INSERT INTO locker_parcels (id, order_id, size, compartment_id, status, created_at) VALUES (?,?,?,?,?,?)', [
+      id,
+      `order-${id}`,
+      'M',
+      'A1',
+      status,
+      at(7, expired),
+    ]);
+  await lp('p-old', 'picked_up', true);
+  await lp('p-waiting-old', 'awaiting_pickup', true);
+  await lp('p-new', 'picked_up', false);
+  const lr = (id: string, status: string, expired: boolean) =>
+    db.run('INSERT INTO locker_returns (id, order_id, item, reason, compartment_id, status, created_at) VALUES (?,?,?,?,?,?,?)', [
+      id,
+      `order-${id}`,
+      'sku-1',
+      'wrong_size',
+      'A2',
+      status,
+      at(7, expired),
+    ]);
+  await lr('r-old', 'collected', true);
+  await lr('r-in-locker-old', 'dropped', true);
+  const dl = (seq: number, expired: boolean) =>
+    db.run(
+      'INSERT INTO outbox_dead_letters (forwarder, seq, id, type, source, rank, source_seq, created_at, expires_at, body, reason, failed_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)',
+      ['cloud', seq, `dl-${seq}`, 'storegate.x', 's', 1, seq, at(8, expired), now + DAY, '{}', 'http_400', at(8, expired)],
+    );
+  await dl(1, true);
+  await dl(2, false);
 }
 
 const count = async (db: Db, sql: string) => (await db.get<{ n: number }>(`SELECT COUNT(*) AS n FROM ${sql}`))?.n ?? -1;
@@ -113,7 +154,7 @@ describe('retention job', () => {
     const res = await gw.http.inject({ method: 'POST', url: '/api/v1/privacy/retention/run', headers: auth });
     expect(res.statusCode).toBe(200);
     const run = res.json();
-    expect(run.deleted).toEqual({ deviceEvents: 23, presence: 4, sessions: 3, fittingRoom: 3, lockerAudit: 2, alerts: 2 });
+    expect(run.deleted).toEqual({ deviceEvents: 23, presence: 4, sessions: 3, fittingRoom: 3, lockerAudit: 2, alerts: 2, lockerParcels: 2, deadLetters: 1 });
     expect(run.skipped).toEqual({});
     expect((await gw.db.all<{ id: string }>('SELECT id FROM fitting_room_sessions ORDER BY id')).map((r) => r.id)).toEqual(['f-new', 'f-open-old']);
     // 23 rows in chunks of 5: five DELETEs for device events alone, each a short statement
@@ -126,6 +167,9 @@ describe('retention job', () => {
     expect((await gw.db.all<{ id: string }>('SELECT id FROM shopper_sessions ORDER BY id')).map((r) => r.id)).toEqual(['s-new', 's-open-old']);
     expect(await count(gw.db, 'locker_audit')).toBe(1);
     expect((await gw.db.all<{ key: string }>('SELECT key FROM health_alerts ORDER BY key')).map((r) => r.key)).toEqual(['new', 'open-old']);
+    expect((await gw.db.all<{ id: string }>('SELECT id FROM locker_parcels ORDER BY id')).map((r) => r.id)).toEqual(['p-new', 'p-waiting-old']);
+    expect((await gw.db.all<{ id: string }>('SELECT id FROM locker_returns ORDER BY id')).map((r) => r.id)).toEqual(['r-in-locker-old']);
+    expect((await gw.db.all<{ id: string }>('SELECT id FROM outbox_dead_letters ORDER BY id')).map((r) => r.id)).toEqual(['dl-2']);
 
     const report = (await gw.http.inject({ method: 'GET', url: '/api/v1/privacy/retention', headers: auth })).json();
     expect(report.lastRun.deleted).toEqual(run.deleted);
