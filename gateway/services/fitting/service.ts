@@ -78,6 +78,9 @@ export function createFittingService(deps: ServiceDeps, cfg: FittingConfig): Gat
     async start() {
       deps.bus.on('fitting', 'presence.entered', (e) => run('presence', e.data.zone, onShopperInZone(ctx, e.data.shopperId, e.data.zone)));
       deps.bus.on('fitting', 'presence.moved', (e) => run('presence', e.data.to, onShopperInZone(ctx, e.data.shopperId, e.data.to)));
+      deps.bus.on('fitting', 'privacy.erase.starting', (e) => {
+        for (const [zone, shopper] of ctx.shoppersInZone) if (shopper === e.data.shopperId) ctx.shoppersInZone.delete(zone);
+      });
       deps.bus.on('fitting', 'presence.exited', (e) => {
         if (ctx.shoppersInZone.get(e.data.zone) === e.data.shopperId) ctx.shoppersInZone.delete(e.data.zone);
       });

@@ -181,6 +181,11 @@ export function createPresenceEngine(o: EngineOptions) {
       return out;
     },
 
+    /** Drop a subject without an exit (its data was erased): a phone still advertising starts over as new. */
+    forget(subject: string): boolean {
+      return subjects.delete(subject);
+    },
+
     get(subject: string): Readonly<SubjectState> | undefined {
       return subjects.get(subject);
     },

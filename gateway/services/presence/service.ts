@@ -247,6 +247,13 @@ export function createPresenceService(deps: ServiceDeps, cfg: PresenceConfig, op
       },
     }),
     async start() {
+      // a shopper erased while in the store: forget them now, or their open session would be written again later
+      bus.on('presence', 'privacy.erase.starting', (e) => {
+        const inEngine = engine.forget(e.data.shopperId);
+        const inSession = sessions.forget(e.data.shopperId);
+        const queued = store.forget(e.data.shopperId);
+        if (inEngine || inSession || queued) log.info({ shopperId: e.data.shopperId }, 'erased shopper forgotten from current presence');
+      });
       await store.closeInterrupted();
       for (const [id, r] of await store.lastSeen()) fleet.restore(id, r);
       store.push({ kind: 'beacons', list: fleet.list().map((b) => ({ ...b })), at: iso(clock.now()) });
@@ -266,6 +273,7 @@ export function createPresenceService(deps: ServiceDeps, cfg: PresenceConfig, op
     },
     async stop() {
       for (const t of timers.splice(0)) t.cancel();
+      bus.off('presence');
       local?.stop();
       store.push({ kind: 'beacons', list: fleet.list().map((b) => ({ ...b })), at: iso(clock.now()) });
       await store.flush();

@@ -87,6 +87,11 @@ export function createSessionTracker(o: { graceMs: number; newId: () => string }
       return out;
     },
 
+    /** Drop a shopper's open session without closing it (its data was erased): nothing is written for it later. */
+    forget(shopper: string): boolean {
+      return open.delete(shopper);
+    },
+
     open(): ShopperSession[] {
       return [...open.values()];
     },

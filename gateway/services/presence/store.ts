@@ -114,6 +114,17 @@ export function createPresenceStore(deps: { db: Db; log: Logger; outbox?: Servic
       queue.push(op);
       drain();
     },
+    /**
+     * Drop the queued writes about one shopper (being erased). A write already under way is ahead of the erase
+     * transaction (transactions run one at a time, in order), so the erase removes what it wrote.
+     */
+    forget(shopperId: string): number {
+      const before = queue.length;
+      queue = queue.filter((op) =>
+        op.kind === 'event' ? (op.event.data as { shopperId?: string }).shopperId !== shopperId : op.kind !== 'session' || op.s.shopperId !== shopperId,
+      );
+      return before - queue.length;
+    },
     async flush() {
       while (writing || queue.length) {
         drain();

@@ -3,7 +3,7 @@ import type { PrivacyConfig, RetentionDays } from './config.ts';
 import { DATA_CLASSES, daysFor } from './data-classes.ts';
 import { createRetentionJob } from './retention.ts';
 import { privacyRoutes } from './routes.ts';
-import { ERASE_EVENT, eraseShopper, exportShopper } from './shoppers.ts';
+import { ERASE_EVENT, ERASE_STARTING, eraseShopper, exportShopper } from './shoppers.ts';
 
 /** the first retention run comes this long after start (not during it), then every `intervalMinutes` */
 const FIRST_RUN_DELAY_MS = 60_000;
@@ -52,6 +52,8 @@ export function createPrivacyService(
       runRetention: () => job.run(),
       exportShopper: (id) => exportShopper(deps.db, id, deps.clock.now()),
       async eraseShopper(id) {
+        // synchronous: presence drops the shopper's queued writes before the erase transaction takes its turn
+        deps.bus.emit(deps.bus.make(ERASE_STARTING, source, { shopperId: id }, id));
         const r = await eraseShopper(deps.db, id, {
           now: deps.clock.now(),
           via: 'api',

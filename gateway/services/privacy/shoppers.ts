@@ -5,6 +5,7 @@ import type { ServiceDeps } from '../../service.ts';
 type Outbox = NonNullable<ServiceDeps['outbox']>;
 
 export const ERASE_EVENT = 'privacy.erase.requested';
+export const ERASE_STARTING = 'privacy.erase.starting';
 
 export interface ErasureRequested {
   shopperId: string;
@@ -18,6 +19,11 @@ declare module '../../bus/events.ts' {
   interface EventMap {
     /** a shopper's data was erased in the store; the cloud erases its copy */
     'privacy.erase.requested': ErasureRequested;
+    /**
+     * in-process only (not routed to the cloud): emitted just before the erase transaction is queued, so
+     * services holding the shopper in memory forget them first and write nothing of them after the erase
+     */
+    'privacy.erase.starting': { shopperId: string };
   }
 }
 

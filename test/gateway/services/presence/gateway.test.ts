@@ -205,4 +205,33 @@ describe('presence through the running gateway', () => {
     }
     expect((await entered).data).toMatchObject({ zone: 'entrance' });
   });
+
+  it('forgets a shopper erased while in the store: gone from /api/v1/presence, and no session is written for them later', async () => {
+    const { gw, clock, connect } = await setup();
+    const ent = await connect('sc-ent');
+    const raw = JSON.stringify({ rssi: -58, address: '5A:11:22:33:44:55', manufacturerData: appAdv });
+    const entered = nextEvent(gw, 'presence.entered');
+    for (let i = 0; i < 4; i++) {
+      await publish(ent, deviceTopic(gw, 'ble-scanner', 'sc-ent', 'adv'), raw);
+      clock.advance(1000);
+    }
+    const shopperId = ((await entered).data as { shopperId: string }).shopperId;
+    await until(() => gw.db.get('SELECT 1 FROM shopper_sessions WHERE shopper_id = ?', [shopperId]), 5000, 'session row');
+    const after: string[] = [];
+    gw.bus.on('test', '*', (e) => {
+      if ((e.data as { shopperId?: string }).shopperId === shopperId) after.push(e.type);
+    });
+    const erase = await gw.http.inject({ method: 'DELETE', url: `/api/v1/privacy/shoppers/${shopperId}`, headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+    expect(erase.statusCode).toBe(200);
+    const now = (await gw.http.inject({ method: 'GET', url: '/api/v1/presence', headers: staff })).json();
+    expect(now).toMatchObject({ shoppers: [], openSessions: 0 });
+
+    // the phone goes quiet; the absence timeout passes: no exit, no session closed, nothing written again
+    clock.advance(60_000);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(after).toEqual(['privacy.erase.starting', 'privacy.erase.requested']);
+    expect(await gw.db.get('SELECT 1 FROM shopper_sessions WHERE shopper_id = ?', [shopperId])).toBeUndefined();
+    expect(await gw.db.get('SELECT 1 FROM presence_events WHERE shopper_id = ?', [shopperId])).toBeUndefined();
+    expect(gw.logs.parsed().some((l) => l.msg === 'erased shopper forgotten from current presence')).toBe(true);
+  });
 });
