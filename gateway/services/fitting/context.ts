@@ -96,6 +96,8 @@ export function createContext(deps: ServiceDeps, cfg: FittingConfig, catalog: Ca
     newId: () => randomUUID(),
     /** zone → the shopper pseudonym last seen entering it (from presence events) */
     shoppersInZone: new Map<string, string>(),
+    /** shopper pseudonym → their open store visit (presence's session id), from presence.session.opened/closed */
+    shopperSessions: new Map<string, string>(),
   };
 }
 export type Ctx = ReturnType<typeof createContext>;

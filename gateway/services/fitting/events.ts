@@ -11,6 +11,8 @@ export interface FittingSessionClosed {
   mirrorId: string;
   zone: string | null;
   shopperId: string | null;
+  /** the shopper's store visit (presence's `sessionId`) this fitting-room session belongs to */
+  shopperSessionId: string | null;
   startedAt: string;
   endedAt: string;
   items: Array<{ sku: string; category: string; via: string }>;
@@ -24,6 +26,7 @@ export interface FittingSessionOpened {
   mirrorId: string;
   zone: string | null;
   shopperId: string | null;
+  shopperSessionId: string | null;
   startedAt: string;
 }
 export interface SizeRequestUpdated {

@@ -58,4 +58,9 @@ export const fittingMigrations: Migration[] = [
       );
     `,
   },
+  {
+    // the shopper's store visit (presence's session id) next to the pseudonym, so the cloud can join the two
+    id: 'fitting-002-shopper-session',
+    up: 'ALTER TABLE fitting_room_sessions ADD COLUMN shopper_session_id TEXT;',
+  },
 ];

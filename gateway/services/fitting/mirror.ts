@@ -142,7 +142,11 @@ async function interaction(ctx: Ctx, tx: Db, fx: Effects, mirrorId: string, m: I
 export async function onShopperInZone(ctx: Ctx, shopperId: string, zone: string) {
   ctx.shoppersInZone.set(zone, shopperId);
   await ctx.serial(() =>
-    ctx.deps.db.run('UPDATE fitting_room_sessions SET shopper_id = ? WHERE zone = ? AND ended_at IS NULL AND shopper_id IS NULL', [shopperId, zone]),
+    ctx.deps.db.run('UPDATE fitting_room_sessions SET shopper_id = ?, shopper_session_id = ? WHERE zone = ? AND ended_at IS NULL AND shopper_id IS NULL', [
+      shopperId,
+      ctx.shopperSessions.get(shopperId) ?? null,
+      zone,
+    ]),
   );
 }
 

@@ -78,7 +78,12 @@ export function createFittingService(deps: ServiceDeps, cfg: FittingConfig): Gat
     async start() {
       deps.bus.on('fitting', 'presence.entered', (e) => run('presence', e.data.zone, onShopperInZone(ctx, e.data.shopperId, e.data.zone)));
       deps.bus.on('fitting', 'presence.moved', (e) => run('presence', e.data.to, onShopperInZone(ctx, e.data.shopperId, e.data.to)));
+      deps.bus.on('fitting', 'presence.session.opened', (e) => void ctx.shopperSessions.set(e.data.shopperId, e.data.sessionId));
+      deps.bus.on('fitting', 'presence.session.closed', (e) => {
+        if (ctx.shopperSessions.get(e.data.shopperId) === e.data.sessionId) ctx.shopperSessions.delete(e.data.shopperId);
+      });
       deps.bus.on('fitting', 'privacy.erase.starting', (e) => {
+        ctx.shopperSessions.delete(e.data.shopperId);
         for (const [zone, shopper] of ctx.shoppersInZone) if (shopper === e.data.shopperId) ctx.shoppersInZone.delete(zone);
       });
       deps.bus.on('fitting', 'presence.exited', (e) => {

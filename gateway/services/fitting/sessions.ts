@@ -9,6 +9,7 @@ export interface SessionRow {
   mirror_id: string;
   zone: string | null;
   shopper_id: string | null;
+  shopper_session_id: string | null;
   started_at: number;
   ended_at: number | null;
 }
@@ -40,22 +41,32 @@ export async function ensureSession(ctx: Ctx, tx: Db, fx: Effects, mirrorId: str
   const open = await openSession(tx, mirrorId);
   if (open) return open;
   const zone = await mirrorZone(ctx, mirrorId);
+  const shopper = zone ? (ctx.shoppersInZone.get(zone) ?? null) : null;
   const row: SessionRow = {
     id: ctx.newId(),
     mirror_id: mirrorId,
     zone,
-    shopper_id: zone ? (ctx.shoppersInZone.get(zone) ?? null) : null,
+    shopper_id: shopper,
+    shopper_session_id: shopper ? (ctx.shopperSessions.get(shopper) ?? null) : null,
     started_at: ctx.now(),
     ended_at: null,
   };
-  await tx.run('INSERT INTO fitting_room_sessions (id, mirror_id, zone, shopper_id, started_at) VALUES (?, ?, ?, ?, ?)', [
+  await tx.run('INSERT INTO fitting_room_sessions (id, mirror_id, zone, shopper_id, shopper_session_id, started_at) VALUES (?, ?, ?, ?, ?, ?)', [
     row.id,
     row.mirror_id,
     row.zone,
     row.shopper_id,
+    row.shopper_session_id,
     row.started_at,
   ]);
-  fx.emit('fitting.session.opened', mirrorId, { sessionId: row.id, mirrorId, zone, shopperId: row.shopper_id, startedAt: iso(row.started_at) });
+  fx.emit('fitting.session.opened', mirrorId, {
+    sessionId: row.id,
+    mirrorId,
+    zone,
+    shopperId: row.shopper_id,
+    shopperSessionId: row.shopper_session_id,
+    startedAt: iso(row.started_at),
+  });
   fx.send(mirrorId, { type: 'session', sessionId: row.id, status: 'open' });
   return row;
 }
@@ -93,6 +104,7 @@ export async function summary(db: Db, s: SessionRow): Promise<FittingSessionClos
     mirrorId: s.mirror_id,
     zone: s.zone,
     shopperId: s.shopper_id,
+    shopperSessionId: s.shopper_session_id ?? null,
     startedAt: iso(s.started_at),
     endedAt: iso(s.ended_at ?? s.started_at),
     items,

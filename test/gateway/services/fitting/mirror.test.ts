@@ -108,15 +108,24 @@ describe('fitting-room mirror over real MQTT', () => {
     expect(gw.logs.lines.some((l) => l.includes(b64) || l.length > 100_000)).toBe(false);
   });
 
-  it("links the session to the shopper whose app beacon is in the mirror's fitting-room zone", async () => {
+  it("links the session to the shopper whose app beacon is in the mirror's fitting-room zone, and to their store visit", async () => {
     const { gw, mirror } = await fittingRig();
+    const visit = { sessionId: 'visit-1', shopperId: 'shopper-abc', startedAt: new Date().toISOString(), endedAt: null, durationMs: null, visits: [] };
+    gw.bus.emit(gw.bus.make('presence.session.opened', 'test', visit));
     gw.bus.emit(
       gw.bus.make('presence.entered', 'test', { shopperId: 'shopper-abc', zone: 'fitting-1', enteredAt: new Date().toISOString(), rssi: -60, distanceM: 1 }),
     );
     await mirror.presence(true);
     const opened = await mirror.nextCommand('session', (c) => c.status === 'open');
-    const row = await until(() => gw.db.get<{ shopper_id: string }>('SELECT shopper_id FROM fitting_room_sessions WHERE id = ?', [opened.sessionId]));
-    expect(row?.shopper_id).toBe('shopper-abc');
+    const row = await until(() =>
+      gw.db.get<{ shopper_id: string; shopper_session_id: string }>('SELECT shopper_id, shopper_session_id FROM fitting_room_sessions WHERE id = ?', [
+        opened.sessionId,
+      ]),
+    );
+    expect(row).toMatchObject({ shopper_id: 'shopper-abc', shopper_session_id: 'visit-1' });
+    const closed = nextEvent(gw, 'fitting.session.closed');
+    await mirror.presence(false);
+    expect((await closed).data).toMatchObject({ sessionId: opened.sessionId, shopperId: 'shopper-abc', shopperSessionId: 'visit-1' });
   });
 
   it('sends a size request from the mirror to staff; staff claim and bring it, the mirror sees each status', async () => {
