@@ -1,10 +1,16 @@
+import { existsSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { basename, dirname, extname, join } from 'node:path';
+import { parse as parseCsvText } from 'csv-parse/sync';
 import Type, { type Static } from 'typebox';
 import Value from 'typebox/value';
 
 /*
- * The store's product catalog (sizes and stock per product), shared by product recognition (label → products)
- * and the fitting room (suggestions). The sample is models/catalog.sample.json.
+ * The store's product catalog (sizes, stock and colours per product), shared by product recognition
+ * (label → products) and the fitting room (suggestions). One loader for both, picked by extension:
+ * `.json` (models/catalog.sample.json) or `.csv`, one row per product × size (models/catalog.sample.csv).
+ * Product embeddings come inline (JSON `embedding`) or from the sidecar `<stem>.embeddings.json` next to the
+ * catalog, keyed by sku, written by `storegate catalog embed`. The format is documented in models/README.md.
  */
 
 export const ProductSchema = Type.Object({
@@ -13,13 +19,23 @@ export const ProductSchema = Type.Object({
   /** one of the model's labels */
   category: Type.String({ minLength: 1 }),
   colour: Type.String(),
-  sizes: Type.Array(Type.Object({ size: Type.String(), stock: Type.Integer({ minimum: 0 }) })),
+  /** products sharing a style are the same garment in other colours */
+  style: Type.Optional(Type.String({ minLength: 1 })),
+  sizes: Type.Array(Type.Object({ size: Type.String({ minLength: 1 }), stock: Type.Integer({ minimum: 0 }) })),
   /** optional reference embedding (the model's `embedding` output for a product photo) for "similar items" */
   embedding: Type.Optional(Type.Array(Type.Number())),
 });
+/** the JSON file; `note` and other top-level keys are allowed and dropped on load */
 export const CatalogSchema = Type.Object({ version: Type.Integer(), products: Type.Array(ProductSchema) });
+/** `<stem>.embeddings.json`: what `storegate catalog embed` writes */
+export const EmbeddingsSchema = Type.Object({
+  /** the model that computed them (LoadedModel.id): stale when the model changes */
+  model: Type.String(),
+  embeddings: Type.Record(Type.String(), Type.Array(Type.Number(), { minItems: 1 })),
+});
 export type Product = Static<typeof ProductSchema>;
 export type Catalog = Static<typeof CatalogSchema>;
+export type Embeddings = Static<typeof EmbeddingsSchema>;
 
 export interface Candidate {
   sku: string;
@@ -30,18 +46,175 @@ export interface Candidate {
   similarity?: number;
 }
 
-export async function loadCatalog(path: string, labels: string[]): Promise<Catalog> {
-  const data = JSON.parse(await readFile(path, 'utf8')) as unknown;
-  if (!Value.Check(CatalogSchema, data)) {
-    const first = [...Value.Errors(CatalogSchema, data)][0];
-    throw new Error(`${path}: invalid catalog${first ? ` at ${first.instancePath}: ${first.message}` : ''}`);
-  }
-  const unknown = data.products.filter((p) => !labels.includes(p.category));
-  if (unknown.length) throw new Error(`${path}: unknown categories ${[...new Set(unknown.map((p) => p.category))].join(', ')}`);
-  return data;
+/** A loaded catalog plus what `storegate catalog check` reports besides errors. */
+export interface CatalogFile {
+  catalog: Catalog;
+  /** the sidecar that was merged, if any */
+  embeddingsPath?: string;
+  embeddingsModel?: string;
+  /** sidecar skus that are not in the catalog */
+  orphanEmbeddings: string[];
 }
 
-function cosine(a: ArrayLike<number>, b: ArrayLike<number>): number {
+export const embeddingsPathFor = (catalogPath: string) => join(dirname(catalogPath), `${basename(catalogPath, extname(catalogPath))}.embeddings.json`);
+
+export async function loadCatalog(path: string, labels: readonly string[]): Promise<Catalog> {
+  const text = await readFile(path, 'utf8').catch((err: NodeJS.ErrnoException) => {
+    throw new Error(`catalog ${path}: cannot read it (${err.code ?? err.message})`);
+  });
+  const side = embeddingsPathFor(path);
+  const sidecar = existsSync(side) ? { path: side, text: await readFile(side, 'utf8') } : undefined;
+  return parseCatalog(path, text, labels, sidecar).catalog;
+}
+
+export const loadCatalogSync = (path: string, labels: readonly string[]): Catalog => readCatalogSync(path, labels).catalog;
+
+export function readCatalogSync(path: string, labels: readonly string[]): CatalogFile {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new Error(`catalog ${path}: cannot read it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+  }
+  const side = embeddingsPathFor(path);
+  return parseCatalog(path, text, labels, existsSync(side) ? { path: side, text: readFileSync(side, 'utf8') } : undefined);
+}
+
+/** Parses and checks a catalog file's text (format by extension) and merges the embeddings sidecar. */
+export function parseCatalog(path: string, text: string, labels: readonly string[], sidecar?: { path: string; text: string }): CatalogFile {
+  const ext = extname(path).toLowerCase();
+  const { catalog, where } = ext === '.json' ? fromJson(path, text) : ext === '.csv' ? fromCsv(path, text) : unknownFormat(path);
+  const fail = (sku: string, what: string) => {
+    throw new Error(`${path} ${where.get(sku)}: ${what}`);
+  };
+  const styles = new Map<string, Product>();
+  for (const p of catalog.products) {
+    if (!labels.includes(p.category)) fail(p.sku, `unknown category "${p.category}" (the model knows: ${labels.join(', ')})`);
+    if (!p.sizes.length) fail(p.sku, `${p.sku} has no sizes`);
+    const sizes = new Set<string>();
+    for (const s of p.sizes) {
+      if (sizes.has(s.size)) fail(p.sku, `${p.sku} lists size ${s.size} twice`);
+      sizes.add(s.size);
+    }
+    const first = p.style === undefined ? undefined : styles.get(p.style);
+    if (p.style !== undefined && !first) styles.set(p.style, p);
+    if (first && first.category !== p.category) fail(p.sku, `style ${p.style} is a ${first.category} (${first.sku}) but ${p.sku} is a ${p.category}`);
+  }
+  return sidecar ? mergeEmbeddings(catalog, sidecar) : { catalog, orphanEmbeddings: [] };
+}
+
+function unknownFormat(path: string): never {
+  throw new Error(`catalog ${path}: unknown format "${extname(path) || '(no extension)'}": use .json or .csv`);
+}
+
+/** the canonical product: the same object whichever format it came from */
+function product(p: Product): Product {
+  return {
+    sku: p.sku,
+    name: p.name,
+    category: p.category,
+    colour: p.colour,
+    ...(p.style ? { style: p.style } : {}),
+    sizes: p.sizes.map((s) => ({ size: s.size, stock: s.stock })),
+    ...(p.embedding ? { embedding: p.embedding } : {}),
+  };
+}
+
+type Parsed = { catalog: Catalog; where: Map<string, string> };
+
+function fromJson(path: string, text: string): Parsed {
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (err) {
+    throw new Error(`${path}: not JSON (${(err as Error).message})`);
+  }
+  if (!Value.Check(CatalogSchema, data)) {
+    const errors = [...Value.Errors(CatalogSchema, data)].slice(0, 5).map((e) => `${e.instancePath || '/'}: ${e.message}`);
+    throw new Error(`${path}: invalid catalog at ${errors.join('; ')}`);
+  }
+  const where = new Map<string, string>();
+  data.products.forEach((p, i) => {
+    if (where.has(p.sku)) throw new Error(`${path} products[${i}]: sku ${p.sku} is listed twice (first at ${where.get(p.sku)})`);
+    where.set(p.sku, `products[${i}]`);
+  });
+  return { catalog: { version: data.version, products: data.products.map(product) }, where };
+}
+
+const CSV_REQUIRED = ['sku', 'name', 'category', 'colour', 'size', 'stock'] as const;
+const CSV_COLUMNS: readonly string[] = [...CSV_REQUIRED, 'style'];
+
+/** One row per product × size; a product's rows repeat its name, category, colour and style. */
+function fromCsv(path: string, text: string): Parsed {
+  let rows: Array<{ record: Record<string, string>; info: { lines: number } }>;
+  try {
+    rows = parseCsvText(text, {
+      bom: true,
+      columns: (header: string[]) => header.map((h) => h.trim().toLowerCase()),
+      comment: '#',
+      comment_no_infix: true,
+      info: true,
+      skip_empty_lines: true,
+      trim: true,
+    });
+  } catch (err) {
+    throw new Error(`${path}: ${(err as Error).message}`);
+  }
+  const header = rows[0] ? Object.keys(rows[0].record) : [];
+  const unknown = header.filter((c) => !CSV_COLUMNS.includes(c));
+  if (unknown.length)
+    throw new Error(`${path} line 1: unknown column${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')} (columns: ${CSV_COLUMNS.join(',')})`);
+  const missing = CSV_REQUIRED.filter((c) => !header.includes(c));
+  if (rows.length && missing.length) throw new Error(`${path} line 1: missing column${missing.length > 1 ? 's' : ''} ${missing.join(', ')}`);
+
+  const products = new Map<string, Product>();
+  const where = new Map<string, string>();
+  for (const { record: r, info } of rows) {
+    const line = `${path} line ${info.lines}`;
+    for (const c of ['sku', 'name', 'category', 'size'] as const) if (!r[c]) throw new Error(`${line}: ${c} is empty`);
+    if (!/^\d+$/.test(r.stock ?? '')) throw new Error(`${line}: stock must be a non-negative integer (got "${r.stock ?? ''}")`);
+    const sku = r.sku!;
+    const row: Product = { sku, name: r.name!, category: r.category!, colour: r.colour ?? '', ...(r.style ? { style: r.style } : {}), sizes: [] };
+    const p = products.get(sku) ?? row;
+    if (p === row) {
+      products.set(sku, p);
+      where.set(sku, `line ${info.lines}`);
+    }
+    for (const c of ['name', 'category', 'colour', 'style'] as const)
+      if (p[c] !== row[c]) throw new Error(`${line}: ${c} of ${sku} is "${row[c] ?? ''}" here but "${p[c] ?? ''}" on its first row (${where.get(sku)})`);
+    if (p.sizes.some((s) => s.size === r.size)) throw new Error(`${line}: ${sku} size ${r.size} is listed twice`);
+    p.sizes.push({ size: r.size!, stock: Number(r.stock) });
+  }
+  return { catalog: { version: 1, products: [...products.values()].map(product) }, where };
+}
+
+/** Inline embeddings win over the sidecar's; all of them must have the same length. */
+function mergeEmbeddings(catalog: Catalog, sidecar: { path: string; text: string }): CatalogFile {
+  let data: unknown;
+  try {
+    data = JSON.parse(sidecar.text);
+  } catch (err) {
+    throw new Error(`${sidecar.path}: not JSON (${(err as Error).message})`);
+  }
+  if (!Value.Check(EmbeddingsSchema, data)) {
+    const first = [...Value.Errors(EmbeddingsSchema, data)][0];
+    throw new Error(`${sidecar.path}: invalid embeddings file${first ? ` at ${first.instancePath || '/'}: ${first.message}` : ''}`);
+  }
+  const skus = new Set(catalog.products.map((p) => p.sku));
+  const products = catalog.products.map((p) => (p.embedding || !data.embeddings[p.sku] ? p : product({ ...p, embedding: data.embeddings[p.sku] })));
+  const lengths = new Set(products.flatMap((p) => (p.embedding ? [p.embedding.length] : [])));
+  if (lengths.size > 1) throw new Error(`${sidecar.path}: embeddings of different lengths (${[...lengths].join(', ')})`);
+  return {
+    catalog: { version: catalog.version, products },
+    embeddingsPath: sidecar.path,
+    embeddingsModel: data.model,
+    orphanEmbeddings: Object.keys(data.embeddings)
+      .filter((sku) => !skus.has(sku))
+      .sort(),
+  };
+}
+
+export function cosine(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let dot = 0;
   let na = 0;
   let nb = 0;
@@ -53,7 +226,9 @@ function cosine(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return na && nb ? dot / Math.sqrt(na * nb) : 0;
 }
 
-/** Products of the recognised category: most similar first when embeddings exist, else in-stock first. */
+const bySku = (a: { sku: string }, b: { sku: string }) => (a.sku < b.sku ? -1 : a.sku > b.sku ? 1 : 0);
+
+/** Products of the recognised category: most similar first when embeddings exist, else in-stock first; ties by sku. */
 export function candidates(catalog: Catalog, category: string, embedding?: ArrayLike<number>, limit = 5): Candidate[] {
   return catalog.products
     .filter((p) => p.category === category)
@@ -64,6 +239,6 @@ export function candidates(catalog: Catalog, category: string, embedding?: Array
       inStock: p.sizes.filter((s) => s.stock > 0).map((s) => s.size),
       ...(embedding && p.embedding ? { similarity: cosine(embedding, p.embedding) } : {}),
     }))
-    .sort((a, b) => (b.similarity ?? 0) - (a.similarity ?? 0) || b.inStock.length - a.inStock.length)
+    .sort((a, b) => (b.similarity ?? 0) - (a.similarity ?? 0) || b.inStock.length - a.inStock.length || bySku(a, b))
     .slice(0, limit);
 }

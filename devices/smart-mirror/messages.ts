@@ -45,7 +45,8 @@ export interface Suggestion {
   sku: string;
   name: string;
   category: string;
-  /** what the mirror shows: "also in M", "goes with your dress", "similar: Striped boat-neck top" */
+  colour?: string;
+  /** what the mirror shows: "also in black", "goes with your dress", "similar: Striped boat-neck top" */
   reason: string;
   /** sizes in store now */
   inStock: string[];
@@ -54,6 +55,8 @@ export interface Suggestion {
 export interface Suggestions {
   /** the same product in the other sizes that are in store */
   sizes: Array<{ size: string; reason: string }>;
+  /** the same garment (catalog `style`) in other colours that are in store */
+  colours: Suggestion[];
   goesWith: Suggestion[];
   similar: Suggestion[];
 }

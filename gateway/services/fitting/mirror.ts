@@ -4,16 +4,42 @@ import type { Ctx, Effects } from './context.ts';
 import { closeSession, coOccurrenceFor, ensureSession, openSession, recordItem, recordShown, recordTaken, type SizeRequestRow } from './sessions.ts';
 import { findProduct, orderOnline, productView, suggestAll } from './suggest.ts';
 
-/** What the shopper sees for a product: it, its other sizes, what goes with it, similar items. */
-async function answerFor(ctx: Ctx, tx: Db, sessionId: string, sku: string, label: string, confidence: number, via: 'model' | 'pick'): Promise<MirrorCommand> {
+/**
+ * What the shopper sees for a product: it, its other sizes and colours, what goes with it, similar items (ranked
+ * by the frame's embedding when the answer comes from a frame).
+ */
+async function answerFor(
+  ctx: Ctx,
+  tx: Db,
+  sessionId: string,
+  sku: string,
+  label: string,
+  confidence: number,
+  via: 'model' | 'pick',
+  frameEmbedding?: number[],
+): Promise<MirrorCommand> {
   const p = findProduct(ctx.catalog, sku);
-  if (!p) return { type: 'recognised', sessionId, label, confidence, unsure: false, via, item: null, suggestions: { sizes: [], goesWith: [], similar: [] } };
+  if (!p)
+    return {
+      type: 'recognised',
+      sessionId,
+      label,
+      confidence,
+      unsure: false,
+      via,
+      item: null,
+      suggestions: { sizes: [], colours: [], goesWith: [], similar: [] },
+    };
   await recordItem(tx, sessionId, p.sku, p.category, via, ctx.now());
-  const suggestions = suggestAll(ctx.catalog, p, await coOccurrenceFor(tx, p.sku, sessionId), ctx.cfg.suggestions);
+  const suggestions = suggestAll(ctx.catalog, p, await coOccurrenceFor(tx, p.sku, sessionId), ctx.cfg.suggestions, frameEmbedding);
   await recordShown(
     tx,
     sessionId,
-    [...suggestions.goesWith.map((s) => ({ sku: s.sku, kind: 'goes_with' })), ...suggestions.similar.map((s) => ({ sku: s.sku, kind: 'similar' }))],
+    [
+      ...suggestions.colours.map((s) => ({ sku: s.sku, kind: 'colour' })),
+      ...suggestions.goesWith.map((s) => ({ sku: s.sku, kind: 'goes_with' })),
+      ...suggestions.similar.map((s) => ({ sku: s.sku, kind: 'similar' })),
+    ],
     ctx.now(),
   );
   return { type: 'recognised', sessionId, label, confidence, unsure: false, via, item: productView(p), suggestions };
@@ -34,7 +60,7 @@ export async function onFrame(ctx: Ctx, mirrorId: string, bytes: Buffer): Promis
   if (!rec?.isReady()) return fail('recognition_unavailable', 'product recognition is not running');
   let r: Awaited<ReturnType<typeof rec.recognise>>;
   try {
-    r = await rec.recognise(bytes);
+    r = await rec.recognise(bytes, { embedding: true });
   } catch (err) {
     if (isImageError(err)) return fail(err.reason, err.message);
     return fail('recognition_failed', (err as Error).message);
@@ -54,7 +80,7 @@ export async function onFrame(ctx: Ctx, mirrorId: string, bytes: Buffer): Promis
         cmd = { type: 'ask_pick', sessionId: s.id, confidence: result.confidence, options };
       } else {
         ctx.metrics.frames.inc({ outcome: 'recognised' });
-        cmd = await answerFor(ctx, tx, s.id, result.products[0]!.sku, result.label, result.confidence, 'model');
+        cmd = await answerFor(ctx, tx, s.id, result.products[0]!.sku, result.label, result.confidence, 'model', result.embedding);
       }
       fx.send(mirrorId, cmd);
       return cmd;

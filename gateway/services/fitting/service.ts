@@ -1,22 +1,15 @@
-import { readFileSync } from 'node:fs';
-import Value from 'typebox/value';
 import { InteractionMessage, PresenceMessage } from '../../../devices/smart-mirror/messages.ts';
 import { MIRROR_CHANNELS, MIRROR_KIND } from '../../../devices/smart-mirror/topics.ts';
 import type { ChannelHandler } from '../../ingest/ingest.ts';
 import type { GatewayService, ServiceDeps } from '../../service.ts';
-import { type Catalog, CatalogSchema } from '../../catalog.ts';
+import { type Catalog, loadCatalogSync } from '../../catalog.ts';
 import type { FittingConfig } from './config.ts';
 import { createContext } from './context.ts';
 import { fittingHttp } from './http.ts';
 import { fittingMigrations } from './migrations.ts';
 import { onFrame, onInteraction, onPresence, onShopperInZone } from './mirror.ts';
 import { alertLateRequests } from './sessions.ts';
-
-export function loadCatalogSync(path: string): Catalog {
-  const data = JSON.parse(readFileSync(path, 'utf8')) as unknown;
-  if (!Value.Check(CatalogSchema, data)) throw new Error(`${path}: invalid catalog`);
-  return data;
-}
+import { OUTFIT_RULES } from './suggest.ts';
 
 /**
  * Fitting rooms: smart mirrors send frames, presence and interactions; the gateway answers with the
@@ -25,7 +18,14 @@ export function loadCatalogSync(path: string): Catalog {
  */
 export function createFittingService(deps: ServiceDeps, cfg: FittingConfig): GatewayService {
   if (!cfg.enabled) return { name: 'fitting', start: async () => {}, stop: async () => {} };
-  const ctx = createContext(deps, cfg, loadCatalogSync(cfg.catalogPath));
+  // a bad catalog stops the gateway at start with the file, line/product and field in the message
+  let catalog: Catalog;
+  try {
+    catalog = loadCatalogSync(cfg.catalogPath, Object.keys(OUTFIT_RULES));
+  } catch (err) {
+    throw new Error(`fitting.catalogPath: ${(err as Error).message}`);
+  }
+  const ctx = createContext(deps, cfg, catalog);
   const timers: Array<{ cancel(): void }> = [];
   const run = (what: string, mirrorId: string, p: Promise<unknown>) =>
     void p.catch((err) => ctx.log.error({ err: (err as Error).message, mirrorId, what }, 'fitting handler failed'));

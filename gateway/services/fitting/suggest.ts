@@ -1,5 +1,5 @@
 import type { OrderOnline, ProductView, Suggestion, Suggestions } from '../../../devices/smart-mirror/messages.ts';
-import type { Catalog, Product } from '../../catalog.ts';
+import { type Catalog, cosine, type Product } from '../../catalog.ts';
 
 /**
  * The suggestions engine: pure functions over the store catalog and the store's own fitting-room history.
@@ -43,6 +43,24 @@ export const inStock = (p: Product) => p.sizes.filter((s) => s.stock > 0).map((s
 export const findProduct = (catalog: Catalog, sku: string) => catalog.products.find((p) => p.sku === sku);
 const bySku = (a: { sku: string }, b: { sku: string }) => (a.sku < b.sku ? -1 : a.sku > b.sku ? 1 : 0);
 const noun = (category: string) => category.split('/')[0]!.toLowerCase();
+/** products sharing a style are one garment in other colours: a list shows the garment once (its first entry) */
+function oncePerStyle<T extends { o: Product }>(ranked: T[]): T[] {
+  const seen = new Set<string>();
+  return ranked.filter(({ o }) => {
+    if (!o.style) return true;
+    if (seen.has(o.style)) return false;
+    seen.add(o.style);
+    return true;
+  });
+}
+const suggestion = (o: Product, reason: string): Suggestion => ({
+  sku: o.sku,
+  name: o.name,
+  category: o.category,
+  colour: o.colour,
+  reason,
+  inStock: inStock(o),
+});
 
 export function productView(p: Product): ProductView {
   return { sku: p.sku, name: p.name, category: p.category, colour: p.colour, sizes: p.sizes.map((s) => ({ size: s.size, inStock: s.stock > 0 })) };
@@ -53,6 +71,16 @@ export function otherSizes(p: Product, currentSize?: string): Suggestions['sizes
   return p.sizes.filter((s) => s.stock > 0 && s.size !== currentSize).map((s) => ({ size: s.size, reason: `also in ${s.size}` }));
 }
 
+/** (1b) the same garment in the other colours the store has now (products sharing its style), by sku */
+export function otherColours(catalog: Catalog, p: Product, limit = 3): Suggestion[] {
+  if (!p.style) return [];
+  return catalog.products
+    .filter((o) => o.style === p.style && o.sku !== p.sku && inStock(o).length > 0)
+    .sort(bySku)
+    .slice(0, limit)
+    .map((o) => suggestion(o, `also in ${o.colour}`));
+}
+
 /**
  * (2) what goes with it: in-stock products of other categories, ranked by how often they were tried together
  * in this store (co-occurrence) first, then by the outfit rules for the item's category. Items with neither
@@ -61,7 +89,7 @@ export function otherSizes(p: Product, currentSize?: string): Suggestions['sizes
 export function goesWith(catalog: Catalog, p: Product, history: CoOccurrence, limit = 3): Suggestion[] {
   const rules = OUTFIT_RULES[p.category] ?? [];
   const together = history.get(p.sku) ?? new Map<string, number>();
-  return catalog.products
+  const ranked = catalog.products
     .filter((o) => o.category !== p.category && inStock(o).length > 0)
     .map((o) => {
       const seen = together.get(o.sku) ?? 0;
@@ -70,37 +98,25 @@ export function goesWith(catalog: Catalog, p: Product, history: CoOccurrence, li
       return { o, seen, score };
     })
     .filter((x) => x.score > 0)
-    .sort((a, b) => b.score - a.score || bySku(a.o, b.o))
+    .sort((a, b) => b.score - a.score || bySku(a.o, b.o));
+  return oncePerStyle(ranked)
     .slice(0, limit)
-    .map(({ o, seen }) => ({
-      sku: o.sku,
-      name: o.name,
-      category: o.category,
-      reason: seen > 0 ? `often tried with the ${p.name.toLowerCase()}` : `goes with your ${noun(p.category)}`,
-      inStock: inStock(o),
-    }));
+    .map(({ o, seen }) => suggestion(o, seen > 0 ? `often tried with the ${p.name.toLowerCase()}` : `goes with your ${noun(p.category)}`));
 }
 
-/** (3) similar alternatives: same category, in stock; by embedding similarity when the catalog has embeddings */
-export function similar(catalog: Catalog, p: Product, limit = 3): Suggestion[] {
-  const cos = (a?: number[], b?: number[]) => {
-    if (!a || !b) return 0;
-    let d = 0;
-    let na = 0;
-    let nb = 0;
-    for (let i = 0; i < Math.min(a.length, b.length); i++) {
-      d += a[i]! * b[i]!;
-      na += a[i]! ** 2;
-      nb += b[i]! ** 2;
-    }
-    return na && nb ? d / Math.sqrt(na * nb) : 0;
-  };
-  return catalog.products
-    .filter((o) => o.category === p.category && o.sku !== p.sku && inStock(o).length > 0)
-    .map((o) => ({ o, sim: cos(p.embedding, o.embedding) }))
-    .sort((a, b) => b.sim - a.sim || inStock(b.o).length - inStock(a.o).length || bySku(a.o, b.o))
+/**
+ * (3) similar alternatives: other garments of the same category (not its own colours), in stock, ranked by
+ * cosine similarity of the model's embedding to `reference`: the frame's embedding when the recognition gave one
+ * (what the shopper holds), else the product's own catalog embedding; then by sizes in stock, then by sku.
+ */
+export function similar(catalog: Catalog, p: Product, limit = 3, reference: ArrayLike<number> | undefined = p.embedding): Suggestion[] {
+  const ranked = catalog.products
+    .filter((o) => o.category === p.category && o.sku !== p.sku && (!p.style || o.style !== p.style) && inStock(o).length > 0)
+    .map((o) => ({ o, sim: reference && o.embedding ? cosine(reference, o.embedding) : 0 }))
+    .sort((a, b) => b.sim - a.sim || inStock(b.o).length - inStock(a.o).length || bySku(a.o, b.o));
+  return oncePerStyle(ranked)
     .slice(0, limit)
-    .map(({ o }) => ({ sku: o.sku, name: o.name, category: o.category, reason: `similar: ${o.name}`, inStock: inStock(o) }));
+    .map(({ o }) => suggestion(o, `similar: ${o.name}`));
 }
 
 /** (4) the wanted size is not in store: offer to order it online, home delivery or a free locker here */
@@ -116,6 +132,12 @@ export function orderOnline(p: Product, size: string, lockersHere: boolean): Ord
   };
 }
 
-export function suggestAll(catalog: Catalog, p: Product, history: CoOccurrence, limit = 3): Suggestions {
-  return { sizes: otherSizes(p), goesWith: goesWith(catalog, p, history, limit), similar: similar(catalog, p, limit) };
+/** Every list for a product; `frameEmbedding` (the held-up item's, from recognition) ranks "similar" when given. */
+export function suggestAll(catalog: Catalog, p: Product, history: CoOccurrence, limit = 3, frameEmbedding?: ArrayLike<number>): Suggestions {
+  return {
+    sizes: otherSizes(p),
+    colours: otherColours(catalog, p, limit),
+    goesWith: goesWith(catalog, p, history, limit),
+    similar: similar(catalog, p, limit, frameEmbedding ?? p.embedding),
+  };
 }

@@ -79,7 +79,12 @@ export function createRecognitionService(deps: { log: Logger; metrics: Registry;
     async start() {
       const t0 = performance.now();
       const loaded = await loadModel(config.modelPath, config.labelsPath);
-      catalog = config.catalogPath ? await loadCatalog(config.catalogPath, loaded.labels) : undefined;
+      try {
+        catalog = config.catalogPath ? await loadCatalog(config.catalogPath, loaded.labels) : undefined;
+      } catch (err) {
+        await loaded.close();
+        throw new Error(`recognition.catalogPath: ${(err as Error).message}`);
+      }
       model = loaded;
       log.info({ modelId: model.id, classes: model.labels.length, ms: Math.round(performance.now() - t0) }, 'recognition model loaded');
     },

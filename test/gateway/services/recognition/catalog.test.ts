@@ -27,7 +27,7 @@ describe('product catalog', () => {
   it('refuses a catalog naming a category the model does not know', async () => {
     const path = join(dir, 'bad.json');
     writeFileSync(path, JSON.stringify({ version: 1, products: [product('X-1', 'Hat', [1])] }));
-    await expect(loadCatalog(path, LABELS)).rejects.toThrow(/unknown categories Hat/);
+    await expect(loadCatalog(path, LABELS)).rejects.toThrow(/unknown category "Hat"/);
   });
 
   it('ranks by embedding similarity when products carry one, else by sizes in stock', async () => {
