@@ -61,6 +61,8 @@ export const LockersConfigSchema = Type.Object(
       },
       { additionalProperties: false, default: {} },
     ),
+    /** a compartment reserved for an arrived online order (expected parcel) is held this long for its load */
+    reservationHoldMinutes: Type.Number({ exclusiveMinimum: 0, default: 120 }),
     /** a door open longer than this raises `door left open` */
     doorOpenAlertSeconds: Type.Number({ exclusiveMinimum: 0, default: 120 }),
   },

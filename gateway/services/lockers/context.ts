@@ -16,7 +16,7 @@ export interface CompartmentRow {
   w: number;
   h: number;
   d: number;
-  state: 'free' | 'loading' | 'awaiting_pickup' | 'expired' | 'returning' | 'returned';
+  state: 'free' | 'reserved' | 'loading' | 'awaiting_pickup' | 'expired' | 'returning' | 'returned';
   door: 'open' | 'closed' | 'jammed' | 'unknown';
   occupied: number | null;
   door_open_since: number | null;
@@ -48,6 +48,8 @@ export interface ParcelRow {
 /** What a unit of work produces besides its SQL: bus events and device commands, released only after COMMIT. */
 export interface Effects {
   emit<T extends EventType>(type: T, controllerId: string, data: EventMap[T], stableKey?: string): void;
+  /** an event about the store's lockers rather than one controller (source `storegate/<storeId>/gateway/lockers`) */
+  emitGateway<T extends EventType>(type: T, data: EventMap[T], stableKey?: string): void;
   send(controllerId: string, cmd: LockerCommand): void;
   audit(actor: string, action: string, compartmentId: string | null, ref: string | null): Promise<void>;
   after(fn: () => void): void;
@@ -82,11 +84,13 @@ export function createContext(deps: ServiceDeps, cfg: LockersConfig, codeKey: st
     const commands: Array<[string, LockerCommand]> = [];
     const afters: Array<() => void> = [];
     const result = await deps.db.transaction(async (tx) => {
+      const push = <T extends EventType>(type: T, src: string, data: EventMap[T], stableKey?: string) => {
+        const e = deps.bus.make(type, src, data);
+        events.push(stableKey ? { ...e, id: stableId(`${type}\0${stableKey}`) } : e);
+      };
       const fx: Effects = {
-        emit(type, controllerId, data, stableKey) {
-          const e = deps.bus.make(type, source(controllerId), data);
-          events.push(stableKey ? { ...e, id: stableId(`${type}\0${stableKey}`) } : e);
-        },
+        emit: (type, controllerId, data, stableKey) => push(type, source(controllerId), data, stableKey),
+        emitGateway: (type, data, stableKey) => push(type, `storegate/${deps.storeId}/gateway/lockers`, data, stableKey),
         send: (controllerId, cmd) => void commands.push([controllerId, cmd]),
         audit: async (actor, action, compartmentId, ref) =>
           void (await tx.run('INSERT INTO locker_audit (at, actor, action, compartment_id, ref) VALUES (?, ?, ?, ?, ?)', [

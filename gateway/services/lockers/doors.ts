@@ -3,6 +3,7 @@ import { derivePickupCode } from '../../../devices/locker/codes.ts';
 import type { Db } from '../../store/db.ts';
 import { alertKey, raiseAlert, resolveAlert } from './alerts.ts';
 import { type CompartmentRow, type Ctx, type Effects, comp, parcel } from './context.ts';
+import { onLoadEnded } from './expected.ts';
 
 type Op = NonNullable<CompartmentRow['op']>;
 
@@ -69,6 +70,7 @@ export async function finishOp(ctx: Ctx, tx: Db, fx: Effects, c: CompartmentRow,
         await setComp(tx, c.id, now, { ...clearOp, state: 'free', parcel_id: null });
         fx.emit('locker.parcel.load_failed', ctl, { ...ref, reason: 'door closed with the compartment empty' }, p.id);
       }
+      await onLoadEnded(ctx, tx, fx, c.id, p, occupied);
       return;
     case 'pickup':
     case 'reclaim':
@@ -135,12 +137,14 @@ export async function finishOp(ctx: Ctx, tx: Db, fx: Effects, c: CompartmentRow,
 /** A door that will not open: the pending operation is called off and the compartment leaves the pool until it moves. */
 export async function failOp(ctx: Ctx, tx: Db, fx: Effects, c: CompartmentRow, why: string) {
   const now = ctx.now();
+  let failedLoad: { id: string; order_id: string } | undefined;
   if (c.op_ref && (c.op === 'load' || c.op === 'pickup')) {
     const p = await parcel(tx, c.op_ref);
     if (p && c.op === 'load') {
       await tx.run("UPDATE locker_parcels SET status = 'load_failed', done_at = ? WHERE id = ?", [now, p.id]);
       await setComp(tx, c.id, now, { state: 'free', parcel_id: null });
       fx.emit('locker.parcel.load_failed', c.controller_id, { parcelId: p.id, orderId: p.order_id, compartmentId: c.id, reason: why }, p.id);
+      failedLoad = p;
     } else if (p?.status === 'picking_up') await tx.run("UPDATE locker_parcels SET status = 'awaiting_pickup' WHERE id = ?", [p.id]);
   }
   if (c.op === 'return' && c.op_ref) {
@@ -148,6 +152,8 @@ export async function failOp(ctx: Ctx, tx: Db, fx: Effects, c: CompartmentRow, w
     await setComp(tx, c.id, now, { state: 'free', return_id: null });
   }
   await setComp(tx, c.id, now, { op: null, op_ref: null, op_actor: null, op_at: null });
+  // once the op is cleared, so a reservation handed back sees the compartment as it now is
+  if (failedLoad) await onLoadEnded(ctx, tx, fx, c.id, failedLoad, false);
 }
 
 /** One door sensor change from the controller. */

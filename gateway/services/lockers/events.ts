@@ -1,4 +1,4 @@
-/** Locker events on the bus. The `locker.parcel.*` and `locker.return.*` ones are meant for the cloud (outbox). */
+/** Locker events on the bus. The `locker.parcel.*`, `locker.return.*` and `locker.expected.*` ones are meant for the cloud (outbox). */
 export interface ParcelLoaded {
   parcelId: string;
   orderId: string;
@@ -23,6 +23,22 @@ export interface ReturnDropped {
   incentive: string | null;
   incentiveShown: boolean;
 }
+/**
+ * An online order to be picked up from this store's lockers (from the fitting room's `order.intent.created`),
+ * at each step: `created` → `arrived` (a compartment is reserved until `reservedUntil`) → `loaded`, or
+ * `cancelled` / `expired` (the reservation lapsed) / `released` (its compartment failed; back to `expected`).
+ * No shopper id: the cloud has it with the order intent.
+ */
+export interface ExpectedParcelChanged {
+  orderId: string;
+  sku: string;
+  size: string;
+  status: 'expected' | 'arrived' | 'loaded' | 'cancelled' | 'expired';
+  compartmentId: string | null;
+  reservedUntil: string | null;
+  parcelId?: string;
+  reason?: string;
+}
 export type { AlertData } from '../../bus/events.ts';
 
 declare module '../../bus/events.ts' {
@@ -33,6 +49,12 @@ declare module '../../bus/events.ts' {
     'locker.parcel.expired': ParcelRef;
     'locker.parcel.reclaimed': ParcelRef;
     'locker.return.dropped': ReturnDropped;
+    'locker.expected.created': ExpectedParcelChanged;
+    'locker.expected.arrived': ExpectedParcelChanged;
+    'locker.expected.loaded': ExpectedParcelChanged;
+    'locker.expected.cancelled': ExpectedParcelChanged;
+    'locker.expected.expired': ExpectedParcelChanged;
+    'locker.expected.released': ExpectedParcelChanged;
     'locker.return.collected': { returnIds: string[]; compartmentId: string };
     /** every door the gateway opened, and why (the audit trail in event form); never carries a code */
     'locker.door.opened': { controllerId: string; compartmentId: string; purpose: string; actor: string };

@@ -5,6 +5,7 @@ import { Errors } from '../../errors.ts';
 import { listAlerts, resolveAlert } from './alerts.ts';
 import { DimsSchema } from './config.ts';
 import type { Ctx } from './context.ts';
+import { expectedRoutes } from './expected-http.ts';
 import { overview } from './queries.ts';
 import { staffPage } from './page.ts';
 import { cancelLoad, loadParcel, reclaimParcel, setOutOfService, staffOpen } from './staff.ts';
@@ -166,6 +167,7 @@ export function lockersHttp(ctx: Ctx): FastifyPluginAsync {
         ]),
       }),
     );
+    expectedRoutes(app, ctx, actor);
   };
 
   return async (app) => {

@@ -76,4 +76,25 @@ export const lockerMigrations: Migration[] = [
       CREATE INDEX locker_audit_at ON locker_audit (at);
     `,
   },
+  {
+    // online orders to be delivered to these lockers (fitting room's order intents): reserved when they arrive
+    id: 'lockers-002-expected-parcels',
+    up: `
+      CREATE TABLE locker_expected_parcels (
+        order_id TEXT PRIMARY KEY,
+        sku TEXT NOT NULL,
+        size TEXT NOT NULL,
+        shopper_id TEXT,
+        session_id TEXT,
+        mirror_id TEXT,
+        status TEXT NOT NULL,
+        compartment_id TEXT,
+        reserved_until INTEGER,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL
+      );
+      CREATE INDEX locker_expected_parcels_status ON locker_expected_parcels (status, reserved_until);
+      CREATE INDEX locker_expected_parcels_compartment ON locker_expected_parcels (compartment_id) WHERE compartment_id IS NOT NULL;
+    `,
+  },
 ];

@@ -16,7 +16,7 @@ button{cursor:pointer;border:0;border-radius:5px;background:#1d3557;color:#fff}
 button.secondary{background:#8d99ae}
 .grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(130px,1fr));gap:.6em}
 .c{border:2px solid #ccc;border-radius:6px;padding:.5em;font-size:.85em}
-.c b{font-size:1.2em}.free{border-color:#2a9d8f}.awaiting_pickup,.loading{border-color:#e9c46a}.expired{border-color:#e76f51}.returned,.returning{border-color:#6a4c93}
+.c b{font-size:1.2em}.free{border-color:#2a9d8f}.awaiting_pickup,.loading{border-color:#e9c46a}.expired{border-color:#e76f51}.returned,.returning{border-color:#6a4c93}.reserved{border-color:#457b9d}
 .oos{opacity:.5}.fault{background:#ffe5e5}
 #result{font-size:1.3em;font-weight:600}.err{color:#b00020}.alert{color:#b00020}
 [hidden]{display:none!important}

@@ -1,10 +1,41 @@
+import { Errors } from '../../errors.ts';
 import type { Db } from '../../store/db.ts';
+import { bestFit } from './allocate.ts';
 import type { Dims, LockersConfig } from './config.ts';
 import type { CompartmentRow, Ctx } from './context.ts';
 
 export const sizeDims = (ctx: Ctx, size: string): Dims | undefined => ctx.cfg.sizes[size];
 
-/** Compartments a new parcel or return may go into: free, closed or unknown door, no fault, no pending operation. */
+/** A parcel's dimensions from a staff request: measured dims, else a size class, else the smallest class. */
+export function requestDims(ctx: Ctx, req: { size?: string; dims?: Dims }): Dims {
+  const dims = req.dims ?? (req.size ? sizeDims(ctx, req.size) : sizeDims(ctx, Object.keys(ctx.cfg.sizes)[0] ?? 'S'));
+  if (!dims) throw new Errors.invalid(`unknown size ${req.size}; sizes are ${Object.keys(ctx.cfg.sizes).join(', ')}`);
+  return dims;
+}
+
+/** The best-fit free compartment on an online controller, or a conflict that says why there is none. */
+export async function pickCompartment(ctx: Ctx, tx: Db, dims: Dims, req: { size?: string; bankId?: string }): Promise<CompartmentRow> {
+  const all = await freeCompartments(tx, req.bankId ? { bankId: req.bankId } : {});
+  const online = new Set(ctx.deps.link.connectedDeviceIds());
+  const free = all.filter((f) => online.has(f.controller_id));
+  const c = bestFit(dims, free);
+  if (!c && bestFit(dims, all)) {
+    const offline = [...new Set(all.filter((f) => !online.has(f.controller_id)).map((f) => f.controller_id))];
+    throw new Errors.conflict(`no online locker has room: controller ${offline.join(', ')} is offline`);
+  }
+  if (!c) {
+    const what = req.size ? `a size ${req.size} parcel` : `a ${dims.w}×${dims.h}×${dims.d} mm parcel`;
+    throw new Errors.conflict(
+      `no free compartment fits ${what}${req.bankId ? ` in bank ${req.bankId}` : ''} (${free.length} free compartment(s) in total, none big enough)`,
+    );
+  }
+  return c;
+}
+
+/**
+ * Compartments a new parcel or return may go into: free (so not reserved for an expected parcel), closed or
+ * unknown door, no fault, no pending operation.
+ */
 export function freeCompartments(tx: Db, where: { controllerId?: string; bankId?: string } = {}) {
   const cond = ["state = 'free'", 'out_of_service = 0', 'fault IS NULL', 'op IS NULL', "door != 'open'", 'COALESCE(occupied, 0) = 0'];
   const params: string[] = [];

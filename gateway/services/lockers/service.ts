@@ -14,6 +14,7 @@ import { configIncentiveRule, type IncentiveRule, onKeypad } from './keypad.ts';
 import { lockerMigrations } from './migrations.ts';
 import { syncBanks } from './queries.ts';
 import { reconcile } from './reconcile.ts';
+import { expireReservations, onOrderIntent } from './expected.ts';
 import { expireParcels } from './staff.ts';
 
 /** The pickup-code key: from config, else generated once into the data dir (0600) next to the database. */
@@ -156,8 +157,12 @@ function createEnabled(deps: ServiceDeps, cfg: LockersConfig, opts: { incentive?
       // through a gateway restart (external broker) are asked for their state now.
       for (const id of ctx.controllers) deps.link.send(LOCKER_KIND, id, { type: 'report' });
       for (const id of ctx.controllers) await syncAllDoorTimers(id);
-      await expireParcels(ctx);
-      timers.push(deps.clock.setInterval(() => void expireParcels(ctx).catch((err) => ctx.log.error({ err }, 'locker expiry sweep failed')), 60_000));
+      // online orders for pickup here (the fitting room's order intents, over the bus: services never import each other)
+      deps.bus.on('lockers', 'order.intent.created', (e) => onOrderIntent(ctx, e.data).then(() => {}));
+      // both queued at once (locker work is serial), so work queued after a tick sees both sweeps done
+      const sweep = () => Promise.all([expireParcels(ctx), expireReservations(ctx)]);
+      await sweep();
+      timers.push(deps.clock.setInterval(() => void sweep().catch((err) => ctx.log.error({ err }, 'locker expiry sweep failed')), 60_000));
       ctx.log.info({ banks: cfg.banks.length, source: source('*') }, 'lockers started');
     },
     async stop() {

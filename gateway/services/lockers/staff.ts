@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { Errors } from '../../errors.ts';
 import type { Dims } from './config.ts';
-import { bestFit } from './allocate.ts';
 import { type Ctx, comp, parcel } from './context.ts';
 import { failOp, openDoor } from './doors.ts';
-import { freeCompartments, sizeDims } from './queries.ts';
+import { reservedCompartment } from './expected.ts';
+import { pickCompartment, requestDims } from './queries.ts';
 
 export interface LoadRequest {
   orderId: string;
@@ -14,33 +14,21 @@ export interface LoadRequest {
 }
 
 /**
- * Staff scanned an order: pick the smallest free compartment that fits, open it, and wait for the controller's
+ * Staff scanned an order: use the compartment reserved for it (an arrived expected parcel), else pick the
+ * smallest free compartment that fits, open it, and wait for the controller's
  * door-closed with occupancy (doors.ts finishes the load and issues the code).
  */
 export function loadParcel(ctx: Ctx, req: LoadRequest, actor: string) {
   return ctx.serial(() =>
     ctx.work(async (tx, fx) => {
-      const dims = req.dims ?? (req.size ? sizeDims(ctx, req.size) : sizeDims(ctx, Object.keys(ctx.cfg.sizes)[0] ?? 'S'));
-      if (!dims) throw new Errors.invalid(`unknown size ${req.size}; sizes are ${Object.keys(ctx.cfg.sizes).join(', ')}`);
+      const dims = requestDims(ctx, req);
       const active = await tx.get<{ compartment_id: string }>(
         "SELECT compartment_id FROM locker_parcels WHERE order_id = ? AND status IN ('loading', 'awaiting_pickup', 'picking_up', 'expired')",
         [req.orderId],
       );
       if (active) throw new Errors.conflict(`order ${req.orderId} is already in compartment ${active.compartment_id}`);
-      const all = await freeCompartments(tx, req.bankId ? { bankId: req.bankId } : {});
-      const online = new Set(ctx.deps.link.connectedDeviceIds());
-      const free = all.filter((f) => online.has(f.controller_id));
-      const c = bestFit(dims, free);
-      if (!c && bestFit(dims, all)) {
-        const offline = [...new Set(all.filter((f) => !online.has(f.controller_id)).map((f) => f.controller_id))];
-        throw new Errors.conflict(`no online locker has room: controller ${offline.join(', ')} is offline`);
-      }
-      if (!c) {
-        const what = req.size ? `a size ${req.size} parcel` : `a ${dims.w}×${dims.h}×${dims.d} mm parcel`;
-        throw new Errors.conflict(
-          `no free compartment fits ${what}${req.bankId ? ` in bank ${req.bankId}` : ''} (${free.length} free compartment(s) in total, none big enough)`,
-        );
-      }
+      // an expected parcel that arrived has its compartment waiting for it
+      const c = (await reservedCompartment(ctx, tx, req.orderId, dims)) ?? (await pickCompartment(ctx, tx, dims, req));
       const id = randomUUID();
       await tx.run("INSERT INTO locker_parcels (id, order_id, size, compartment_id, status, created_at) VALUES (?, ?, ?, ?, 'loading', ?)", [
         id,

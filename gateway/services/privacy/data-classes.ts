@@ -59,6 +59,16 @@ export const DATA_CLASSES: DataClass[] = [
     keep: "status IN ('dropping', 'dropped')",
     owner: 'lockers-001-core',
   },
+  // lockers-002-expected-parcels: online orders for pickup here (order id, sku, size, shopper pseudonym); only
+  // finished ones (loaded, cancelled, expired) go; one still expected or holding a reservation is kept
+  {
+    name: 'lockerParcels',
+    table: 'locker_expected_parcels',
+    timeColumn: 'created_at',
+    time: 'ms',
+    keep: "status IN ('expected', 'arrived')",
+    owner: 'lockers-002-expected-parcels',
+  },
   // outbox-001-tables: events the cloud refused for good, by when they failed
   { name: 'deadLetters', table: 'outbox_dead_letters', timeColumn: 'failed_at', time: 'ms', owner: 'outbox-001-tables' },
   // health-001-alerts: same rule as health's own purge (resolved ones, by resolution time)
