@@ -242,3 +242,40 @@ export function candidates(catalog: Catalog, category: string, embedding?: Array
     .sort((a, b) => (b.similarity ?? 0) - (a.similarity ?? 0) || b.inStock.length - a.inStock.length || bySku(a, b))
     .slice(0, limit);
 }
+
+export interface CatalogSummary {
+  products: number;
+  /** category → products */
+  categories: Record<string, number>;
+  /** style → its skus (colour variants), for styles with more than one product */
+  styles: Record<string, string[]>;
+  /** product × size rows, and how many of them have stock */
+  sizes: { total: number; inStock: number };
+  embeddings: { present: number; missing: string[]; from?: string; model?: string; orphans: string[] };
+}
+
+/** What `storegate catalog check` prints about a catalog that loaded. */
+export function summariseCatalog(file: CatalogFile): CatalogSummary {
+  const { products } = file.catalog;
+  const categories: Record<string, number> = {};
+  const styles: Record<string, string[]> = {};
+  for (const p of products) {
+    categories[p.category] = (categories[p.category] ?? 0) + 1;
+    if (p.style) styles[p.style] = [...(styles[p.style] ?? []), p.sku];
+  }
+  for (const [style, skus] of Object.entries(styles)) if (skus.length < 2) delete styles[style];
+  const sizes = products.flatMap((p) => p.sizes);
+  return {
+    products: products.length,
+    categories,
+    styles,
+    sizes: { total: sizes.length, inStock: sizes.filter((s) => s.stock > 0).length },
+    embeddings: {
+      present: products.filter((p) => p.embedding).length,
+      missing: products.filter((p) => !p.embedding).map((p) => p.sku),
+      ...(file.embeddingsPath ? { from: file.embeddingsPath } : {}),
+      ...(file.embeddingsModel ? { model: file.embeddingsModel } : {}),
+      orphans: file.orphanEmbeddings,
+    },
+  };
+}

@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config/load.ts';
 import { VERSION } from '../main.ts';
 import { registerBleDecode } from './commands/ble-decode.ts';
+import { registerCatalog } from './commands/catalog.ts';
 import { registerCerts } from './commands/certs.ts';
 import { registerConfig } from './commands/config.ts';
 import { registerDemo } from './commands/demo.ts';
@@ -21,6 +22,7 @@ const COMMANDS: Array<(program: Command) => void> = [
   registerDevice,
   registerCerts,
   registerRecognize,
+  registerCatalog,
   registerBleDecode,
   registerLocker,
   registerScenario,

@@ -6,3 +6,5 @@ export { createRecognitionService, type Recognition, type RecognitionService, ty
 export { createRecognitionGatewayService } from './gateway-service.ts';
 export { recognitionRoutes } from './routes.ts';
 export { recognizeFiles } from './recognize-files.ts';
+export { embedCatalogPhotos, type EmbedReport } from './catalog-embed.ts';
+export { modelIdOf } from './model.ts';

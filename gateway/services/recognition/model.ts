@@ -15,6 +15,9 @@ export interface LoadedModel {
   close(): Promise<void>;
 }
 
+/** `product-cnn-<first 12 hex of the file's sha256>`: changes whenever the weights do */
+export const modelIdOf = (bytes: Uint8Array) => `product-cnn-${createHash('sha256').update(bytes).digest('hex').slice(0, 12)}`;
+
 export async function loadModel(modelPath: string, labelsPath: string): Promise<LoadedModel> {
   const [bytes, labelsText] = await Promise.all([readFile(modelPath), readFile(labelsPath, 'utf8')]);
   const labels = JSON.parse(labelsText) as unknown;
@@ -42,7 +45,7 @@ export async function loadModel(modelPath: string, labelsPath: string): Promise<
   const outCount = (await run(new Float32Array(PIXELS), 1)).logits.length;
   if (outCount !== labels.length) throw new Error(`model has ${outCount} classes but ${labelsPath} lists ${labels.length}`);
   return {
-    id: `product-cnn-${createHash('sha256').update(bytes).digest('hex').slice(0, 12)}`,
+    id: modelIdOf(bytes),
     labels: labels as string[],
     get embeddingSize() {
       return embeddingSize;
