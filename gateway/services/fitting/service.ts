@@ -77,18 +77,24 @@ export function createFittingService(deps: ServiceDeps, cfg: FittingConfig): Gat
     http: fittingHttp(ctx),
     async start() {
       deps.bus.on('fitting', 'presence.entered', (e) => run('presence', e.data.zone, onShopperInZone(ctx, e.data.shopperId, e.data.zone)));
-      deps.bus.on('fitting', 'presence.moved', (e) => run('presence', e.data.to, onShopperInZone(ctx, e.data.shopperId, e.data.to)));
+      // a shopper who walked out of a fitting-room zone is no longer the one at its mirror
+      const leftZone = (shopperId: string, zone: string) => {
+        if (ctx.shoppersInZone.get(zone) === shopperId) ctx.shoppersInZone.delete(zone);
+      };
+      deps.bus.on('fitting', 'presence.moved', (e) => {
+        leftZone(e.data.shopperId, e.data.from);
+        run('presence', e.data.to, onShopperInZone(ctx, e.data.shopperId, e.data.to));
+      });
       deps.bus.on('fitting', 'presence.session.opened', (e) => void ctx.shopperSessions.set(e.data.shopperId, e.data.sessionId));
       deps.bus.on('fitting', 'presence.session.closed', (e) => {
         if (ctx.shopperSessions.get(e.data.shopperId) === e.data.sessionId) ctx.shopperSessions.delete(e.data.shopperId);
+        for (const zone of [...ctx.shoppersInZone.keys()]) leftZone(e.data.shopperId, zone);
       });
       deps.bus.on('fitting', 'privacy.erase.starting', (e) => {
         ctx.shopperSessions.delete(e.data.shopperId);
         for (const [zone, shopper] of ctx.shoppersInZone) if (shopper === e.data.shopperId) ctx.shoppersInZone.delete(zone);
       });
-      deps.bus.on('fitting', 'presence.exited', (e) => {
-        if (ctx.shoppersInZone.get(e.data.zone) === e.data.shopperId) ctx.shoppersInZone.delete(e.data.zone);
-      });
+      deps.bus.on('fitting', 'presence.exited', (e) => leftZone(e.data.shopperId, e.data.zone));
       const every = Math.max(1000, Math.min(30_000, (cfg.sizeRequestAlertSeconds * 1000) / 4));
       // a comment line every 15 s keeps open mirror pages' streams from timing out
       timers.push(
