@@ -131,9 +131,20 @@ describe('fitting-room mirror over real MQTT', () => {
   it('does not link a later session to a shopper who has walked out of the fitting room (found by the store-day scenario)', async () => {
     const { gw, mirror } = await fittingRig();
     const at = new Date().toISOString();
-    gw.bus.emit(gw.bus.make('presence.session.opened', 'test', { sessionId: 'visit-2', shopperId: 'shopper-gone', startedAt: at, endedAt: null, durationMs: null, visits: [] }));
+    gw.bus.emit(
+      gw.bus.make('presence.session.opened', 'test', {
+        sessionId: 'visit-2',
+        shopperId: 'shopper-gone',
+        startedAt: at,
+        endedAt: null,
+        durationMs: null,
+        visits: [],
+      }),
+    );
     gw.bus.emit(gw.bus.make('presence.entered', 'test', { shopperId: 'shopper-gone', zone: 'fitting-1', enteredAt: at, rssi: -60, distanceM: 1 }));
-    gw.bus.emit(gw.bus.make('presence.moved', 'test', { shopperId: 'shopper-gone', from: 'fitting-1', to: 'entrance', dwellMs: 5000, rssi: -60, distanceM: 1 }));
+    gw.bus.emit(
+      gw.bus.make('presence.moved', 'test', { shopperId: 'shopper-gone', from: 'fitting-1', to: 'entrance', dwellMs: 5000, rssi: -60, distanceM: 1 }),
+    );
     await mirror.presence(true);
     const opened = await mirror.nextCommand('session', (c) => c.status === 'open');
     const row = await gw.db.get<{ shopper_id: string | null }>('SELECT shopper_id FROM fitting_room_sessions WHERE id = ?', [opened.sessionId]);
@@ -142,7 +153,16 @@ describe('fitting-room mirror over real MQTT', () => {
     await mirror.nextCommand('session', (c) => c.status === 'closed');
     // nor after their store visit ended (the exit event names the zone they left from, not the fitting room)
     gw.bus.emit(gw.bus.make('presence.entered', 'test', { shopperId: 'shopper-gone', zone: 'fitting-1', enteredAt: at, rssi: -60, distanceM: 1 }));
-    gw.bus.emit(gw.bus.make('presence.session.closed', 'test', { sessionId: 'visit-2', shopperId: 'shopper-gone', startedAt: at, endedAt: at, durationMs: 1, visits: [] }));
+    gw.bus.emit(
+      gw.bus.make('presence.session.closed', 'test', {
+        sessionId: 'visit-2',
+        shopperId: 'shopper-gone',
+        startedAt: at,
+        endedAt: at,
+        durationMs: 1,
+        visits: [],
+      }),
+    );
     await mirror.presence(true);
     const again = await mirror.nextCommand('session', (c) => c.status === 'open');
     const row2 = await gw.db.get<{ shopper_id: string | null }>('SELECT shopper_id FROM fitting_room_sessions WHERE id = ?', [again.sessionId]);
