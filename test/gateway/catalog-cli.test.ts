@@ -2,7 +2,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { cleanEnv, runCli } from '../helpers/cli.ts';
+import { cleanEnv, gatewayProcessEnv, runCli } from '../helpers/cli.ts';
 
 const MODELS = join(import.meta.dirname, '..', '..', 'models');
 const dir = mkdtempSync(join(tmpdir(), 'sg-catalog-cli-'));
@@ -38,6 +38,31 @@ describe('storegate catalog', () => {
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ ok: true, products: 1, categories: { Bag: 1 }, embeddings: { present: 0, missing: ['A-1'] } });
     expect(JSON.parse(r.stdout).warnings[0]).toContain('no embedding for A-1');
+  });
+
+  it.each([
+    {
+      why: 'a bad row',
+      file: 'start.csv',
+      text: 'sku,name,category,colour,size,stock\nA-1,Tote,Bag,tan,one,two\n',
+      error: /fitting\.catalogPath: .*start\.csv line 2: stock must be a non-negative integer/,
+    },
+    {
+      why: 'an unknown category',
+      file: 'start.json',
+      text: JSON.stringify({ version: 1, products: [{ sku: 'H-1', name: 'Cap', category: 'Hat', colour: '', sizes: [{ size: 'one', stock: 1 }] }] }),
+      error: /fitting\.catalogPath: .*start\.json products\[0\]: unknown category "Hat"/,
+    },
+    { why: 'a missing file', file: 'missing.json', text: null, error: /fitting\.catalogPath: catalog .*missing\.json: cannot read it \(ENOENT\)/ },
+  ])('start: the gateway refuses to start with a clear error for $why in the configured catalog', async ({ file, text, error }) => {
+    const path = join(dir, file);
+    if (text !== null) writeFileSync(path, text);
+    const config = join(dir, `config-${file}.json`);
+    writeFileSync(config, JSON.stringify({ dataDir: join(dir, `data-${file}`), fitting: { catalogPath: path } }));
+    const { env: startEnv } = await gatewayProcessEnv();
+    const r = await runCli(['start', '--config', config], { env: startEnv });
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(error);
   });
 
   it('embed: writes the sidecar the loader merges (photos through the model), warns about products without a photo', async () => {
