@@ -59,6 +59,17 @@ export function createMirrorSim(opts: { url: string; storeId: string; deviceId: 
         });
       });
     },
+    /** the answer to a frame: recognised, ask_pick (unsure) or error (bad image, unknown mirror…) */
+    async nextAnswer(timeoutMs = 10_000) {
+      const from = commands.length;
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const c = commands.slice(from).find((x) => x.type === 'recognised' || x.type === 'ask_pick' || x.type === 'error' || x.type === 'rejected');
+        if (c) return c;
+        if (Date.now() > deadline) return null;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    },
     async disconnect() {
       await dev?.close();
     },

@@ -1,6 +1,6 @@
 /**
  * Store staff as an HTTP client of the gateway (staff token): loading parcels into lockers, opening
- * compartments, resolving alerts, and reading what the gateway knows. Used by the scenario and `storegate simulate staff`.
+ * compartments, bringing sizes to the fitting rooms, and reading what the gateway knows. Used by the scenario and `storegate simulate staff`.
  */
 export interface StaffReply<T = Record<string, unknown>> {
   status: number;
@@ -34,6 +34,13 @@ export function createStaffClient(o: { httpUrl: string; token: string }) {
     presence: () => call<{ shoppers: unknown[]; openSessions: number }>('GET', '/api/v1/presence'),
     sessions: (status: 'open' | 'closed') =>
       call<{ sessions: Array<{ status: string; visits: Array<{ zone: string }> }> }>('GET', `/api/v1/presence/sessions?status=${status}&limit=1000`),
+    sizeRequests: (status: 'pending' | 'open' | 'claimed' | 'done' | 'cancelled' = 'pending') =>
+      call<{ requests: Array<{ id: string; mirrorId: string; productId: string; size: string; status: string }> }>(
+        'GET',
+        `/api/v1/fitting/size-requests?status=${status}`,
+      ),
+    claimSizeRequest: (id: string) => call<{ status: string }>('POST', `/api/v1/fitting/size-requests/${encodeURIComponent(id)}/claim`),
+    sizeRequestDone: (id: string) => call<{ status: string }>('POST', `/api/v1/fitting/size-requests/${encodeURIComponent(id)}/done`),
     beacons: () => call<{ beacons: Array<{ id: string; batteryMv: number | null; missing: boolean; batteryLow: boolean }> }>('GET', '/api/v1/beacons'),
   };
 }

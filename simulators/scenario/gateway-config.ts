@@ -14,6 +14,12 @@ export const SCENARIO_BANK = {
   ],
 };
 
+/** The fitting room's smart mirror (one mirror, the `fitting-rooms` zone). */
+export const SCENARIO_MIRROR = { id: 'mirror-1', zone: 'fitting-rooms' };
+
+/** the scenario gateway alerts on a size request open longer than this (real seconds); staff are late once */
+export const SIZE_REQUEST_ALERT_SECONDS = 4;
+
 export const CLOUD_FORWARDER = 'scenario-cloud';
 
 /** Shared with the scenario's "cloud": it derives pickup codes and signs return QRs, as the retailer's cloud would. */
@@ -22,6 +28,7 @@ export const SCENARIO_KEYS = { codeKey: 'scenario-code-key-0123456789', returnHm
 export const SCENARIO_DEVICES = [
   ...STORE_ZONES.map((z) => ({ id: z.scannerId, kind: 'ble-scanner', zone: z.name })),
   { id: 'lk-1', kind: 'locker', zone: 'click-and-collect' },
+  { id: SCENARIO_MIRROR.id, kind: 'mirror', zone: SCENARIO_MIRROR.zone },
 ];
 
 /**
@@ -45,6 +52,7 @@ export function scenarioGatewayConfig(o: { cloudUrl: string; secrets: Record<str
       codeKey: SCENARIO_KEYS.codeKey,
       returns: { hmacKey: SCENARIO_KEYS.returnHmacKey, incentive: { reasons: ['wrong_size'], offer: 'Swap it for another size: 10% off' } },
     },
+    fitting: { sizeRequestAlertSeconds: SIZE_REQUEST_ALERT_SECONDS },
     // a cloud outage of a store hour is ~15 s real: alert after 2 s of it; nobody goes offline by heartbeat in a run
     health: { cloudDownAlertSeconds: 2, checkIntervalSeconds: 1, offlineAfterSeconds: 600 },
     cloud: {

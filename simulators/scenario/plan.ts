@@ -1,7 +1,7 @@
 import { createRng } from '../rng.ts';
 import { STORE_ZONES } from '../store-layout.ts';
 import { randomItinerary, type ShopperPlan } from '../store-world.ts';
-import { CLOUD_FORWARDER, SCENARIO_BANK } from './gateway-config.ts';
+import { CLOUD_FORWARDER, SCENARIO_BANK, SCENARIO_MIRROR } from './gateway-config.ts';
 
 /**
  * The store day as data: a pure function of the seed and the size. Same seed → same plan → same expected
@@ -11,6 +11,24 @@ export type LockerAction =
   | { kind: 'load'; at: number; orderId: string; size: string; jam?: boolean }
   | { kind: 'pickup'; at: number; orderId: string }
   | { kind: 'return'; at: number; returnId: string; orderId: string; item: string; reason: string; size: string };
+
+/** What a shopper does at the fitting-room mirror after holding items up. */
+export type FittingThen = 'browse' | 'size_request' | 'late_size_request' | 'order_home' | 'order_locker';
+
+/**
+ * A shopper at the fitting-room mirror: it sees them at `at` and nobody at `leaveAt` (store ms). They hold up
+ * Fashion-MNIST test items (one camera frame each); with `pick` the first frame is one the model is unsure of
+ * and the shopper picks its first guess on the mirror. Then they ask staff for a size, order online, or browse.
+ */
+export interface FittingVisit {
+  mirrorId: string;
+  shopper: string;
+  at: number;
+  leaveAt: number;
+  frames: number[];
+  pick: boolean;
+  then: FittingThen;
+}
 
 export interface Fault {
   kind: 'scanner-stall' | 'cloud-down';
@@ -32,6 +50,17 @@ export interface Expected {
   returnsDropped: number;
   returnReasons: Record<string, number>;
   beaconMissing: Record<string, number>;
+  /** fitting-room sessions closed and stored in SQLite */
+  fittingSessions: number;
+  /** ... of which the cloud learned the shopper's store visit (app beacon seen in the fitting-room zone) */
+  fittingLinked: number;
+  /** items tried, by how they were identified (`model` from the frame, `pick` by the shopper) */
+  fittingItems: Record<string, number>;
+  /** size requests by final status, and online orders by delivery, as forwarded in the closed sessions */
+  sizeRequests: Record<string, number>;
+  orders: Record<string, number>;
+  /** suggestions the shopper tapped on the mirror */
+  suggestionsTaken: number;
   /** unique CloudEvents the cloud must have received, by type */
   cloud: Record<string, number>;
 }
@@ -43,13 +72,14 @@ export interface ScenarioPlan {
   dayMs: number;
   shoppers: ShopperPlan[];
   lockers: LockerAction[];
+  fitting: FittingVisit[];
   faults: Fault[];
   expected: Expected;
 }
 
 export const SIZES = {
-  small: { storeHours: 2, shoppers: 3, loads: 2, returns: 1, maxInner: 2 },
-  day: { storeHours: 8, shoppers: 14, loads: 4, returns: 2, maxInner: 3 },
+  small: { storeHours: 2, shoppers: 3, loads: 2, returns: 1, maxInner: 2, fitters: 2 },
+  day: { storeHours: 8, shoppers: 14, loads: 4, returns: 2, maxInner: 3, fitters: 5 },
 } as const;
 export type ScenarioSize = keyof typeof SIZES;
 
@@ -62,6 +92,32 @@ const ITEMS = ['sku-jeans-32', 'sku-tee-m', 'sku-dress-38', 'sku-coat-l'];
 /** Real seconds a shopper must stay in a zone for the gateway to place them there (settle 3 s, hysteresis 1 s). */
 const MIN_DWELL_REAL_MS = 4000;
 
+/**
+ * Fashion-MNIST test images (index into the first 1000, framed by `cameraJpeg(image, index + 1)`) that the shipped
+ * model recognises with confidence ~1.0, and ones it is unsure of (top-1 ~0.5): `test/simulators/scenario.test.ts`
+ * checks both lists against the real model, so a retrained model that disagrees fails there first.
+ */
+export const CONFIDENT_FRAMES = [
+  { index: 0, category: 'Ankle boot' },
+  { index: 1, category: 'Pullover' },
+  { index: 2, category: 'Trouser' },
+  { index: 88, category: 'T-shirt/top' },
+  { index: 100, category: 'Dress' },
+  { index: 102, category: 'Sneaker' },
+  { index: 105, category: 'Bag' },
+  { index: 106, category: 'Sandal' },
+] as const;
+/** `guess`: the model's first guess, which the shopper picks on the mirror */
+export const UNSURE_FRAMES = [
+  { index: 26, guess: 'Coat' },
+  { index: 27, guess: 'T-shirt/top' },
+  { index: 29, guess: 'Dress' },
+] as const;
+const FITTING_THEN: FittingThen[] = ['late_size_request', 'order_locker', 'size_request', 'order_home', 'browse'];
+const FITTING_ZONE = 'fitting-rooms';
+/** real seconds at the mirror: time to be placed in the zone, hold items up, and for a late size request to alert */
+const FIT_REAL_MS = 16_000;
+
 export function makePlan(seed: number, size: ScenarioSize = 'small', speed = 240): ScenarioPlan {
   const s = SIZES[size];
   const dayMs = s.storeHours * H;
@@ -71,14 +127,39 @@ export function makePlan(seed: number, size: ScenarioSize = 'small', speed = 240
   const stall: Fault = { kind: 'scanner-stall', target: STORE_ZONES.find((z) => z.name === STALLED_ZONE)?.scannerId ?? 'sc-mens', from: at(0.27), to: at(0.5) };
   const faults: Fault[] = [stall, { kind: 'cloud-down', target: 'cloud', from: at(0.25), to: at(0.5) }];
 
-  // shoppers: spread over the day; nobody is in the stalled zone while its scanner is down (±2 s real of margin)
+  // shoppers: spread over the day; the first few go through the fitting room and use its mirror, one at a time
   const shopRng = rng.fork('shoppers');
-  const shoppers: ShopperPlan[] = [];
-  const guard = { from: stall.from - 2000 * speed, to: stall.to + 2000 * speed };
-  for (let i = 0; i < s.shoppers; i++) {
+  const itineraries = Array.from({ length: s.shoppers }, (_, i) => {
     const est = (s.maxInner + 2) * 1.3 * minDwell;
     const start = Math.round(shopRng.next() * Math.max(0, dayMs - est));
     const raw = randomItinerary(shopRng, start, { min: minDwell, max: Math.round(minDwell * 1.6) }, STORE_ZONES, s.maxInner);
+    if (i < s.fitters) withFittingVisit(raw, FIT_REAL_MS * speed);
+    return { name: `shopper-${i + 1}`, major: 1000 + i, minor: shopRng.int(1, 65535), raw };
+  });
+  // one mirror: a fitter who would arrive while the one before is still there comes later
+  const fitRng = rng.fork('fitting');
+  const fitting: FittingVisit[] = [];
+  const fitVisit = (raw: Array<{ zone: string; from: number; to: number }>) => raw.find((v) => v.zone === FITTING_ZONE);
+  const fitters = itineraries.slice(0, s.fitters).sort((a, b) => (fitVisit(a.raw)?.from ?? 0) - (fitVisit(b.raw)?.from ?? 0));
+  let mirrorFreeAt = 0;
+  fitters.forEach((f, i) => {
+    const wait = Math.max(0, mirrorFreeAt - (fitVisit(f.raw)?.from ?? 0));
+    for (const v of f.raw) Object.assign(v, { from: v.from + wait, to: v.to + wait });
+    const v = fitVisit(f.raw) as { from: number; to: number };
+    mirrorFreeAt = v.to + 2000 * speed;
+    const pick = i === 0;
+    // items of different categories (the same product twice in a session counts once)
+    const first = pick ? fitRng.pick(UNSURE_FRAMES) : null;
+    const options = CONFIDENT_FRAMES.filter((c) => c.category !== first?.guess);
+    const a = fitRng.pick(options);
+    const b = fitRng.chance(0.5) ? fitRng.pick(options.filter((c) => c !== a)) : null;
+    const frames = [first, a, b].filter((x) => x !== null).map((x) => x.index);
+    const then = FITTING_THEN[i % FITTING_THEN.length] as FittingThen;
+    fitting.push({ mirrorId: SCENARIO_MIRROR.id, shopper: f.name, at: v.from + 500 * speed, leaveAt: v.to - 500 * speed, frames, pick, then });
+  });
+  // nobody is in the stalled zone while its scanner is down (±2 s real of margin): they stay where they were
+  const guard = { from: stall.from - 2000 * speed, to: stall.to + 2000 * speed };
+  const shoppers: ShopperPlan[] = itineraries.map(({ raw, ...who }) => {
     const visits: typeof raw = [];
     for (const v of raw) {
       const clash = v.zone === STALLED_ZONE && v.from < guard.to && v.to > guard.from;
@@ -87,8 +168,13 @@ export function makePlan(seed: number, size: ScenarioSize = 'small', speed = 240
       else if (prev && prev.zone === v.zone) prev.to = v.to;
       else visits.push({ ...v });
     }
-    shoppers.push({ name: `shopper-${i + 1}`, major: 1000 + i, minor: shopRng.int(1, 65535), visits });
-  }
+    return { ...who, visits };
+  });
+  const late = fitting.filter((f) => f.then === 'late_size_request').length;
+  const requests = fitting.filter((f) => f.then === 'size_request' || f.then === 'late_size_request').length;
+  const orders = (d: string) => fitting.filter((f) => f.then === `order_${d}`).length;
+  const browsed = fitting.filter((f) => f.then === 'browse').length;
+  const counts = (entries: Array<[string, number]>): Record<string, number> => Object.fromEntries(entries.filter(([, n]) => n > 0));
 
   // lockers: loads in the morning (one into a door that jams, then reloaded elsewhere), pickups and returns after the outage
   const lockRng = rng.fork('lockers');
@@ -114,11 +200,13 @@ export function makePlan(seed: number, size: ScenarioSize = 'small', speed = 240
       orderId: `web-${seed}-${i + 1}`,
       item,
       reason,
-      size: lockRng.pick(['S', 'M']),
+      // a small returned item: it fits whichever compartment the day has left free
+      size: 'S',
     });
   }
   lockers.sort((a, b) => a.at - b.at);
 
+  const lateKey = late ? ['fitting:size-request:late'] : [];
   const stalledBeacon = STORE_ZONES.find((z) => z.name === STALLED_ZONE)?.beacon.id ?? 'bc-mens';
   const jamCompartment = SCENARIO_BANK.compartments.find((c) => c.size === JAM_SIZE)?.id ?? 'P5';
   const routes = shoppers.map((p) => p.visits.map((v) => v.zone).join('>')).sort();
@@ -130,6 +218,7 @@ export function makePlan(seed: number, size: ScenarioSize = 'small', speed = 240
     dayMs,
     shoppers,
     lockers,
+    fitting,
     faults,
     expected: {
       sessionsClosed: shoppers.length,
@@ -137,11 +226,23 @@ export function makePlan(seed: number, size: ScenarioSize = 'small', speed = 240
       sessionRoutes: routes,
       parcels,
       loadFailures: 1,
-      alertsRaised: [`beacon:${stalledBeacon}:missing`, `cloud:${CLOUD_FORWARDER}:down`, `locker:${jamCompartment}:jam`].sort(),
-      alertsResolved: [`beacon:${stalledBeacon}:missing`, `cloud:${CLOUD_FORWARDER}:down`].sort(),
+      alertsRaised: [`beacon:${stalledBeacon}:missing`, `cloud:${CLOUD_FORWARDER}:down`, `locker:${jamCompartment}:jam`, ...lateKey].sort(),
+      alertsResolved: [`beacon:${stalledBeacon}:missing`, `cloud:${CLOUD_FORWARDER}:down`, ...lateKey].sort(),
       returnsDropped: s.returns,
       returnReasons,
       beaconMissing: { [stalledBeacon]: 1 },
+      fittingSessions: fitting.length,
+      fittingLinked: fitting.length,
+      fittingItems: counts([
+        ['model', fitting.reduce((n, f) => n + f.frames.length - (f.pick ? 1 : 0), 0)],
+        ['pick', fitting.filter((f) => f.pick).length + browsed],
+      ]),
+      sizeRequests: counts([['done', requests]]),
+      orders: counts([
+        ['home', orders('home')],
+        ['locker', orders('locker')],
+      ]),
+      suggestionsTaken: browsed,
       cloud: {
         'presence.session.opened': shoppers.length,
         'presence.session.closed': shoppers.length,
@@ -149,7 +250,28 @@ export function makePlan(seed: number, size: ScenarioSize = 'small', speed = 240
         'locker.parcel.load_failed': 1,
         'locker.parcel.picked_up': picked,
         'locker.return.dropped': s.returns,
+        'fitting.session.closed': fitting.length,
+        'order.intent.created': orders('home') + orders('locker'),
       },
     },
   };
+}
+
+/**
+ * Makes a fitter's itinerary go through the fitting room for at least `dwell` (store ms): the last inner zone
+ * becomes the fitting room when none is, that visit is stretched, and what follows moves later.
+ */
+function withFittingVisit(visits: Array<{ zone: string; from: number; to: number }>, dwell: number) {
+  let idx = visits.findIndex((v) => v.zone === FITTING_ZONE);
+  if (idx < 0) {
+    idx = visits.length - 2;
+    (visits[idx] as (typeof visits)[number]).zone = FITTING_ZONE;
+  }
+  const v = visits[idx] as (typeof visits)[number];
+  const extra = Math.max(0, dwell - (v.to - v.from));
+  v.to += extra;
+  for (const w of visits.slice(idx + 1)) {
+    w.from += extra;
+    w.to += extra;
+  }
 }

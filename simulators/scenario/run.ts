@@ -1,11 +1,13 @@
 import { type BleScannerSim, startBleScanner } from '../ble-scanner.ts';
 import { createLockerSim } from '../locker.ts';
 import { createRng } from '../rng.ts';
+import { createMirrorSim, mirrorItems } from '../smart-mirror.ts';
 import { createStaffClient } from '../staff.ts';
 import { STORE_ZONES } from '../store-layout.ts';
 import { createStoreWorld } from '../store-world.ts';
 import type { CloudReceiver } from './cloud.ts';
-import { SCENARIO_BANK } from './gateway-config.ts';
+import { playFittingVisit } from './fitting.ts';
+import { SCENARIO_BANK, SCENARIO_MIRROR } from './gateway-config.ts';
 import { playLockerAction } from './lockers.ts';
 import type { Expected, ScenarioPlan } from './plan.ts';
 import { type Check, compare, formatReport, observe } from './verify.ts';
@@ -54,6 +56,7 @@ export async function runScenario(plan: ScenarioPlan, t: ScenarioTarget, o: Scen
     secret: t.secrets[SCENARIO_BANK.controllerId] ?? '',
     compartments: SCENARIO_BANK.compartments.map((c) => c.id),
   });
+  const mirror = createMirrorSim({ url: t.mqttUrl, storeId: t.storeId, deviceId: SCENARIO_MIRROR.id, secret: t.secrets[SCENARIO_MIRROR.id] ?? '' });
   const actionErrors: string[] = [];
   let refusedDuringOutage = false;
   try {
@@ -75,6 +78,7 @@ export async function runScenario(plan: ScenarioPlan, t: ScenarioTarget, o: Scen
     }
     await sim.connect();
     await sim.nextCommand((c) => c.type === 'report').catch(() => {});
+    if (plan.fitting.length) await mirror.connect();
 
     for (const f of plan.faults) {
       const scanner = scanners.find((s) => s.id === f.target);
@@ -108,15 +112,30 @@ export async function runScenario(plan: ScenarioPlan, t: ScenarioTarget, o: Scen
     if (progress) timers.push(progress);
 
     const parcelIds = new Map<string, string>();
-    for (const a of plan.lockers) {
-      await sleep(realAt(a.at) - Date.now());
-      try {
-        const what = await playLockerAction(a, { sim, staff, cloud: t.cloud, parcelIds });
-        o.progress?.(`store ${clockText(storeNow())} · ${what}`);
-      } catch (err) {
-        actionErrors.push(`${a.kind} ${'orderId' in a ? a.orderId : ''}: ${(err as Error).message}`);
+    const say = (what: string) => o.progress?.(`store ${clockText(storeNow())} · ${what}`);
+    // the locker bank and the fitting-room mirror are used side by side, each by one person at a time
+    const lockerDay = (async () => {
+      for (const a of plan.lockers) {
+        await sleep(realAt(a.at) - Date.now());
+        try {
+          say(await playLockerAction(a, { sim, staff, cloud: t.cloud, parcelIds }));
+        } catch (err) {
+          actionErrors.push(`${a.kind} ${'orderId' in a ? a.orderId : ''}: ${(err as Error).message}`);
+        }
       }
-    }
+    })();
+    const images = plan.fitting.length ? mirrorItems(1000) : [];
+    const fittingDay = (async () => {
+      for (const f of plan.fitting) {
+        try {
+          say(await playFittingVisit(f, { mirror, staff, images, realAt }));
+        } catch (err) {
+          actionErrors.push(`fitting ${f.shopper}: ${(err as Error).message}`);
+          await mirror.presence(false).catch(() => {});
+        }
+      }
+    })();
+    await Promise.all([lockerDay, fittingDay]);
     const lastVisit = Math.max(plan.dayMs, ...plan.shoppers.flatMap((s) => s.visits.map((v) => v.to)), ...plan.faults.map((f) => f.to));
     await sleep(realAt(lastVisit) - Date.now());
 
@@ -130,17 +149,18 @@ export async function runScenario(plan: ScenarioPlan, t: ScenarioTarget, o: Scen
     }
     const wanted = o.breakExpectation ? breakOne(expected, o.breakExpectation) : expected;
     const extra: Check[] = [
-      { name: 'lockerActionErrors', expected: [], actual: actionErrors, ok: actionErrors.length === 0 },
+      { name: 'actionErrors', expected: [], actual: actionErrors, ok: actionErrors.length === 0 },
       { name: 'cloudOutageFelt', expected: true, actual: refusedDuringOutage, ok: refusedDuringOutage },
     ];
     const checks = compare(wanted, actual, extra);
     const ok = checks.every((c) => c.ok);
-    const title = `storegate scenario seed=${plan.seed} size=${plan.size} speed=${plan.speed}x: ${plan.shoppers.length} shoppers, ${plan.lockers.length} locker actions, faults: ${plan.faults.map((f) => `${f.kind} ${clockText(f.from)}–${clockText(f.to)}`).join(', ')}; ${((Date.now() - startedAt) / 1000).toFixed(1)} s real`;
+    const title = `storegate scenario seed=${plan.seed} size=${plan.size} speed=${plan.speed}x: ${plan.shoppers.length} shoppers, ${plan.lockers.length} locker actions, ${plan.fitting.length} at the mirror, faults: ${plan.faults.map((f) => `${f.kind} ${clockText(f.from)}–${clockText(f.to)}`).join(', ')}; ${((Date.now() - startedAt) / 1000).toFixed(1)} s real`;
     return { ok, checks, actual, report: formatReport(title, checks), cloudStats: { ...t.cloud.stats } };
   } finally {
     for (const tm of timers) clearTimeout(tm);
     await Promise.all(scanners.map((s) => s.close().catch(() => {})));
     await sim.disconnect().catch(() => {});
+    await mirror.disconnect().catch(() => {});
   }
 }
 

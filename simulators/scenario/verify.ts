@@ -5,24 +5,37 @@ import type { Expected } from './plan.ts';
 
 export type Observed = Expected & { actionErrors: string[]; cloudRefusedDuringOutage: boolean };
 
-/** beacon.missing events per beacon, read from the gateway's SQLite file opened read-only (no API lists past events). */
-async function beaconMissingFromDb(dbFile: string): Promise<Record<string, number>> {
+/**
+ * What no API lists, read from the gateway's SQLite file opened read-only: beacon.missing events per beacon, and
+ * the fitting-room sessions stored as closed.
+ */
+async function fromDb(dbFile: string): Promise<{ beaconMissing: Record<string, number>; fittingSessions: number }> {
   const db = await new Promise<sqlite3.Database>((resolve, reject) => {
     const d = new sqlite3.Database(dbFile, sqlite3.OPEN_READONLY, (err) => (err ? reject(err) : resolve(d)));
   });
+  const all = <T>(sql: string) => new Promise<T[]>((resolve, reject) => db.all(sql, (err, r) => (err ? reject(err) : resolve(r as T[]))));
   try {
-    const rows = await new Promise<Array<{ data: string }>>((resolve, reject) =>
-      db.all("SELECT data FROM presence_events WHERE type = 'beacon.missing'", (err, r) => (err ? reject(err) : resolve(r as Array<{ data: string }>))),
-    );
-    const out: Record<string, number> = {};
-    for (const r of rows) {
+    const beaconMissing: Record<string, number> = {};
+    for (const r of await all<{ data: string }>("SELECT data FROM presence_events WHERE type = 'beacon.missing'")) {
       const id = String((JSON.parse(r.data) as { beaconId?: string }).beaconId);
-      out[id] = (out[id] ?? 0) + 1;
+      beaconMissing[id] = (beaconMissing[id] ?? 0) + 1;
     }
-    return out;
+    const [fitting] = await all<{ n: number }>('SELECT COUNT(*) AS n FROM fitting_room_sessions WHERE ended_at IS NOT NULL');
+    return { beaconMissing, fittingSessions: fitting?.n ?? 0 };
   } finally {
     await new Promise<void>((r) => db.close(() => r()));
   }
+}
+
+/** A late size request's alert key holds the request's id (random): the plan knows only that one was late. */
+const alertKeyShape = (key: string) => key.replace(/^fitting:size-request:.+:late$/, 'fitting:size-request:late');
+
+interface ClosedFittingSession {
+  shopperSessionId: string | null;
+  items: Array<{ via: string }>;
+  suggestionsTaken: string[];
+  sizeRequests: Array<{ status: string }>;
+  orders: Array<{ delivery: string }>;
 }
 
 /** What the gateway stored (HTTP API, SQLite read-only) and forwarded (the local cloud), in the shape of `Expected`. */
@@ -45,9 +58,19 @@ export async function observe(o: { staff: StaffClient; cloud: CloudReceiver; par
         o.cloud
           .events()
           .filter((e) => e.type === type)
-          .map((e) => String(e.data.key)),
+          .map((e) => alertKeyShape(String(e.data.key))),
       ),
     ].sort();
+  const db = o.dbFile ? await fromDb(o.dbFile) : null;
+  const fitting = o.cloud
+    .events()
+    .filter((e) => e.type === 'fitting.session.closed')
+    .map((e) => e.data as unknown as ClosedFittingSession);
+  const tally = (values: string[]) => {
+    const out: Record<string, number> = {};
+    for (const v of values) out[v] = (out[v] ?? 0) + 1;
+    return out;
+  };
   return {
     sessionsClosed: closed.length,
     sessionsOpen: open.length,
@@ -58,7 +81,13 @@ export async function observe(o: { staff: StaffClient; cloud: CloudReceiver; par
     alertsResolved: alertKeys('alert.resolved'),
     returnsDropped: Object.values(reasons).reduce((a, b) => a + b, 0),
     returnReasons: reasons,
-    beaconMissing: o.dbFile ? await beaconMissingFromDb(o.dbFile) : o.expected.beaconMissing,
+    beaconMissing: db ? db.beaconMissing : o.expected.beaconMissing,
+    fittingSessions: db ? db.fittingSessions : fitting.length,
+    fittingLinked: fitting.filter((f) => f.shopperSessionId).length,
+    fittingItems: tally(fitting.flatMap((f) => f.items.map((i) => i.via))),
+    sizeRequests: tally(fitting.flatMap((f) => f.sizeRequests.map((r) => r.status))),
+    orders: tally(fitting.flatMap((f) => f.orders.map((r) => r.delivery))),
+    suggestionsTaken: fitting.reduce((n, f) => n + f.suggestionsTaken.length, 0),
     cloud,
   } satisfies Expected;
 }

@@ -2,6 +2,8 @@ import type { Command } from 'commander';
 import { startBleScanner } from '../../../simulators/ble-scanner.ts';
 import { runLoad } from '../../../simulators/load.ts';
 import { createLockerSim } from '../../../simulators/locker.ts';
+import { createMirrorSim, mirrorItems } from '../../../simulators/smart-mirror.ts';
+import { cameraJpeg } from '../../../models/camera-frames.ts';
 import { createRng } from '../../../simulators/rng.ts';
 import { createStaffClient } from '../../../simulators/staff.ts';
 import { STORE_ZONES } from '../../../simulators/store-layout.ts';
@@ -24,17 +26,20 @@ interface SimOpts {
   compartments: string;
   orderId?: string;
   size: string;
+  interval: string;
+  frames?: string;
 }
 
 /**
  * `storegate simulate <kind> --id …`: one simulated device against any gateway, over the network only.
  * ble-scanner: hears the demo floor's fixed beacons and shoppers walking through (seeded); locker: a controller
- * whose doors close 3 s after opening; staff: loads one order through the staff API.
+ * whose doors close 3 s after opening; mirror: a shopper holds Fashion-MNIST test items up to a fitting-room
+ * mirror (camera-like JPEGs) and the gateway's answers are printed; staff: loads one order through the staff API.
  */
 export function registerSimulate(program: Command) {
   program
     .command('simulate <kind>')
-    .description('run simulated devices against a gateway: ble-scanner | locker | staff | load')
+    .description('run simulated devices against a gateway: ble-scanner | locker | mirror | staff | load')
     .option('--id <id>', 'device id (its MQTT username); for staff, any name')
     .option('--devices <n>', 'load: how many devices (registered through the admin API, revoked afterwards)', '100')
     .option('--rate <r>', 'load: messages per second across all devices', '500')
@@ -51,6 +56,8 @@ export function registerSimulate(program: Command) {
     .option('--compartments <list>', 'locker compartment ids', 'A1,A2,A3,A4')
     .option('--order-id <id>', 'staff: order to load')
     .option('--size <s>', 'staff: parcel size', 'S')
+    .option('--interval <s>', 'mirror: seconds between frames', '3')
+    .option('--frames <n>', 'mirror: send this many frames, print the answers and exit (default: until Ctrl-C)')
     .action(async (kind: string, o: SimOpts) => {
       const say = (s: string) => process.stdout.write(`${s}\n`);
       if (kind === 'load') {
@@ -122,7 +129,52 @@ export function registerSimulate(program: Command) {
         await sim.connect();
         say(`locker ${o.id} connected; doors close 3 s after opening with occupancy flipped; Ctrl-C to stop`);
         close = () => sim.disconnect();
-      } else throw new Error(`no simulator for kind "${kind}" (ble-scanner, locker, staff)`);
+      } else if (kind === 'mirror') {
+        const sim = createMirrorSim({ url: o.url, storeId: o.store, deviceId: o.id, secret: o.secret });
+        await sim.connect();
+        const items = mirrorItems(1000);
+        const limit = o.frames ? Number.parseInt(o.frames, 10) : Number.POSITIVE_INFINITY;
+        say(
+          `mirror ${o.id} connected; a shopper steps in and holds up an item every ${o.interval} s${Number.isFinite(limit) ? ` (${limit} frames)` : '; Ctrl-C to stop'}`,
+        );
+        await sim.presence(true);
+        let sent = 0;
+        let answered = 0;
+        const frame = async () => {
+          const i = sent++ % items.length;
+          const answer = sim.nextAnswer(10_000);
+          await sim.sendFrame(await cameraJpeg(items[i] as Uint8Array, i + 1));
+          const c = await answer;
+          if (c?.type === 'recognised') {
+            answered++;
+            const sizes = c.item?.sizes.map((s) => `${s.size}${s.inStock ? '' : ' (not in store)'}`).join(', ') ?? '';
+            const sugg = [...c.suggestions.goesWith, ...c.suggestions.similar].map((s) => `${s.name}: ${s.reason}`).join('; ');
+            say(
+              `frame ${i}: ${c.label} ${(c.confidence * 100).toFixed(0)}% → ${c.item ? `${c.item.sku} ${c.item.name} [${sizes}]` : 'not in the catalog'}${sugg ? ` · ${sugg}` : ''}`,
+            );
+          } else if (c?.type === 'ask_pick') {
+            answered++;
+            say(`frame ${i}: not sure (${(c.confidence * 100).toFixed(0)}%): the mirror asks to pick ${c.options.map((x) => x.label).join(' / ')}`);
+          } else if (c) say(`frame ${i}: ${c.type} ${'reason' in c ? c.reason : ''}`);
+          else say(`frame ${i}: no answer from the gateway within 10 s`);
+        };
+        if (Number.isFinite(limit)) {
+          for (let n = 0; n < limit; n++) {
+            await frame();
+            if (n < limit - 1) await new Promise((r) => setTimeout(r, Number(o.interval) * 1000));
+          }
+          await sim.presence(false);
+          await sim.disconnect();
+          process.exitCode = answered === limit ? 0 : 1;
+          return;
+        }
+        const timer = setInterval(() => void frame().catch((err) => say(`frame failed: ${(err as Error).message}`)), Number(o.interval) * 1000);
+        close = async () => {
+          clearInterval(timer);
+          await sim.presence(false).catch(() => {});
+          await sim.disconnect();
+        };
+      } else throw new Error(`no simulator for kind "${kind}" (ble-scanner, locker, mirror, staff, load)`);
       const stop = () => void close().finally(() => process.exit(0));
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
