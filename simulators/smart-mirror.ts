@@ -3,7 +3,6 @@ import { fileURLToPath } from 'node:url';
 import type { InteractionMessage, MirrorCommand } from '../devices/smart-mirror/messages.ts';
 import { MIRROR_CHANNELS, MIRROR_KIND } from '../devices/smart-mirror/topics.ts';
 import { cameraJpeg, DEBIAN_FASHION_MNIST, readIdx } from '../models/camera-frames.ts';
-import type { DemoDevice, DemoRunner } from './demo-types.ts';
 import { connectDevice, type DeviceClient } from './device-client.ts';
 
 /**
@@ -83,32 +82,3 @@ export function mirrorItems(limit = 200): Uint8Array[] {
   if (existsSync(`${fx}t10k-first1000-images.gz`)) return readIdx(`${fx}t10k-first1000-images.gz`, `${fx}t10k-first1000-labels.gz`, limit).images;
   return readIdx(`${DEBIAN_FASHION_MNIST}t10k-images-idx3-ubyte.gz`, `${DEBIAN_FASHION_MNIST}t10k-labels-idx1-ubyte.gz`, limit).images;
 }
-
-/** Demo: a shopper steps in, holds up a few items (one frame each), sometimes asks for a size, then leaves. */
-export const mirrorDemoRunner: DemoRunner = async (dev: DemoDevice, ctx) => {
-  const sim = createMirrorSim({ url: ctx.url, storeId: dev.storeId, deviceId: dev.id, secret: dev.secret });
-  await sim.connect();
-  const items = mirrorItems();
-  let n = dev.id.length * 7;
-  let step = 0;
-  const tick = async () => {
-    step++;
-    if (step % 5 === 1) await sim.presence(true);
-    else if (step % 5 === 0) await sim.presence(false);
-    else {
-      const i = n++ % items.length;
-      await sim.sendFrame(await cameraJpeg(items[i]!, i + 1));
-      const answer = await sim.nextCommand('recognised', () => true, 5000).catch(() => null);
-      const size = answer?.item?.sizes.find((s) => s.inStock)?.size;
-      if (answer?.item && size && step % 5 === 3) await sim.interact({ type: 'size_request', productId: answer.item.sku, size });
-    }
-  };
-  const timer = setInterval(() => void tick().catch(() => {}), 4000);
-  timer.unref();
-  return {
-    async close() {
-      clearInterval(timer);
-      await sim.disconnect().catch(() => {});
-    },
-  };
-};

@@ -4,7 +4,7 @@ import type { StaffClient } from '../staff.ts';
 import { SIZE_REQUEST_ALERT_SECONDS } from './gateway-config.ts';
 import type { FittingVisit } from './plan.ts';
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms)));
+const pause = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms)));
 const CMD_MS = 10_000;
 
 /**
@@ -17,14 +17,14 @@ async function bringSize(staff: StaffClient, mirror: MirrorSim, mirrorId: string
   while (!id && Date.now() < deadline) {
     const { body } = await staff.sizeRequests('open');
     id = body.requests?.find((r) => r.mirrorId === mirrorId && r.productId === sku && r.size === size)?.id;
-    if (!id) await sleep(100);
+    if (!id) await pause(100);
   }
   if (!id) throw new Error(`size request ${sku} ${size} never reached the staff queue`);
-  await sleep(late ? (SIZE_REQUEST_ALERT_SECONDS + 3) * 1000 : 300);
+  await pause(late ? (SIZE_REQUEST_ALERT_SECONDS + 3) * 1000 : 300);
   const claimed = await staff.claimSizeRequest(id);
   if (claimed.status !== 200) throw new Error(`claim ${id}: HTTP ${claimed.status}`);
   await mirror.nextCommand('size_request', (c) => c.id === id && c.status === 'claimed', CMD_MS);
-  await sleep(300);
+  await pause(300);
   const done = await staff.sizeRequestDone(id);
   if (done.status !== 200) throw new Error(`done ${id}: HTTP ${done.status}`);
   await mirror.nextCommand('size_request', (c) => c.id === id && c.status === 'done', CMD_MS);
@@ -37,10 +37,10 @@ async function bringSize(staff: StaffClient, mirror: MirrorSim, mirrorId: string
  */
 export async function playFittingVisit(
   f: FittingVisit,
-  ctx: { mirror: MirrorSim; staff: StaffClient; images: Uint8Array[]; realAt: (storeMs: number) => number },
+  ctx: { mirror: MirrorSim; staff: StaffClient; images: Uint8Array[]; realAt: (storeMs: number) => number; sleep: (ms: number) => Promise<void> },
 ): Promise<string> {
   const { mirror, staff } = ctx;
-  await sleep(ctx.realAt(f.at) - Date.now());
+  await ctx.sleep(ctx.realAt(f.at) - Date.now());
   await mirror.presence(true);
   await mirror.nextCommand('session', (c) => c.status === 'open', CMD_MS);
   type Recognised = Awaited<ReturnType<typeof mirror.nextCommand<'recognised'>>>;
@@ -91,7 +91,7 @@ export async function playFittingVisit(
     await mirror.nextCommand('recognised', (c) => c.item?.sku === tap.sku, CMD_MS);
     what += `, tapped "${tap.reason}"`;
   }
-  await sleep(ctx.realAt(f.leaveAt) - Date.now());
+  await ctx.sleep(ctx.realAt(f.leaveAt) - Date.now());
   await mirror.presence(false);
   await mirror.nextCommand('session', (c) => c.status === 'closed', CMD_MS);
   return what;

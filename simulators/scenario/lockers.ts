@@ -52,3 +52,33 @@ export async function playLockerAction(a: LockerAction, ctx: { sim: LockerSim; s
   if (cmd.type === 'open') await sim.close(cmd.compartment, true);
   return `return ${a.returnId} dropped`;
 }
+
+/**
+ * Closing time (the demo plays one store day after another on the same gateway): staff take uncollected parcels
+ * back out and collect dropped returns for the returns desk, and the technician frees a jammed door. Each goes
+ * through the staff API and a real door cycle on the controller, so the bank starts the next day empty.
+ */
+export async function closeTheDay(ctx: { sim: LockerSim; staff: StaffClient }) {
+  const { sim, staff } = ctx;
+  const { body } = await staff.lockers();
+  let emptied = 0;
+  for (const c of body.compartments as Array<{ id: string; state: string; fault: string | null; parcel: { id: string } | null }>) {
+    if (c.fault === 'jammed') {
+      await sim.close(c.id, false);
+      continue;
+    }
+    const res =
+      c.parcel && (c.state === 'awaiting_pickup' || c.state === 'expired')
+        ? await staff.call('POST', `/api/v1/lockers/parcels/${encodeURIComponent(c.parcel.id)}/reclaim`)
+        : c.state === 'returned'
+          ? await staff.openCompartment(c.id)
+          : null;
+    if (!res || res.status >= 300) continue;
+    const cmd = await sim.nextCommand((x) => x.type === 'open' && x.compartment === c.id, CMD_MS).catch(() => null);
+    if (cmd) {
+      await sim.close(c.id, false);
+      emptied++;
+    }
+  }
+  return `closing time: ${emptied} compartment(s) emptied`;
+}
