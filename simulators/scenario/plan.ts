@@ -94,18 +94,20 @@ const MIN_DWELL_REAL_MS = 4000;
 
 /**
  * Fashion-MNIST test images (index into the first 1000, framed by `cameraJpeg(image, index + 1)`) that the shipped
- * model recognises with confidence ~1.0, and ones it is unsure of (top-1 ~0.5): `test/simulators/scenario.test.ts`
- * checks both lists against the real model, so a retrained model that disagrees fails there first.
+ * model recognises with confidence ~1.0, and ones it is unsure of (top-1 ~0.5); `stocked`: the product the mirror
+ * shows for it (sample catalog) has a size in store. `test/simulators/scenario.test.ts` checks these lists against
+ * the real model and the sample catalog, so a retrained model or a changed catalog that disagrees fails there first.
  */
 export const CONFIDENT_FRAMES = [
-  { index: 0, category: 'Ankle boot' },
-  { index: 1, category: 'Pullover' },
-  { index: 2, category: 'Trouser' },
-  { index: 88, category: 'T-shirt/top' },
-  { index: 100, category: 'Dress' },
-  { index: 102, category: 'Sneaker' },
-  { index: 105, category: 'Bag' },
-  { index: 106, category: 'Sandal' },
+  { index: 0, category: 'Ankle boot', stocked: true },
+  { index: 1, category: 'Pullover', stocked: true },
+  { index: 2, category: 'Trouser', stocked: true },
+  { index: 88, category: 'T-shirt/top', stocked: true },
+  { index: 100, category: 'Dress', stocked: true },
+  { index: 102, category: 'Sneaker', stocked: true },
+  // the sample catalog's bag closest to this one has no stock: the mirror offers to order it online
+  { index: 105, category: 'Bag', stocked: false },
+  { index: 106, category: 'Sandal', stocked: true },
 ] as const;
 /** `guess`: the model's first guess, which the shopper picks on the mirror */
 export const UNSURE_FRAMES = [
@@ -148,13 +150,13 @@ export function makePlan(seed: number, size: ScenarioSize = 'small', speed = 240
     const v = fitVisit(f.raw) as { from: number; to: number };
     mirrorFreeAt = v.to + 2000 * speed;
     const pick = i === 0;
-    // items of different categories (the same product twice in a session counts once)
+    const then = FITTING_THEN[i % FITTING_THEN.length] as FittingThen;
+    // items of different categories (the same product twice in a session counts once); a size is asked for the last
     const first = pick ? fitRng.pick(UNSURE_FRAMES) : null;
     const options = CONFIDENT_FRAMES.filter((c) => c.category !== first?.guess);
-    const a = fitRng.pick(options);
-    const b = fitRng.chance(0.5) ? fitRng.pick(options.filter((c) => c !== a)) : null;
-    const frames = [first, a, b].filter((x) => x !== null).map((x) => x.index);
-    const then = FITTING_THEN[i % FITTING_THEN.length] as FittingThen;
+    const last = fitRng.pick(then.endsWith('size_request') ? options.filter((c) => c.stocked) : options);
+    const before = fitRng.chance(0.5) ? fitRng.pick(options.filter((c) => c !== last)) : null;
+    const frames = [first, before, last].filter((x) => x !== null).map((x) => x.index);
     fitting.push({ mirrorId: SCENARIO_MIRROR.id, shopper: f.name, at: v.from + 500 * speed, leaveAt: v.to - 500 * speed, frames, pick, then });
   });
   // nobody is in the stalled zone while its scanner is down (±2 s real of margin): they stay where they were

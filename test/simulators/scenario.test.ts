@@ -55,15 +55,17 @@ describe('seeded store-day scenario', () => {
     expect(makePlan(SEED, 'day').fitting.map((f) => f.then)).toEqual(['late_size_request', 'order_locker', 'size_request', 'order_home', 'browse']);
   });
 
-  it('uses mirror frames the shipped model is sure of (and, for the pick step, unsure of)', async () => {
+  it('uses mirror frames the shipped model is sure of (and, for the pick step, unsure of), with the sample catalog’s stock as planned', async () => {
     const rec = createRecognitionService({ log: pino({ level: 'silent' }), metrics: new Registry() });
     await rec.start();
     onTestFinished(() => rec.stop());
     const images = mirrorItems(1000);
-    for (const { index, category } of CONFIDENT_FRAMES) {
-      const r = await rec.recognise(await cameraJpeg(images[index] as Uint8Array, index + 1));
+    for (const { index, category, stocked } of CONFIDENT_FRAMES) {
+      // as the fitting service asks: with the frame's embedding, which picks the catalog product shown
+      const r = await rec.recognise(await cameraJpeg(images[index] as Uint8Array, index + 1), { embedding: true });
       expect(r, `frame ${index}`).toMatchObject({ unsure: false, label: category });
       expect(r.confidence, `frame ${index}`).toBeGreaterThan(0.95);
+      expect((r.products[0]?.inStock.length ?? 0) > 0, `frame ${index}: ${r.products[0]?.sku} has a size in store`).toBe(stocked);
     }
     for (const { index, guess } of UNSURE_FRAMES) {
       const r = await rec.recognise(await cameraJpeg(images[index] as Uint8Array, index + 1));
