@@ -37,7 +37,15 @@ async function bringSize(staff: StaffClient, mirror: MirrorSim, mirrorId: string
  */
 export async function playFittingVisit(
   f: FittingVisit,
-  ctx: { mirror: MirrorSim; staff: StaffClient; images: Uint8Array[]; realAt: (storeMs: number) => number; sleep: (ms: number) => Promise<void> },
+  ctx: {
+    mirror: MirrorSim;
+    staff: StaffClient;
+    images: Uint8Array[];
+    realAt: (storeMs: number) => number;
+    sleep: (ms: number) => Promise<void>;
+    /** the gateway's id for the shopper's online order (the parcel later arrives at the lockers under it) */
+    onOrder?: (shopper: string, orderId: string) => void;
+  },
 ): Promise<string> {
   const { mirror, staff } = ctx;
   await ctx.sleep(ctx.realAt(f.at) - Date.now());
@@ -81,7 +89,8 @@ export async function playFittingVisit(
       if (!offer.offer.delivery.includes(delivery)) throw new Error(`no ${delivery} delivery offered for ${item.sku} ${size}`);
     }
     await mirror.interact({ type: 'order', productId: item.sku, size, delivery });
-    await mirror.nextCommand('order', (c) => c.productId === item.sku && c.delivery === delivery, CMD_MS);
+    const order = await mirror.nextCommand('order', (c) => c.productId === item.sku && c.delivery === delivery, CMD_MS);
+    ctx.onOrder?.(f.shopper, order.id);
     what += `, ordered ${item.sku} ${size} for ${delivery} delivery`;
   } else {
     // a suggestion for something not tried yet (tapping one shows it, and it counts as tried)

@@ -15,8 +15,40 @@ const CMD_MS = 8000;
  * door on the parcel; a shopper types the code the cloud sent them, or scans a return QR the cloud signed, and
  * closes the door. The jam fault: the door of the only L compartment does not move when the gateway opens it.
  */
-export async function playLockerAction(a: LockerAction, ctx: { sim: LockerSim; staff: StaffClient; cloud: CloudReceiver; parcelIds: Map<string, string> }) {
+export async function playLockerAction(
+  a: LockerAction,
+  ctx: {
+    sim: LockerSim;
+    staff: StaffClient;
+    cloud: CloudReceiver;
+    parcelIds: Map<string, string>;
+    /** the order id the gateway gave the shopper's online order at the mirror */
+    onlineOrder: (shopper: string) => Promise<string>;
+  },
+) {
   const { sim, staff, cloud } = ctx;
+  if (a.kind === 'collect-returns') return `collected ${await emptyCompartments(ctx, ['returned'])} return(s)`;
+  if (a.kind === 'order-arrives') {
+    const orderId = await ctx.onlineOrder(a.shopper);
+    const arrived = await staff.call<{ compartmentId: string }>('POST', `/api/v1/lockers/expected/${encodeURIComponent(orderId)}/arrived`, {});
+    if (arrived.status !== 200) throw new Error(`arrived ${orderId}: HTTP ${arrived.status} ${JSON.stringify(arrived.body)}`);
+    const res = await staff.loadParcel(orderId, 'S');
+    if (res.status !== 201) throw new Error(`load ${orderId}: HTTP ${res.status} ${res.body.message ?? ''}`);
+    if (res.body.compartmentId !== arrived.body.compartmentId)
+      throw new Error(`load ${orderId}: went to ${res.body.compartmentId}, not the reserved ${arrived.body.compartmentId}`);
+    ctx.parcelIds.set(`online:${a.shopper}`, res.body.parcelId);
+    const cmd = await sim.nextCommand((c) => c.type === 'open' && c.compartment === res.body.compartmentId, CMD_MS);
+    if (cmd.type === 'open') await sim.close(cmd.compartment, true);
+    return `${a.shopper}'s online order arrived: reserved and loaded ${res.body.compartmentId}`;
+  }
+  if (a.kind === 'order-pickup') {
+    const orderId = await ctx.onlineOrder(a.shopper);
+    const loaded = await cloud.waitFor((e) => e.type === 'locker.parcel.loaded' && e.data.orderId === orderId, 60_000);
+    await sim.enterCode(derivePickupCode(SCENARIO_KEYS.codeKey, orderId, String(loaded.data.codeNonce)));
+    const cmd = await sim.nextCommand(isOpen, CMD_MS);
+    if (cmd.type === 'open') await sim.close(cmd.compartment, false);
+    return `${a.shopper} picked up their online order`;
+  }
   if (a.kind === 'load') {
     if (a.jam) {
       const target = SCENARIO_BANK.compartments.find((c) => c.size === a.size);
@@ -59,26 +91,24 @@ export async function playLockerAction(a: LockerAction, ctx: { sim: LockerSim; s
  * through the staff API and a real door cycle on the controller, so the bank starts the next day empty.
  */
 export async function closeTheDay(ctx: { sim: LockerSim; staff: StaffClient }) {
+  for (const c of (await ctx.staff.lockers()).body.compartments as Array<{ id: string; fault: string | null }>)
+    if (c.fault === 'jammed') await ctx.sim.close(c.id, false);
+  return `closing time: ${await emptyCompartments(ctx, ['awaiting_pickup', 'expired', 'returned'])} compartment(s) emptied`;
+}
+
+/** Staff open compartments in these states through the staff API (reclaim a parcel, collect returns) and close them empty. */
+async function emptyCompartments(ctx: { sim: LockerSim; staff: StaffClient }, states: string[]) {
   const { sim, staff } = ctx;
-  const { body } = await staff.lockers();
   let emptied = 0;
-  for (const c of body.compartments as Array<{ id: string; state: string; fault: string | null; parcel: { id: string } | null }>) {
-    if (c.fault === 'jammed') {
-      await sim.close(c.id, false);
-      continue;
-    }
-    const res =
-      c.parcel && (c.state === 'awaiting_pickup' || c.state === 'expired')
-        ? await staff.call('POST', `/api/v1/lockers/parcels/${encodeURIComponent(c.parcel.id)}/reclaim`)
-        : c.state === 'returned'
-          ? await staff.openCompartment(c.id)
-          : null;
-    if (!res || res.status >= 300) continue;
+  for (const c of (await staff.lockers()).body.compartments as Array<{ id: string; state: string; parcel: { id: string } | null }>) {
+    if (!states.includes(c.state)) continue;
+    const res = c.parcel ? await staff.call('POST', `/api/v1/lockers/parcels/${encodeURIComponent(c.parcel.id)}/reclaim`) : await staff.openCompartment(c.id);
+    if (res.status >= 300) continue;
     const cmd = await sim.nextCommand((x) => x.type === 'open' && x.compartment === c.id, CMD_MS).catch(() => null);
     if (cmd) {
       await sim.close(c.id, false);
       emptied++;
     }
   }
-  return `closing time: ${emptied} compartment(s) emptied`;
+  return emptied;
 }

@@ -10,7 +10,13 @@ import { CLOUD_FORWARDER, SCENARIO_BANK, SCENARIO_MIRROR } from './gateway-confi
 export type LockerAction =
   | { kind: 'load'; at: number; orderId: string; size: string; jam?: boolean }
   | { kind: 'pickup'; at: number; orderId: string }
-  | { kind: 'return'; at: number; returnId: string; orderId: string; item: string; reason: string; size: string };
+  | { kind: 'return'; at: number; returnId: string; orderId: string; item: string; reason: string; size: string }
+  /** staff empty the compartments holding dropped returns (for the returns desk) */
+  | { kind: 'collect-returns'; at: number }
+  /** the parcel of an order `shopper` placed at the mirror for locker pickup reaches the store: staff mark it arrived (a compartment is reserved) and load it */
+  | { kind: 'order-arrives'; at: number; shopper: string }
+  /** ... and the shopper picks it up with the code the cloud sent them */
+  | { kind: 'order-pickup'; at: number; shopper: string };
 
 /** What a shopper does at the fitting-room mirror after holding items up. */
 export type FittingThen = 'browse' | 'size_request' | 'late_size_request' | 'order_home' | 'order_locker';
@@ -206,6 +212,14 @@ export function makePlan(seed: number, size: ScenarioSize = 'small', speed = 240
       size: 'S',
     });
   }
+  // online orders for locker pickup here: the parcel comes in late in the day, after staff have cleared the returns
+  if (s.returns > 0) lockers.push({ kind: 'collect-returns', at: at(0.75) });
+  const lockerOrders = fitting.filter((f) => f.then === 'order_locker');
+  for (const f of lockerOrders) {
+    const arrives = Math.max(f.leaveAt + 3000 * speed, at(0.8));
+    lockers.push({ kind: 'order-arrives', at: arrives, shopper: f.shopper }, { kind: 'order-pickup', at: arrives + 4000 * speed, shopper: f.shopper });
+    parcels[`online:${f.shopper}`] = 'picked_up';
+  }
   lockers.sort((a, b) => a.at - b.at);
 
   const lateKey = late ? ['fitting:size-request:late'] : [];
@@ -248,7 +262,10 @@ export function makePlan(seed: number, size: ScenarioSize = 'small', speed = 240
       cloud: {
         'presence.session.opened': shoppers.length,
         'presence.session.closed': shoppers.length,
-        'locker.parcel.loaded': s.loads,
+        'locker.parcel.loaded': s.loads + lockerOrders.length,
+        'locker.expected.created': lockerOrders.length,
+        'locker.expected.arrived': lockerOrders.length,
+        'locker.expected.loaded': lockerOrders.length,
         'locker.parcel.load_failed': 1,
         'locker.parcel.picked_up': picked,
         'locker.return.dropped': s.returns,

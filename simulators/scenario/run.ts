@@ -137,6 +137,25 @@ export async function runScenario(plan: ScenarioPlan, t: ScenarioTarget, o: Scen
     if (progress) timers.push(progress);
 
     const parcelIds = new Map<string, string>();
+    // online orders placed at the mirror, by shopper: the lockers side waits for the id the gateway gave it
+    const orders = new Map<string, { id: Promise<string>; resolve: (id: string) => void }>();
+    const orderSlot = (shopper: string) => {
+      let slot = orders.get(shopper);
+      if (!slot) {
+        let resolve: (id: string) => void = () => {};
+        const id = new Promise<string>((r) => {
+          resolve = r;
+        });
+        slot = { id, resolve };
+        orders.set(shopper, slot);
+      }
+      return slot;
+    };
+    const onlineOrder = (shopper: string) =>
+      Promise.race([
+        orderSlot(shopper).id,
+        new Promise<string>((_, reject) => setTimeout(() => reject(new Error(`${shopper} placed no online order`)), 120_000).unref()),
+      ]);
     const say = (what: string) => o.progress?.(`store ${clockText(storeNow())} · ${what}`);
     // the locker bank and the fitting-room mirror are used side by side, each by one person at a time
     const lockerDay = (async () => {
@@ -144,9 +163,9 @@ export async function runScenario(plan: ScenarioPlan, t: ScenarioTarget, o: Scen
         await sleep(realAt(a.at) - Date.now());
         if (stopped()) return;
         try {
-          say(await playLockerAction(a, { sim, staff, cloud: t.cloud, parcelIds }));
+          say(await playLockerAction(a, { sim, staff, cloud: t.cloud, parcelIds, onlineOrder }));
         } catch (err) {
-          actionErrors.push(`${a.kind} ${'orderId' in a ? a.orderId : ''}: ${(err as Error).message}`);
+          actionErrors.push(`${a.kind} ${'orderId' in a ? a.orderId : 'shopper' in a ? a.shopper : ''}: ${(err as Error).message}`);
         }
       }
     })();
@@ -155,7 +174,7 @@ export async function runScenario(plan: ScenarioPlan, t: ScenarioTarget, o: Scen
       for (const f of plan.fitting) {
         if (stopped()) return;
         try {
-          say(await playFittingVisit(f, { mirror, staff, images, realAt, sleep }));
+          say(await playFittingVisit(f, { mirror, staff, images, realAt, sleep, onOrder: (who, id) => orderSlot(who).resolve(id) }));
         } catch (err) {
           actionErrors.push(`fitting ${f.shopper}: ${(err as Error).message}`);
           await mirror.presence(false).catch(() => {});
