@@ -58,7 +58,10 @@ export function registerScenario(program: Command) {
       const log = createLogger({ level: 'info', destination: createWriteStream(join(dataDir, 'scenario.log')) });
       const gw = await createGateway(config, { log });
       await gw.start();
-      const say = (line: string) => process.stderr.write(`${line}\n`);
+      // on a terminal the status line rewrites itself once a second; piped, it is a line every 2 s
+      const tty = process.stderr.isTTY === true;
+      const say = (line: string) => process.stderr.write(`${tty ? '\r\x1b[K' : ''}${line}\n`);
+      const status = tty ? (line: string) => process.stderr.write(`\r\x1b[K${line.slice(0, (process.stderr.columns || 120) - 1)}`) : undefined;
       if (!o.quiet) say(`scenario: gateway on http://127.0.0.1:${gw.ports.http} mqtt://127.0.0.1:${gw.ports.mqtt}, cloud ${cloud.url}, data ${dataDir}`);
       let ok = false;
       try {
@@ -73,10 +76,14 @@ export function registerScenario(program: Command) {
             cloud,
             dbFile: join(dataDir, 'storegate.db'),
           },
-          { ...(o.quiet ? {} : { progress: say }), ...(o.breakExpectation ? { breakExpectation: o.breakExpectation as never } : {}) },
+          {
+            ...(o.quiet ? {} : { progress: say, ...(status ? { status } : {}) }),
+            ...(o.breakExpectation ? { breakExpectation: o.breakExpectation as never } : {}),
+          },
         );
         ok = result.ok;
         writeFileSync(join(dataDir, 'cloud-events.json'), JSON.stringify(cloud.events(), null, 1));
+        if (tty && !o.quiet) process.stderr.write('\r\x1b[K');
         process.stdout.write(`${result.report}\n`);
       } finally {
         await gw.stop();
