@@ -10,7 +10,11 @@ describe('npm run demo (storegate demo)', () => {
     const dir = tempDir();
     const { env, ports } = await gatewayProcessEnv();
     const { http } = ports;
-    const child = spawn(process.execPath, [CLI, 'demo', '--data-dir', join(dir, 'demo'), '--speed', '480'], { env, cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CLI, 'demo', '--data-dir', join(dir, 'demo'), '--speed', '480'], {
+      env,
+      cwd: dir,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     child.stderr.on('data', (d) => (out += d));

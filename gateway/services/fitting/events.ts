@@ -49,6 +49,15 @@ export interface OrderIntentCreated {
   pickupStoreId: string | null;
 }
 
+/**
+ * At start, the last day's online orders for locker pickup here, announced again: the locker service reserves a
+ * compartment for them and may have missed `order.intent.created` if the gateway stopped right after the order was
+ * committed. Not forwarded (the cloud had each order through the outbox already); handlers must be idempotent.
+ */
+export interface LockerOrdersPending {
+  orders: OrderIntentCreated[];
+}
+
 declare module '../../bus/events.ts' {
   interface EventMap {
     'fitting.frame.received': FrameReceived;
@@ -56,5 +65,6 @@ declare module '../../bus/events.ts' {
     'fitting.session.closed': FittingSessionClosed;
     'fitting.size_request.updated': SizeRequestUpdated;
     'order.intent.created': OrderIntentCreated;
+    'fitting.locker_orders.pending': LockerOrdersPending;
   }
 }

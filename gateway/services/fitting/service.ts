@@ -4,7 +4,7 @@ import type { ChannelHandler } from '../../ingest/ingest.ts';
 import type { GatewayService, ServiceDeps } from '../../service.ts';
 import { type Catalog, loadCatalogSync } from '../../catalog.ts';
 import type { FittingConfig } from './config.ts';
-import { createContext } from './context.ts';
+import { type Ctx, createContext } from './context.ts';
 import { fittingHttp } from './http.ts';
 import { fittingMigrations } from './migrations.ts';
 import { onFrame, onInteraction, onPresence, onShopperInZone } from './mirror.ts';
@@ -95,6 +95,7 @@ export function createFittingService(deps: ServiceDeps, cfg: FittingConfig): Gat
         for (const [zone, shopper] of ctx.shoppersInZone) if (shopper === e.data.shopperId) ctx.shoppersInZone.delete(zone);
       });
       deps.bus.on('fitting', 'presence.exited', (e) => leftZone(e.data.shopperId, e.data.zone));
+      await announcePendingLockerOrders(ctx);
       const every = Math.max(1000, Math.min(30_000, (cfg.sizeRequestAlertSeconds * 1000) / 4));
       // a comment line every 15 s keeps open mirror pages' streams from timing out
       timers.push(
@@ -136,4 +137,32 @@ export function frameBytes(payload: Buffer): Buffer | null {
   } catch {
     return null;
   }
+}
+
+/** The window of orders announced again at start: well inside any retention, and parcels take a day or more. */
+const PENDING_ORDERS_MS = 24 * 3600_000;
+
+/**
+ * Online orders for locker pickup here from the last day, announced again on the bus at start (the lockers service
+ * started before us and ignores orders it already has): closes the gap between the order's COMMIT and the bus.
+ */
+async function announcePendingLockerOrders(ctx: Ctx) {
+  const rows = await ctx.deps.db.all<{ id: string; session_id: string; mirror_id: string; sku: string; size: string; shopper_id: string | null }>(
+    `SELECT o.id, o.session_id, o.mirror_id, o.sku, o.size, s.shopper_id FROM fitting_orders o
+     LEFT JOIN fitting_room_sessions s ON s.id = o.session_id
+     WHERE o.delivery = 'locker' AND o.created_at >= ? ORDER BY o.created_at, o.id`,
+    [ctx.now() - PENDING_ORDERS_MS],
+  );
+  if (!rows.length) return;
+  const orders = rows.map((r) => ({
+    orderIntentId: r.id,
+    sessionId: r.session_id,
+    shopperId: r.shopper_id,
+    mirrorId: r.mirror_id,
+    sku: r.sku,
+    size: r.size,
+    delivery: 'locker' as const,
+    pickupStoreId: ctx.deps.storeId,
+  }));
+  ctx.deps.bus.emit(ctx.deps.bus.make('fitting.locker_orders.pending', `storegate/${ctx.deps.storeId}/gateway/fitting`, { orders }));
 }

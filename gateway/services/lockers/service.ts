@@ -159,6 +159,13 @@ function createEnabled(deps: ServiceDeps, cfg: LockersConfig, opts: { incentive?
       for (const id of ctx.controllers) await syncAllDoorTimers(id);
       // online orders for pickup here (the fitting room's order intents, over the bus: services never import each other)
       deps.bus.on('lockers', 'order.intent.created', (e) => onOrderIntent(ctx, e.data).then(() => {}));
+      // ... and the last day's again when the fitting service starts (one it missed if the gateway stopped in between)
+      deps.bus.on('lockers', 'fitting.locker_orders.pending', (e) =>
+        Promise.all(e.data.orders.map((o) => onOrderIntent(ctx, o))).then((added) => {
+          const n = added.filter(Boolean).length;
+          if (n) ctx.log.warn({ orders: n }, 'online orders for locker pickup recovered at start (their order.intent.created was missed)');
+        }),
+      );
       // both queued at once (locker work is serial), so work queued after a tick sees both sweeps done
       const sweep = () => Promise.all([expireParcels(ctx), expireReservations(ctx)]);
       await sweep();

@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { EventMap } from '../../../../gateway/bus/events.ts';
 import { createFakeClock } from '../../../../gateway/clock.ts';
 import { freePort } from '../../../helpers/mosquitto.ts';
-import { ADMIN_TOKEN, addDevice, nextEvent, STAFF_TOKEN, type TestGateway } from '../../../helpers/gateway.ts';
-import { compartment, isOpen, loadOrder, lockerRig, staff } from './helpers.ts';
+import { ADMIN_TOKEN, addDevice, nextEvent, STAFF_TOKEN, type TestGateway, until } from '../../../helpers/gateway.ts';
+import { compartment, isOpen, loadOrder, lockerGateway, lockerRig, staff } from './helpers.ts';
 
 type Intent = EventMap['order.intent.created'];
 
@@ -257,5 +257,43 @@ describe('expected parcels: online orders for pickup from these lockers', () => 
     expect(((await run.json()) as { deleted: Record<string, number> }).deleted.lockerParcels).toBe(3);
     const left = await gw.db.all<{ order_id: string }>('SELECT order_id FROM locker_expected_parcels ORDER BY order_id');
     expect(left.map((r) => r.order_id)).toEqual(['new-loaded', 'old-arrived', 'old-expected']);
+  });
+});
+
+describe('expected parcels after a stop between the order and the locker service', () => {
+  it('recovers a locker-delivery order committed by the fitting room whose bus event was never handled, once, at the next start', async () => {
+    const { gw, secret } = await lockerGateway({ keep: true });
+    const dataDir = gw.dataDir;
+    const now = Date.now();
+    // the fitting room committed these (order + its session) and the gateway stopped before the bus delivered them
+    await gw.db.run(
+      "INSERT INTO fitting_room_sessions (id, mirror_id, zone, shopper_id, started_at, ended_at) VALUES ('fs-9', 'mirror-1', 'fitting-1', 'sh_0123456789abcdef0123', ?, ?)",
+      [now - 60_000, now - 30_000],
+    );
+    for (const [id, delivery, age] of [
+      ['oi-missed', 'locker', 60_000],
+      ['oi-home', 'home', 60_000],
+      ['oi-last-week', 'locker', 7 * 24 * 3600_000],
+    ] as const)
+      await gw.db.run(
+        "INSERT INTO fitting_orders (id, session_id, mirror_id, sku, size, delivery, created_at) VALUES (?, 'fs-9', 'mirror-1', 'SG-0301', 'M', ?, ?)",
+        [id, delivery, now - age],
+      );
+    await gw.stopGateway();
+
+    const { gw: again } = await lockerGateway({ dataDir, secret });
+    const row = await until(() => expectedRow(again, 'oi-missed'));
+    expect(row).toMatchObject({ status: 'expected', sku: 'SG-0301', size: 'M', shopper_id: 'sh_0123456789abcdef0123', session_id: 'fs-9' });
+    expect(await expectedRow(again, 'oi-home')).toBeUndefined();
+    // older than a day: a parcel that long on its way was handled (or cancelled) by staff by hand
+    expect(await expectedRow(again, 'oi-last-week')).toBeUndefined();
+    expect(again.logs.lines.some((l) => l.includes('recovered at start'))).toBe(true);
+    await again.stopGateway();
+
+    // a third start announces it again; it is not added twice, nor its event sent twice
+    const { gw: third } = await lockerGateway({ dataDir, secret });
+    await queuedWorkDone(third);
+    expect((await third.db.all("SELECT order_id FROM locker_expected_parcels WHERE order_id = 'oi-missed'")).length).toBe(1);
+    expect(third.logs.lines.some((l) => l.includes('recovered at start'))).toBe(false);
   });
 });
