@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { InteractionMessage, MirrorCommand } from '../devices/smart-mirror/messages.ts';
 import { MIRROR_CHANNELS, MIRROR_KIND } from '../devices/smart-mirror/topics.ts';
-import { cameraJpeg, DEBIAN_FASHION_MNIST, readIdx } from '../models/camera-frames.ts';
+import { DEBIAN_FASHION_MNIST, readIdx } from '../models/camera-frames.ts';
 import { connectDevice, type DeviceClient } from './device-client.ts';
 
 /**
