@@ -3,6 +3,7 @@ import { createLockerSim } from '../../simulators/locker.ts';
 import { createMirrorSim } from '../../simulators/smart-mirror.ts';
 import { createStaffClient } from '../../simulators/staff.ts';
 import { runLoad } from '../../simulators/load.ts';
+import { frameOf, ITEMS } from '../gateway/services/fitting/helpers.ts';
 import { cleanEnv, runCli } from '../helpers/cli.ts';
 import { addDevice, STAFF_TOKEN, startGateway } from '../helpers/gateway.ts';
 import { httpUrlOf, mqttUrlOf } from './helpers.ts';
@@ -32,6 +33,34 @@ describe('simulators and credentials', () => {
     expect(refused.code).not.toBe(0);
     expect(refused.stderr).toMatch(/not authori[sz]ed|bad user/i);
   }, 90_000);
+
+  it('`storegate simulate staff --bring-sizes` claims a fitting-room size request and brings it; the mirror sees both', async () => {
+    const gw = await startGateway();
+    const secret = await addDevice(gw, 'm-2', 'mirror', 'fitting-2');
+    const mirror = createMirrorSim({ url: mqttUrlOf(gw), storeId: gw.config.storeId, deviceId: 'm-2', secret });
+    await mirror.connect();
+    await mirror.sendFrame(await frameOf(ITEMS.dress));
+    const item = (await mirror.nextCommand('recognised')).item;
+    const size = item?.sizes.find((s) => s.inStock)?.size as string;
+    await mirror.interact({ type: 'size_request', productId: item?.sku as string, size });
+    await mirror.nextCommand('size_request', (c) => c.status === 'open');
+    const cli = runCli(['simulate', 'staff', '--id', 'anna', '--token', STAFF_TOKEN, '--http', httpUrlOf(gw), '--bring-sizes', '--walk', '0.3'], {
+      env: cleanEnv(),
+      timeoutMs: 5000,
+    });
+    await mirror.nextCommand('size_request', (c) => c.status === 'claimed', 5000);
+    await mirror.nextCommand('size_request', (c) => c.status === 'done', 8000);
+    const out = await cli;
+    expect(out.stdout).toMatch(new RegExp(`claimed ${item?.sku} ${size} for m-2: 200`));
+    expect(out.stdout).toMatch(new RegExp(`brought ${item?.sku} ${size} to m-2: 200`));
+    await mirror.disconnect();
+    const refused = await runCli(['simulate', 'staff', '--id', 'anna', '--token', 'not-the-token', '--http', httpUrlOf(gw), '--bring-sizes'], {
+      env: cleanEnv(),
+      timeoutMs: 8000,
+    });
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toMatch(/HTTP 401/);
+  }, 40_000);
 
   it('a locker controller simulator connects with its secret and is refused with a wrong one', async () => {
     const gw = await startGateway({ overrides: { 'lockers.banks': [{ id: 'A', controllerId: 'lk-1', compartments: [{ id: 'A1', size: 'S' }] }] } });

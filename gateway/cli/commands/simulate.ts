@@ -28,13 +28,16 @@ interface SimOpts {
   size: string;
   interval: string;
   frames?: string;
+  bringSizes?: boolean;
+  walk: string;
 }
 
 /**
  * `storegate simulate <kind> --id …`: one simulated device against any gateway, over the network only.
  * ble-scanner: hears the demo floor's fixed beacons and shoppers walking through (seeded); locker: a controller
  * whose doors close 3 s after opening; mirror: a shopper holds Fashion-MNIST test items up to a fitting-room
- * mirror (camera-like JPEGs) and the gateway's answers are printed; staff: loads one order through the staff API.
+ * mirror (camera-like JPEGs) and the gateway's answers are printed; staff: loads one order through the staff API,
+ * or (--bring-sizes) claims and brings the fitting rooms' size requests.
  */
 export function registerSimulate(program: Command) {
   program
@@ -55,6 +58,8 @@ export function registerSimulate(program: Command) {
     .option('--seed <n>', 'random seed for shoppers and radio noise', '1')
     .option('--compartments <list>', 'locker compartment ids', 'A1,A2,A3,A4')
     .option('--order-id <id>', 'staff: order to load')
+    .option('--bring-sizes', 'staff: claim every size request from the fitting rooms and bring it, until Ctrl-C')
+    .option('--walk <s>', 'staff: seconds between claiming a size and bringing it', '20')
     .option('--size <s>', 'staff: parcel size', 'S')
     .option('--interval <s>', 'mirror: seconds between frames', '3')
     .option('--frames <n>', 'mirror: send this many frames, print the answers and exit (default: until Ctrl-C)')
@@ -79,10 +84,39 @@ export function registerSimulate(program: Command) {
       }
       if (!o.id) throw new Error('--id is required');
       if (kind === 'staff') {
-        if (!o.token || !o.orderId) throw new Error('staff needs --token and --order-id');
-        const res = await createStaffClient({ httpUrl: o.http, token: o.token }).loadParcel(o.orderId, o.size);
-        say(`${res.status} ${JSON.stringify(res.body)}`);
-        process.exitCode = res.status === 201 ? 0 : 1;
+        if (!o.token || (!o.orderId && !o.bringSizes)) throw new Error('staff needs --token, and --order-id or --bring-sizes');
+        const staff = createStaffClient({ httpUrl: o.http, token: o.token });
+        if (o.orderId) {
+          const res = await staff.loadParcel(o.orderId, o.size);
+          say(`${res.status} ${JSON.stringify(res.body)}`);
+          process.exitCode = res.status === 201 ? 0 : 1;
+          return;
+        }
+        // a member of staff on the fitting-room floor: claims each size request, walks, brings it
+        const walk = Number(o.walk) * 1000;
+        const busy = new Set<string>();
+        const round = async () => {
+          const q = await staff.sizeRequests('open');
+          if (q.status !== 200) throw new Error(`size requests: HTTP ${q.status}`);
+          for (const r of q.body.requests ?? []) {
+            if (busy.has(r.id)) continue;
+            busy.add(r.id);
+            const claimed = await staff.claimSizeRequest(r.id);
+            say(`claimed ${r.productId} ${r.size} for ${r.mirrorId}: ${claimed.status}`);
+            setTimeout(() => {
+              void staff.sizeRequestDone(r.id).then((d) => say(`brought ${r.productId} ${r.size} to ${r.mirrorId}: ${d.status}`));
+            }, walk);
+          }
+        };
+        await round();
+        say(`staff ${o.id} brings sizes to the fitting rooms (${o.walk} s walk); Ctrl-C to stop`);
+        const timer = setInterval(() => void round().catch((err) => say((err as Error).message)), 2000);
+        const stop = () => {
+          clearInterval(timer);
+          process.exit(0);
+        };
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
         return;
       }
       if (!o.secret) throw new Error('--secret (or STOREGATE_DEVICE_SECRET) is required');
