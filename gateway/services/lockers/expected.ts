@@ -117,12 +117,7 @@ export async function listExpected(db: Db, status?: string): Promise<ExpectedVie
     status ? [status] : [],
   );
   return rows.map((r) => ({
-    orderId: r.order_id,
-    sku: r.sku,
-    size: r.size,
-    status: r.status,
-    compartmentId: r.compartment_id,
-    reservedUntil: iso(r.reserved_until),
+    ...eventData(r),
     mirrorId: r.mirror_id,
     createdAt: iso(r.created_at) as string,
     updatedAt: iso(r.updated_at) as string,
