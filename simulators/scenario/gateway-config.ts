@@ -20,6 +20,9 @@ export const SCENARIO_MIRROR = { id: 'mirror-1', zone: 'fitting-rooms' };
 /** the scenario gateway alerts on a size request open longer than this (real seconds); staff are late once */
 export const SIZE_REQUEST_ALERT_SECONDS = 4;
 
+/** a locker door left open longer than this (real seconds) raises an alert */
+export const DOOR_OPEN_ALERT_SECONDS = 3;
+
 export const CLOUD_FORWARDER = 'scenario-cloud';
 
 /** Shared with the scenario's "cloud": it derives pickup codes and signs return QRs, as the retailer's cloud would. */
@@ -50,6 +53,7 @@ export function scenarioGatewayConfig(o: { cloudUrl: string; secrets: Record<str
     lockers: {
       banks: [SCENARIO_BANK],
       codeKey: SCENARIO_KEYS.codeKey,
+      doorOpenAlertSeconds: DOOR_OPEN_ALERT_SECONDS,
       returns: { hmacKey: SCENARIO_KEYS.returnHmacKey, incentive: { reasons: ['wrong_size'], offer: 'Swap it for another size: 10% off' } },
     },
     fitting: { sizeRequestAlertSeconds: SIZE_REQUEST_ALERT_SECONDS },

@@ -27,6 +27,7 @@ export async function playLockerAction(
   },
 ) {
   const { sim, staff, cloud } = ctx;
+  if (a.kind === 'power-cut' || a.kind === 'power-back') return powerLoss(a.kind === 'power-cut' ? 'cut' : 'back', ctx);
   if (a.kind === 'collect-returns') return `collected ${await emptyCompartments(ctx, ['returned'])} return(s)`;
   if (a.kind === 'order-arrives') {
     const orderId = await ctx.onlineOrder(a.shopper);
@@ -72,7 +73,14 @@ export async function playLockerAction(
     const code = derivePickupCode(SCENARIO_KEYS.codeKey, a.orderId, String(loaded.data.codeNonce));
     await sim.enterCode(code);
     const cmd = await sim.nextCommand(isOpen, CMD_MS);
-    if (cmd.type === 'open') await sim.close(cmd.compartment, false);
+    if (cmd.type !== 'open') return `picked up ${a.orderId}`;
+    if (a.leaveOpen) {
+      // the door stands open past the alert limit until staff walk by and close it
+      await cloud.waitFor((e) => e.type === 'alert.raised' && String(e.data.key) === `locker:${cmd.compartment}:door_open`, 30_000);
+      await sim.close(cmd.compartment, false);
+      return `picked up ${a.orderId}, left ${cmd.compartment} open; staff closed it`;
+    }
+    await sim.close(cmd.compartment, false);
     return `picked up ${a.orderId}`;
   }
   const qr = signReturnQr(
@@ -111,4 +119,22 @@ async function emptyCompartments(ctx: { sim: LockerSim; staff: StaffClient }, st
     }
   }
   return emptied;
+}
+
+/**
+ * The controller loses power (the connection drops without a goodbye) and comes back: its first report says so, the
+ * gateway raises the power-loss alert, and staff acknowledge it once the bank works again.
+ */
+async function powerLoss(phase: 'cut' | 'back', ctx: { sim: LockerSim; staff: StaffClient; cloud: CloudReceiver }) {
+  if (phase === 'cut') {
+    ctx.sim.powerCut();
+    return 'the locker controller lost power';
+  }
+  await ctx.sim.connect();
+  const key = `locker-controller:${SCENARIO_BANK.controllerId}:power_loss`;
+  const listed = async () => (await ctx.staff.lockers()).body.alerts?.some((x) => x.key === key);
+  for (let i = 0; i < 100 && !(await listed()); i++) await new Promise((r) => setTimeout(r, 100));
+  const res = await ctx.staff.call('POST', `/api/v1/lockers/alerts/${encodeURIComponent(key)}/resolve`);
+  if (res.status !== 200) throw new Error(`resolve ${key}: HTTP ${res.status}`);
+  return 'the locker controller is back; staff acknowledged the power loss';
 }

@@ -9,14 +9,18 @@ import { CLOUD_FORWARDER, SCENARIO_BANK, SCENARIO_MIRROR } from './gateway-confi
  */
 export type LockerAction =
   | { kind: 'load'; at: number; orderId: string; size: string; jam?: boolean }
-  | { kind: 'pickup'; at: number; orderId: string }
+  /** `leaveOpen`: the shopper walks off without closing the door; staff close it after the door-open alert */
+  | { kind: 'pickup'; at: number; orderId: string; leaveOpen?: boolean }
   | { kind: 'return'; at: number; returnId: string; orderId: string; item: string; reason: string; size: string }
   /** staff empty the compartments holding dropped returns (for the returns desk) */
   | { kind: 'collect-returns'; at: number }
   /** the parcel of an order `shopper` placed at the mirror for locker pickup reaches the store: staff mark it arrived (a compartment is reserved) and load it */
   | { kind: 'order-arrives'; at: number; shopper: string }
   /** ... and the shopper picks it up with the code the cloud sent them */
-  | { kind: 'order-pickup'; at: number; shopper: string };
+  | { kind: 'order-pickup'; at: number; shopper: string }
+  /** the controller loses power / comes back (the `power-loss` fault, played in turn with the bank's other actions) */
+  | { kind: 'power-cut'; at: number }
+  | { kind: 'power-back'; at: number };
 
 /** What a shopper does at the fitting-room mirror after holding items up. */
 export type FittingThen = 'browse' | 'size_request' | 'late_size_request' | 'order_home' | 'order_locker';
@@ -37,7 +41,8 @@ export interface FittingVisit {
 }
 
 export interface Fault {
-  kind: 'scanner-stall' | 'cloud-down';
+  /** power-loss: the locker controller loses power at `from` and comes back at `to` (played as locker actions) */
+  kind: 'scanner-stall' | 'cloud-down' | 'power-loss';
   target: string;
   from: number;
   to: number;
@@ -133,7 +138,9 @@ export function makePlan(seed: number, size: ScenarioSize = 'small', speed = 240
   const minDwell = MIN_DWELL_REAL_MS * speed;
   const at = (f: number) => Math.round(f * dayMs);
   const stall: Fault = { kind: 'scanner-stall', target: STORE_ZONES.find((z) => z.name === STALLED_ZONE)?.scannerId ?? 'sc-mens', from: at(0.27), to: at(0.5) };
-  const faults: Fault[] = [stall, { kind: 'cloud-down', target: 'cloud', from: at(0.25), to: at(0.5) }];
+  // the locker controller's power cut comes after the morning loads and before the outage, when nobody uses the bank
+  const power: Fault = { kind: 'power-loss', target: SCENARIO_BANK.controllerId, from: at(0.19), to: at(0.19) + 3000 * speed };
+  const faults: Fault[] = [stall, { kind: 'cloud-down', target: 'cloud', from: at(0.25), to: at(0.5) }, power];
 
   // shoppers: spread over the day; the first few go through the fitting room and use its mirror, one at a time
   const shopRng = rng.fork('shoppers');
@@ -194,7 +201,7 @@ export function makePlan(seed: number, size: ScenarioSize = 'small', speed = 240
     lockers.push({ kind: 'load', at: at(0.02 + 0.04 * i), orderId, size: jam ? JAM_SIZE : lockRng.pick(['S', 'M']), ...(jam ? { jam: true } : {}) });
     const picked = i === 0 || lockRng.chance(0.6);
     parcels[orderId] = picked ? 'picked_up' : 'awaiting_pickup';
-    if (picked) lockers.push({ kind: 'pickup', at: at(0.55 + 0.08 * i), orderId });
+    if (picked) lockers.push({ kind: 'pickup', at: at(0.55 + 0.08 * i), orderId, ...(i === 0 ? { leaveOpen: true } : {}) });
   }
   const returnReasons: Record<string, number> = {};
   for (let i = 0; i < s.returns; i++) {
@@ -220,9 +227,12 @@ export function makePlan(seed: number, size: ScenarioSize = 'small', speed = 240
     lockers.push({ kind: 'order-arrives', at: arrives, shopper: f.shopper }, { kind: 'order-pickup', at: arrives + 4000 * speed, shopper: f.shopper });
     parcels[`online:${f.shopper}`] = 'picked_up';
   }
+  lockers.push({ kind: 'power-cut', at: power.from }, { kind: 'power-back', at: power.to });
   lockers.sort((a, b) => a.at - b.at);
 
   const lateKey = late ? ['fitting:size-request:late'] : [];
+  // raised, then resolved: staff close the door left open, and acknowledge the power loss once the bank is back
+  const lockerFaults = ['locker:*:door_open', `locker-controller:${SCENARIO_BANK.controllerId}:power_loss`];
   const stalledBeacon = STORE_ZONES.find((z) => z.name === STALLED_ZONE)?.beacon.id ?? 'bc-mens';
   const jamCompartment = SCENARIO_BANK.compartments.find((c) => c.size === JAM_SIZE)?.id ?? 'P5';
   const routes = shoppers.map((p) => p.visits.map((v) => v.zone).join('>')).sort();
@@ -242,8 +252,8 @@ export function makePlan(seed: number, size: ScenarioSize = 'small', speed = 240
       sessionRoutes: routes,
       parcels,
       loadFailures: 1,
-      alertsRaised: [`beacon:${stalledBeacon}:missing`, `cloud:${CLOUD_FORWARDER}:down`, `locker:${jamCompartment}:jam`, ...lateKey].sort(),
-      alertsResolved: [`beacon:${stalledBeacon}:missing`, `cloud:${CLOUD_FORWARDER}:down`, ...lateKey].sort(),
+      alertsRaised: [...lockerFaults, `beacon:${stalledBeacon}:missing`, `cloud:${CLOUD_FORWARDER}:down`, `locker:${jamCompartment}:jam`, ...lateKey].sort(),
+      alertsResolved: [...lockerFaults, `beacon:${stalledBeacon}:missing`, `cloud:${CLOUD_FORWARDER}:down`, ...lateKey].sort(),
       returnsDropped: s.returns,
       returnReasons,
       beaconMissing: { [stalledBeacon]: 1 },

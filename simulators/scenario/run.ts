@@ -101,6 +101,7 @@ export async function runScenario(plan: ScenarioPlan, t: ScenarioTarget, o: Scen
     await sim.nextCommand((c) => c.type === 'report').catch(() => {});
     if (plan.fitting.length) await mirror.connect();
 
+    const say = (what: string) => o.progress?.(`store ${clockText(storeNow())} · ${what}`);
     for (const f of plan.faults) {
       const scanner = scanners.find((s) => s.id === f.target);
       const refusedBefore = () => t.cloud.stats.refused;
@@ -108,14 +109,14 @@ export async function runScenario(plan: ScenarioPlan, t: ScenarioTarget, o: Scen
       timers.push(
         setTimeout(() => {
           if (f.kind === 'scanner-stall') scanner?.stall();
-          else {
+          else if (f.kind === 'cloud-down') {
             base = refusedBefore();
             t.cloud.setDown(true);
           }
         }, realAt(f.from) - Date.now()),
         setTimeout(() => {
           if (f.kind === 'scanner-stall') scanner?.resume();
-          else {
+          else if (f.kind === 'cloud-down') {
             refusedDuringOutage = refusedBefore() > base;
             t.cloud.setDown(false);
           }
@@ -156,7 +157,6 @@ export async function runScenario(plan: ScenarioPlan, t: ScenarioTarget, o: Scen
         orderSlot(shopper).id,
         new Promise<string>((_, reject) => setTimeout(() => reject(new Error(`${shopper} placed no online order`)), 120_000).unref()),
       ]);
-    const say = (what: string) => o.progress?.(`store ${clockText(storeNow())} · ${what}`);
     // the locker bank and the fitting-room mirror are used side by side, each by one person at a time
     const lockerDay = (async () => {
       for (const a of plan.lockers) {

@@ -27,8 +27,12 @@ async function fromDb(dbFile: string): Promise<{ beaconMissing: Record<string, n
   }
 }
 
-/** A late size request's alert key holds the request's id (random): the plan knows only that one was late. */
-const alertKeyShape = (key: string) => key.replace(/^fitting:size-request:.+:late$/, 'fitting:size-request:late');
+/**
+ * A late size request's alert key holds the request's id (random), a door left open the compartment the gateway
+ * chose: the plan knows only that one was late, and that a door was left open.
+ */
+const alertKeyShape = (key: string) =>
+  key.replace(/^fitting:size-request:.+:late$/, 'fitting:size-request:late').replace(/^locker:[^:]+:door_open$/, 'locker:*:door_open');
 
 interface ClosedFittingSession {
   shopperSessionId: string | null;

@@ -37,7 +37,7 @@ describe('seeded store-day scenario', () => {
     expect(makePlan(SEED + 1).shoppers).not.toEqual(makePlan(SEED).shoppers);
     const plan = makePlan(SEED);
     expect(plan.expected.sessionsClosed).toBe(plan.shoppers.length);
-    expect(plan.faults.map((f) => f.kind)).toEqual(['scanner-stall', 'cloud-down']);
+    expect(plan.faults.map((f) => f.kind)).toEqual(['scanner-stall', 'cloud-down', 'power-loss']);
   });
 
   it('plans fitting-room visits one at a time at the mirror, each long enough to be placed in the zone first', () => {
