@@ -138,32 +138,14 @@ export async function runScenario(plan: ScenarioPlan, t: ScenarioTarget, o: Scen
     if (progress) timers.push(progress);
 
     const parcelIds = new Map<string, string>();
-    // online orders placed at the mirror, by shopper: the lockers side waits for the id the gateway gave it
-    const orders = new Map<string, { id: Promise<string>; resolve: (id: string) => void }>();
-    const orderSlot = (shopper: string) => {
-      let slot = orders.get(shopper);
-      if (!slot) {
-        let resolve: (id: string) => void = () => {};
-        const id = new Promise<string>((r) => {
-          resolve = r;
-        });
-        slot = { id, resolve };
-        orders.set(shopper, slot);
-      }
-      return slot;
-    };
-    const onlineOrder = (shopper: string) =>
-      Promise.race([
-        orderSlot(shopper).id,
-        new Promise<string>((_, reject) => setTimeout(() => reject(new Error(`${shopper} placed no online order`)), 120_000).unref()),
-      ]);
+    const orders = onlineOrderBook();
     // the locker bank and the fitting-room mirror are used side by side, each by one person at a time
     const lockerDay = (async () => {
       for (const a of plan.lockers) {
         await sleep(realAt(a.at) - Date.now());
         if (stopped()) return;
         try {
-          say(await playLockerAction(a, { sim, staff, cloud: t.cloud, parcelIds, onlineOrder }));
+          say(await playLockerAction(a, { sim, staff, cloud: t.cloud, parcelIds, onlineOrder: orders.idOf }));
         } catch (err) {
           actionErrors.push(`${a.kind} ${'orderId' in a ? a.orderId : 'shopper' in a ? a.shopper : ''}: ${(err as Error).message}`);
         }
@@ -174,7 +156,7 @@ export async function runScenario(plan: ScenarioPlan, t: ScenarioTarget, o: Scen
       for (const f of plan.fitting) {
         if (stopped()) return;
         try {
-          say(await playFittingVisit(f, { mirror, staff, images, realAt, sleep, onOrder: (who, id) => orderSlot(who).resolve(id) }));
+          say(await playFittingVisit(f, { mirror, staff, images, realAt, sleep, onOrder: orders.placed }));
         } catch (err) {
           actionErrors.push(`fitting ${f.shopper}: ${(err as Error).message}`);
           await mirror.presence(false).catch(() => {});
@@ -220,6 +202,31 @@ export async function runScenario(plan: ScenarioPlan, t: ScenarioTarget, o: Scen
     await sim.disconnect().catch(() => {});
     await mirror.disconnect().catch(() => {});
   }
+}
+
+/** Online orders placed at the mirror, by shopper: the locker side waits (up to 2 min) for the id the gateway gave one. */
+function onlineOrderBook() {
+  const slots = new Map<string, { id: Promise<string>; resolve: (id: string) => void }>();
+  const slot = (shopper: string) => {
+    let s = slots.get(shopper);
+    if (!s) {
+      let resolve: (id: string) => void = () => {};
+      const id = new Promise<string>((r) => {
+        resolve = r;
+      });
+      s = { id, resolve };
+      slots.set(shopper, s);
+    }
+    return s;
+  };
+  return {
+    placed: (shopper: string, id: string) => slot(shopper).resolve(id),
+    idOf: (shopper: string) =>
+      Promise.race([
+        slot(shopper).id,
+        new Promise<string>((_, reject) => setTimeout(() => reject(new Error(`${shopper} placed no online order`)), 120_000).unref()),
+      ]),
+  };
 }
 
 function breakOne(e: Expected, key: keyof Expected): Expected {
