@@ -17,6 +17,8 @@ export interface LockerSimOptions {
   compartments: Array<string | SimCompartment>;
   /** auto mode (demo): a door the gateway opens closes again after this many ms with its occupancy flipped */
   autoCloseMs?: number;
+  /** with autoCloseMs: these compartments' doors stay open this much longer (a shopper walked off) */
+  leaveOpen?: { compartments: string[]; extraMs: number };
 }
 
 /**
@@ -59,7 +61,8 @@ export function createLockerSim(opts: LockerSimOptions) {
         if (jamNext.delete(c.id)) c.door = 'jammed';
         else c.door = 'open';
         await door(c);
-        if (opts.autoCloseMs && c.door === 'open') setTimeout(() => void sim.close(c.id, !c.occupied).catch(() => {}), opts.autoCloseMs);
+        const extra = opts.leaveOpen?.compartments.includes(c.id) ? opts.leaveOpen.extraMs : 0;
+        if (opts.autoCloseMs && c.door === 'open') setTimeout(() => void sim.close(c.id, !c.occupied).catch(() => {}), opts.autoCloseMs + extra);
       }
     } else if (cmd.type === 'report') await pub('state', report());
     const i = waiters.findIndex((w) => w.match(cmd));

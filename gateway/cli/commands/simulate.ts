@@ -30,6 +30,9 @@ interface SimOpts {
   frames?: string;
   bringSizes?: boolean;
   walk: string;
+  jam?: string;
+  leaveOpen?: string;
+  powerCut?: string;
 }
 
 /**
@@ -57,6 +60,9 @@ export function registerSimulate(program: Command) {
     .option('--format <f>', 'ble-scanner wire format: raw or omg (OpenMQTTGateway)', 'raw')
     .option('--seed <n>', 'random seed for shoppers and radio noise', '1')
     .option('--compartments <list>', 'locker compartment ids', 'A1,A2,A3,A4')
+    .option('--jam <list>', 'locker: these compartments jam on their next open')
+    .option('--leave-open <list>', 'locker: these doors stay open 2 min after opening (door-open alert)')
+    .option('--power-cut <s>', 'locker: lose power after this many seconds, back 5 s later')
     .option('--order-id <id>', 'staff: order to load')
     .option('--bring-sizes', 'staff: claim every size request from the fitting rooms and bring it, until Ctrl-C')
     .option('--walk <s>', 'staff: seconds between claiming a size and bringing it', '20')
@@ -152,6 +158,7 @@ export function registerSimulate(program: Command) {
           await sim.close();
         };
       } else if (kind === 'locker') {
+        const list = (v?: string) => (v ? v.split(',').filter(Boolean) : []);
         const sim = createLockerSim({
           url: o.url,
           storeId: o.store,
@@ -159,10 +166,26 @@ export function registerSimulate(program: Command) {
           secret: o.secret,
           compartments: o.compartments.split(','),
           autoCloseMs: 3000,
+          leaveOpen: { compartments: list(o.leaveOpen), extraMs: 120_000 },
         });
         await sim.connect();
+        // faults to see the gateway's alerts with: a door that jams, one left open, a power cut
+        for (const id of list(o.jam)) sim.jam(id);
         say(`locker ${o.id} connected; doors close 3 s after opening with occupancy flipped; Ctrl-C to stop`);
-        close = () => sim.disconnect();
+        if (o.jam) say(`  jams on its next open: ${o.jam}`);
+        if (o.leaveOpen) say(`  left open for 2 min after opening: ${o.leaveOpen}`);
+        let power: NodeJS.Timeout | undefined;
+        if (o.powerCut) {
+          power = setTimeout(() => {
+            say('power cut (back in 5 s)');
+            sim.powerCut();
+            power = setTimeout(() => void sim.connect().then(() => say('power back: the report says so')), 5000);
+          }, Number(o.powerCut) * 1000);
+        }
+        close = () => {
+          clearTimeout(power);
+          return sim.disconnect();
+        };
       } else if (kind === 'mirror') {
         const sim = createMirrorSim({ url: o.url, storeId: o.store, deviceId: o.id, secret: o.secret });
         await sim.connect();
