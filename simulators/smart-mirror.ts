@@ -14,9 +14,11 @@ export function createMirrorSim(opts: { url: string; storeId: string; deviceId: 
   const waiters: Array<{ match: (c: MirrorCommand) => boolean; resolve: (c: MirrorCommand) => void }> = [];
   let dev: DeviceClient | undefined;
   let seen = 0;
+  const listeners: Array<(c: MirrorCommand) => void> = [];
   const onCommand = (raw: Record<string, unknown>) => {
     const c = raw as unknown as MirrorCommand;
     commands.push(c);
+    for (const l of listeners) l(c);
     for (const w of [...waiters])
       if (w.match(c)) {
         waiters.splice(waiters.indexOf(w), 1);
@@ -38,6 +40,8 @@ export function createMirrorSim(opts: { url: string; storeId: string; deviceId: 
     sendFrame: (jpeg: Buffer, qos: 0 | 1 = 1) => need().publish(MIRROR_CHANNELS.frame, jpeg, qos),
     presence: (present: boolean) => need().publish(MIRROR_CHANNELS.presence, { present }),
     interact: (m: InteractionMessage) => need().publish(MIRROR_CHANNELS.interaction, m),
+    /** every command as it arrives (besides collecting them for nextCommand) */
+    onCommand: (listener: (c: MirrorCommand) => void) => void listeners.push(listener),
     /** the next command (not yet consumed by an earlier call) that matches, or one arriving later */
     nextCommand<T extends MirrorCommand['type']>(type: T, match: (c: Extract<MirrorCommand, { type: T }>) => boolean = () => true, timeoutMs = 10_000) {
       const ok = (c: MirrorCommand) => c.type === type && match(c as Extract<MirrorCommand, { type: T }>);

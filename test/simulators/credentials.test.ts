@@ -29,6 +29,20 @@ describe('simulators and credentials', () => {
     // frames 0 and 1 of the Fashion-MNIST test set: an ankle boot and a pullover, answered with a catalog product
     expect(ok.stdout).toMatch(/frame 0: Ankle boot \d+% → SG-\d+/);
     expect(ok.stdout).toMatch(/frame 1: Pullover \d+% → SG-\d+/);
+    // with --ask-size the shopper asks staff for the item in a size the store has
+    const asked = await runCli(
+      ['simulate', 'mirror', '--id', 'm-1', '--url', base.url, '--store', gw.config.storeId, '--frames', '1', '--ask-size', '--secret', secret],
+      {
+        env: cleanEnv(),
+        timeoutMs: 60_000,
+      },
+    );
+    expect(asked.code, asked.stderr).toBe(0);
+    const request = /asked staff for (SG-\d+) in (\S+): open \(request (\S+)\)/.exec(asked.stdout);
+    expect(request, asked.stdout).not.toBeNull();
+    // it reached the staff queue; the simulated shopper then stepped away, which calls it off
+    const queue = await createStaffClient({ httpUrl: httpUrlOf(gw), token: STAFF_TOKEN }).sizeRequests('cancelled');
+    expect(queue.body.requests).toContainEqual(expect.objectContaining({ id: request?.[3], productId: request?.[1], size: request?.[2], mirrorId: 'm-1' }));
     const refused = await runCli([...args, '--secret', 'not-the-secret-0123'], { env: cleanEnv(), timeoutMs: 60_000 });
     expect(refused.code).not.toBe(0);
     expect(refused.stderr).toMatch(/not authori[sz]ed|bad user/i);

@@ -30,6 +30,7 @@ interface SimOpts {
   frames?: string;
   bringSizes?: boolean;
   walk: string;
+  askSize?: boolean;
   jam?: string;
   leaveOpen?: string;
   powerCut?: string;
@@ -69,6 +70,7 @@ export function registerSimulate(program: Command) {
     .option('--size <s>', 'staff: parcel size', 'S')
     .option('--interval <s>', 'mirror: seconds between frames', '3')
     .option('--frames <n>', 'mirror: send this many frames, print the answers and exit (default: until Ctrl-C)')
+    .option('--ask-size', 'mirror: after each recognised item, ask staff for it in a size the store has')
     .action(async (kind: string, o: SimOpts) => {
       const say = (s: string) => process.stdout.write(`${s}\n`);
       if (kind === 'load') {
@@ -194,6 +196,10 @@ export function registerSimulate(program: Command) {
         say(
           `mirror ${o.id} connected; a shopper steps in and holds up an item every ${o.interval} s${Number.isFinite(limit) ? ` (${limit} frames)` : '; Ctrl-C to stop'}`,
         );
+        if (o.askSize)
+          sim.onCommand(
+            (c) => void (c.type === 'size_request' && c.status !== 'open' && say(`  size request ${c.id} (${c.productId} ${c.size}): ${c.status}`)),
+          );
         await sim.presence(true);
         let sent = 0;
         let answered = 0;
@@ -209,6 +215,13 @@ export function registerSimulate(program: Command) {
             say(
               `frame ${i}: ${c.label} ${(c.confidence * 100).toFixed(0)}% → ${c.item ? `${c.item.sku} ${c.item.name} [${sizes}]` : 'not in the catalog'}${sugg ? ` · ${sugg}` : ''}`,
             );
+            const size = c.item?.sizes.find((s) => s.inStock)?.size;
+            if (o.askSize && c.item && size) {
+              // the shopper asks staff to bring it in their size; the statuses arrive on the cmd topic as staff work
+              await sim.interact({ type: 'size_request', productId: c.item.sku, size });
+              const r = await sim.nextCommand('size_request', (x) => x.productId === c.item?.sku, 5000).catch(() => null);
+              say(r ? `  asked staff for ${c.item.sku} in ${size}: ${r.status} (request ${r.id})` : `  asked staff for ${c.item.sku} in ${size}: no answer`);
+            }
           } else if (c?.type === 'ask_pick') {
             answered++;
             say(`frame ${i}: not sure (${(c.confidence * 100).toFixed(0)}%): the mirror asks to pick ${c.options.map((x) => x.label).join(' / ')}`);
