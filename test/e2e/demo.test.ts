@@ -8,7 +8,7 @@ import { tempDir, until } from '../helpers/gateway.ts';
 describe('npm run demo (storegate demo)', () => {
   it('starts a living simulated store (the store-day scenario on a loop): dashboard, devices online, shoppers in zones, a locker being loaded, pages; stops cleanly', async () => {
     const dir = tempDir();
-    const { env, ports } = await gatewayProcessEnv();
+    const { env, ports } = await gatewayProcessEnv({ STOREGATE_LOG_LEVEL: 'info' });
     const { http } = ports;
     const child = spawn(process.execPath, [CLI, 'demo', '--data-dir', join(dir, 'demo'), '--speed', '480'], {
       env,
@@ -74,6 +74,11 @@ describe('npm run demo (storegate demo)', () => {
         'the parcel-loaded event at the local cloud',
       );
       expect(JSON.stringify(forwarded)).not.toMatch(/"code"/);
+      // the gateway's log is in the data dir, not in the store's story on the terminal, and holds no token or key
+      const log = readFileSync(join(dir, 'demo', 'demo.log'), 'utf8');
+      expect(log).toMatch(/storegate started/);
+      expect(out).not.toMatch(/"level":/);
+      for (const secret of [token, 'demo-staff-token', key]) expect(log).not.toContain(secret);
     } finally {
       child.kill('SIGTERM');
     }

@@ -5,6 +5,8 @@ import { startCloudReceiver } from '../../../simulators/scenario/cloud.ts';
 import { SCENARIO_DEVICES, SCENARIO_MIRROR, scenarioGatewayConfig } from '../../../simulators/scenario/gateway-config.ts';
 import { makePlan } from '../../../simulators/scenario/plan.ts';
 import { runScenario } from '../../../simulators/scenario/run.ts';
+import { createWriteStream } from 'node:fs';
+import { createLogger } from '../../log.ts';
 import { newSecret } from '../../registry/registry.ts';
 import { runGateway } from './start.ts';
 
@@ -42,14 +44,18 @@ export function registerDemo(program: Command) {
       const speed = Number(o.speed) > 0 ? Number(o.speed) : 120;
       // a local stand-in for the cloud, so the demo shows what leaves the store (product ids, never frames)
       const cloud = await startCloudReceiver();
-      const gw = await runGateway(o.config, {
-        ...scenarioGatewayConfig({ cloudUrl: cloud.url, secrets: state.secrets }),
-        dataDir,
-        storeId: process.env.STOREGATE_STORE_ID ?? 'demo',
-        'http.staffToken': staffToken,
-        // the store's story is told by the progress lines below; the gateway's own log only when something is wrong
-        'log.level': process.env.STOREGATE_LOG_LEVEL ?? 'warn',
-      });
+      // the store's story is told by the progress lines below; the gateway's own log goes to a file in the data dir
+      const logFile = join(dataDir, 'demo.log');
+      const gw = await runGateway(
+        o.config,
+        {
+          ...scenarioGatewayConfig({ cloudUrl: cloud.url, secrets: state.secrets }),
+          dataDir,
+          storeId: process.env.STOREGATE_STORE_ID ?? 'demo',
+          'http.staffToken': staffToken,
+        },
+        (config) => createLogger({ level: config.log.level, destination: createWriteStream(logFile, { flags: 'a' }) }),
+      );
       const httpUrl = `http://localhost:${gw.ports.http}`;
       const admin = gw.adminToken.token;
       process.stdout.write(
@@ -65,7 +71,7 @@ export function registerDemo(program: Command) {
           `  metrics:      ${httpUrl}/metrics`,
           `  cloud:        ${cloud.url}  (a local receiver: what the outbox forwarded)`,
           `  MQTT:         mqtt://localhost:${gw.ports.mqtt}  (WebSocket ws://localhost:${gw.ports.ws})`,
-          `  data:         ${dataDir}`,
+          `  data:         ${dataDir}  (gateway log: ${logFile})`,
           'Ctrl-C to stop.',
           '',
         ].join('\n'),

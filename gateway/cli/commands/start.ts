@@ -1,10 +1,13 @@
 import type { Command } from 'commander';
+import type { Logger } from 'pino';
 import { loadConfig } from '../../config/load.ts';
+import type { Config } from '../../config/schema.ts';
 import { createGateway } from '../../main.ts';
 
-export async function runGateway(configFile: string | undefined, overrides: Record<string, unknown> = {}) {
+/** Runs the gateway until SIGINT/SIGTERM; `logTo` picks where its log goes (default: stdout, as configured). */
+export async function runGateway(configFile: string | undefined, overrides: Record<string, unknown> = {}, logTo?: (config: Config) => Logger) {
   const config = loadConfig({ ...(configFile ? { file: configFile } : {}), overrides });
-  const gw = await createGateway(config);
+  const gw = await createGateway(config, logTo ? { log: logTo(config) } : {});
   if (gw.adminToken.generated) {
     // printed once, to the terminal, never to the log
     process.stdout.write(`\nadmin token (saved in ${gw.adminToken.file}): ${gw.adminToken.token}\n\n`);
