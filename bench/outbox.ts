@@ -55,7 +55,14 @@ async function openOutbox(dir: string, forwarder: CloudConfig['forwarders'][numb
     log: silentLogger,
     metrics,
     registry: createRegistry({ db, clock }),
-    link: { send: () => {}, disconnectDevice: async () => {}, connectedDeviceIds: () => [], isReady: () => true, close: async () => {} },
+    link: {
+      send: () => {},
+      publishRetained: () => {},
+      disconnectDevice: async () => {},
+      connectedDeviceIds: () => [],
+      isReady: () => true,
+      close: async () => {},
+    },
     auth: createAuth({ admin: 'bench-admin-token' }),
   };
   const config = Value.Default(CloudConfigSchema, { forwarders: [forwarder], batchSize: BATCH, backoff: { initialMs: 3_600_000 } }) as CloudConfig;

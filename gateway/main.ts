@@ -61,6 +61,7 @@ export async function createGateway(config: Config, opts: GatewayOptions = {}) {
   let broker: DeviceLink | undefined;
   const link: DeviceLink = {
     send: (...a) => broker?.send(...a),
+    publishRetained: (topic, payload) => broker?.publishRetained(topic, payload),
     disconnectDevice: (id) => broker?.disconnectDevice(id) ?? Promise.resolve(),
     connectedDeviceIds: () => broker?.connectedDeviceIds() ?? [],
     isReady: () => broker?.isReady() ?? false,

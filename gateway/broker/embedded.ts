@@ -16,7 +16,7 @@ type SgClient = Client & { sg?: Principal };
 
 /** The embedded aedes broker: device auth, per-device ACL, and ingest before PUBACK. */
 export async function startEmbeddedBroker(deps: {
-  config: Pick<Config, 'storeId' | 'mqtt' | 'service'>;
+  config: Pick<Config, 'storeId' | 'mqtt' | 'service' | 'homeAssistant'>;
   ingest: Ingest;
   registry: Registry;
   bus: Bus;
@@ -65,6 +65,14 @@ export async function startEmbeddedBroker(deps: {
       }
       return refuse('bad_secret');
     }
+    const ha = config.homeAssistant;
+    if (ha.enabled && username === ha.username) {
+      if (ha.password && secretMatchesPlain(secret, ha.password)) {
+        client.sg = { role: 'observer', name: username, prefixes: [`${ha.discoveryPrefix}/`, `storegate/${storeId}/gateway/homeassistant/`] };
+        return done(null, true);
+      }
+      return refuse('bad_secret');
+    }
     registry.authenticate(username, secret).then(
       (r) => {
         if (!r.ok) return refuse(r.reason);
@@ -89,7 +97,7 @@ export async function startEmbeddedBroker(deps: {
       warn(`pub:${who}:${denied}`, { deviceId: who, topic: packet.topic.slice(0, 120) }, 'mqtt publish refused');
       return done(new Error(denied));
     }
-    if (p.role === 'service') return done(null);
+    if (p.role === 'service' || p.role === 'observer') return done(null);
     // Ingest persists the event before we return: aedes sends PUBACK only after this callback. QoS 0 has no
     // PUBACK to protect, so the client's next packets need not wait for the commit — up to a bound, after
     // which QoS 0 waits too (backpressure instead of an unbounded queue).
@@ -159,6 +167,12 @@ export async function startEmbeddedBroker(deps: {
   });
 
   const link: DeviceLink = {
+    publishRetained(topic, payload) {
+      aedes.publish(
+        { cmd: 'publish', topic, payload: Buffer.from(payload), qos: 1, retain: true, dup: false },
+        (err) => err && log.warn({ err: err.message, topic }, 'retained publish failed'),
+      );
+    },
     send(kind, deviceId, payload, channel = 'cmd') {
       aedes.publish(
         {

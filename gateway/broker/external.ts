@@ -73,6 +73,9 @@ export async function connectExternalBroker(deps: {
     send(kind, deviceId, payload, channel = 'cmd') {
       client.publish(`storegate/${config.storeId}/${kind}/${deviceId}/${channel}`, JSON.stringify(payload), { qos: 1 });
     },
+    publishRetained(topic, payload) {
+      client.publish(topic, payload, { qos: 1, retain: true });
+    },
     async disconnectDevice() {
       // the external broker owns device connections
     },

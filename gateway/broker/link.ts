@@ -2,6 +2,8 @@
 export interface DeviceLink {
   /** Publish JSON to `storegate/<storeId>/<kind>/<deviceId>/<channel>` (default channel `cmd`), QoS 1. */
   send(kind: string, deviceId: string, payload: unknown, channel?: string): void;
+  /** Publish a retained message to any topic the gateway owns (Home Assistant discovery); '' clears it. QoS 1. */
+  publishRetained(topic: string, payload: string): void;
   disconnectDevice(deviceId: string): Promise<void>;
   connectedDeviceIds(): string[];
   isReady(): boolean;

@@ -22,6 +22,7 @@ export const ENV_KEYS: Record<string, string> = {
   STOREGATE_MQTT_PASSWORD: 'mqtt.external.password',
   STOREGATE_SERVICE_USER: 'service.username',
   STOREGATE_SERVICE_PASSWORD: 'service.password',
+  STOREGATE_HOMEASSISTANT_PASSWORD: 'homeAssistant.password',
 };
 
 export class ConfigError extends Error {

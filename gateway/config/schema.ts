@@ -96,6 +96,17 @@ export const ConfigSchema = Type.Object(
       },
       { additionalProperties: false, default: {} },
     ),
+    /** Home Assistant MQTT discovery (embedded broker): retained configs + gateway state topics, and a read-only login */
+    homeAssistant: Type.Object(
+      {
+        enabled: Type.Boolean({ default: false }),
+        discoveryPrefix: Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$', default: 'homeassistant' }),
+        /** Home Assistant's MQTT login on the embedded broker: it may read the discovery and state topics, nothing else */
+        username: Type.String({ minLength: 1, default: 'homeassistant' }),
+        password: Type.Optional(Secret("Home Assistant's MQTT password (read-only login); without one it cannot log in")),
+      },
+      { additionalProperties: false, default: {} },
+    ),
     store: Type.Object(
       {
         synchronous: Type.Union([Type.Literal('NORMAL'), Type.Literal('FULL')], { default: 'NORMAL' }),

@@ -1,6 +1,7 @@
 import type { Config } from '../config/schema.ts';
 import type { GatewayService, ServiceDeps } from '../service.ts';
 import { createHealthService } from './health/service.ts';
+import { createHomeAssistantService } from './homeassistant/service.ts';
 import { createDashboardService } from './dashboard/service.ts';
 import { createFittingService } from './fitting/service.ts';
 import { createLockerService } from './lockers/service.ts';
@@ -20,4 +21,10 @@ export const SERVICE_FACTORIES: Array<(deps: ServiceDeps, config: Config) => Gat
   (deps, config) => createDashboardService(deps, { ...config.dashboard, offlineAfterSeconds: config.health.offlineAfterSeconds }),
   (deps, config) => createFittingService(deps, config.fitting),
   (deps, config) => createPrivacyService(deps, config.privacy, { retention: config.retention }),
+  (deps, config) =>
+    createHomeAssistantService(
+      deps,
+      config.homeAssistant,
+      config.presence.zones.map((z) => z.name),
+    ),
 ];

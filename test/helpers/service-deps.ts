@@ -14,7 +14,14 @@ import { openDb } from '../../gateway/store/db.ts';
 import { tempDir } from './gateway.ts';
 
 /** A DeviceLink that goes nowhere, for a service tested alone. */
-export const nullLink: DeviceLink = { send() {}, disconnectDevice: async () => {}, connectedDeviceIds: () => [], isReady: () => true, close: async () => {} };
+export const nullLink: DeviceLink = {
+  send() {},
+  publishRetained() {},
+  disconnectDevice: async () => {},
+  connectedDeviceIds: () => [],
+  isReady: () => true,
+  close: async () => {},
+};
 
 /** The deps one capability needs to run alone: a real SQLite file, a real bus, the given clock. */
 export async function serviceDeps(opts: { clock: Clock; dir?: string; log?: Logger; storeId?: string; adminToken?: string }): Promise<ServiceDeps> {

@@ -43,7 +43,14 @@ export async function registeredChannels(): Promise<{ channels: ChannelInfo[]; s
     log,
     metrics,
     registry: createRegistry({ db, clock: systemClock }),
-    link: { send: () => {}, disconnectDevice: async () => {}, connectedDeviceIds: () => [], isReady: () => true, close: async () => {} },
+    link: {
+      send: () => {},
+      publishRetained: () => {},
+      disconnectDevice: async () => {},
+      connectedDeviceIds: () => [],
+      isReady: () => true,
+      close: async () => {},
+    },
     auth: createAuth({ admin: 'probe-admin-token' }),
     outbox: { enqueue: async () => ({ enqueued: 0 }), routed: () => false } as unknown as NonNullable<ServiceDeps['outbox']>,
   };
