@@ -25,6 +25,7 @@ import { createOutboxService } from '../gateway/services/outbox/service.ts';
 import { openDb } from '../gateway/store/db.ts';
 import { migrate } from '../gateway/store/migrate.ts';
 import { type BenchRow, freePort, printTable, stopProcess, waitFor } from './lib.ts';
+import { nullLink } from '../gateway/broker/link.ts';
 
 const N = Number(process.env.BENCH_OUTBOX_EVENTS ?? 100_000);
 const BATCH = 500;
@@ -55,14 +56,7 @@ async function openOutbox(dir: string, forwarder: CloudConfig['forwarders'][numb
     log: silentLogger,
     metrics,
     registry: createRegistry({ db, clock }),
-    link: {
-      send: () => {},
-      publishRetained: () => {},
-      disconnectDevice: async () => {},
-      connectedDeviceIds: () => [],
-      isReady: () => true,
-      close: async () => {},
-    },
+    link: nullLink,
     auth: createAuth({ admin: 'bench-admin-token' }),
   };
   const config = Value.Default(CloudConfigSchema, { forwarders: [forwarder], batchSize: BATCH, backoff: { initialMs: 3_600_000 } }) as CloudConfig;

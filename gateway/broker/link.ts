@@ -9,3 +9,13 @@ export interface DeviceLink {
   isReady(): boolean;
   close(): Promise<void>;
 }
+
+/** A DeviceLink that goes nowhere: for a service run alone (tests, benchmarks, probes). */
+export const nullLink: DeviceLink = {
+  send: () => {},
+  publishRetained: () => {},
+  disconnectDevice: async () => {},
+  connectedDeviceIds: () => [],
+  isReady: () => true,
+  close: async () => {},
+};

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { onTestFinished } from 'vitest';
-import type { DeviceLink } from '../../gateway/broker/link.ts';
+import { nullLink } from '../../gateway/broker/link.ts';
 import { createBus } from '../../gateway/bus/bus.ts';
 import type { Clock } from '../../gateway/clock.ts';
 import { createAuth } from '../../gateway/http/auth.ts';
@@ -14,14 +14,7 @@ import { openDb } from '../../gateway/store/db.ts';
 import { tempDir } from './gateway.ts';
 
 /** A DeviceLink that goes nowhere, for a service tested alone. */
-export const nullLink: DeviceLink = {
-  send() {},
-  publishRetained() {},
-  disconnectDevice: async () => {},
-  connectedDeviceIds: () => [],
-  isReady: () => true,
-  close: async () => {},
-};
+export { nullLink } from '../../gateway/broker/link.ts';
 
 /** The deps one capability needs to run alone: a real SQLite file, a real bus, the given clock. */
 export async function serviceDeps(opts: { clock: Clock; dir?: string; log?: Logger; storeId?: string; adminToken?: string }): Promise<ServiceDeps> {

@@ -13,6 +13,7 @@ import { createRegistry } from '../../../gateway/registry/registry.ts';
 import type { ServiceDeps } from '../../../gateway/service.ts';
 import { SERVICE_FACTORIES } from '../../../gateway/services/index.ts';
 import { openDb } from '../../../gateway/store/db.ts';
+import { nullLink } from '../../../gateway/broker/link.ts';
 
 export interface ChannelInfo {
   kind: string;
@@ -43,14 +44,7 @@ export async function registeredChannels(): Promise<{ channels: ChannelInfo[]; s
     log,
     metrics,
     registry: createRegistry({ db, clock: systemClock }),
-    link: {
-      send: () => {},
-      publishRetained: () => {},
-      disconnectDevice: async () => {},
-      connectedDeviceIds: () => [],
-      isReady: () => true,
-      close: async () => {},
-    },
+    link: nullLink,
     auth: createAuth({ admin: 'probe-admin-token' }),
     outbox: { enqueue: async () => ({ enqueued: 0 }), routed: () => false } as unknown as NonNullable<ServiceDeps['outbox']>,
   };
