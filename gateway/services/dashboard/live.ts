@@ -2,7 +2,8 @@ import type { Bus } from '../../bus/bus.ts';
 import type { DomainEvent } from '../../bus/events.ts';
 import type { Clock } from '../../clock.ts';
 import type { SseHub } from '../../http/sse.ts';
-import type { createStatusCache, createZoneCounts } from './state.ts';
+import type { ZoneOccupancy } from '../../zone-occupancy.ts';
+import type { createStatusCache } from './state.ts';
 
 const MAX_DATA_CHARS = 1024;
 const PANEL_THROTTLE_MS = 1000;
@@ -22,13 +23,7 @@ const compact = (data: unknown) => {
  * Bus → dashboard stream. Device messages go out as `event`, status changes as `device`, alerts as `alert`;
  * lockers and presence only say `panel` (at most once a second each) and the page re-reads their API.
  */
-export function wireLive(deps: {
-  bus: Bus;
-  clock: Clock;
-  hub: SseHub;
-  status: ReturnType<typeof createStatusCache>;
-  zones: ReturnType<typeof createZoneCounts>;
-}) {
+export function wireLive(deps: { bus: Bus; clock: Clock; hub: SseHub; status: ReturnType<typeof createStatusCache>; zones: ZoneOccupancy }) {
   const { bus, hub, status, zones } = deps;
   const owner = 'dashboard';
   const throttled = new Set<string>();
@@ -65,9 +60,7 @@ export function wireLive(deps: {
   bus.on(owner, 'alert.resolved', (e) => {
     hub.publish('alert', { state: 'resolved', at: e.time, source: e.source, ...e.data });
   });
-  bus.on(owner, 'presence.entered', (e) => zones.enter(e.data.shopperId, e.data.zone));
-  bus.on(owner, 'presence.moved', (e) => zones.enter(e.data.shopperId, e.data.to));
-  bus.on(owner, 'presence.exited', (e) => zones.exit(e.data.shopperId));
+  zones.follow(bus, owner);
 
   return { stop: () => bus.off(owner) };
 }

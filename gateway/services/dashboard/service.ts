@@ -5,7 +5,8 @@ import { wireLive } from './live.ts';
 import { deviceLog, histogramMean, metricSum, readAlerts } from './queries.ts';
 import { dashboardHttp } from './routes.ts';
 import { createSseHub } from '../../http/sse.ts';
-import { createSeries, createStatusCache, createZoneCounts } from './state.ts';
+import { createZoneOccupancy } from '../../zone-occupancy.ts';
+import { createSeries, createStatusCache } from './state.ts';
 
 const SAMPLE_MS = 10_000;
 const PING_MS = 15_000;
@@ -21,7 +22,7 @@ export function createDashboardService(deps: ServiceDeps, config: DashboardConfi
   const clientsGauge = gauge(metrics, 'storegate_dashboard_clients', 'Live dashboard clients connected');
   const hub = createSseHub({ maxClients: config.maxClients, clientBufferBytes: config.clientBufferBytes, replay: 2000 }, { dropped: () => dropped.inc() });
   const status = createStatusCache(deps.db);
-  const zones = createZoneCounts();
+  const zones = createZoneOccupancy();
   const series = createSeries(360);
   const timers: { cancel(): void }[] = [];
   let live: ReturnType<typeof wireLive> | undefined;

@@ -28,24 +28,6 @@ export function createStatusCache(db: Db) {
   };
 }
 
-/** Shoppers per zone, kept from the presence events (the chart needs a history presence does not keep). */
-export function createZoneCounts() {
-  const zoneOf = new Map<string, string>();
-  return {
-    enter(shopper: string, zone: string) {
-      zoneOf.set(shopper, zone);
-    },
-    exit(shopper: string) {
-      zoneOf.delete(shopper);
-    },
-    counts(): Record<string, number> {
-      const out: Record<string, number> = {};
-      for (const z of zoneOf.values()) out[z] = (out[z] ?? 0) + 1;
-      return out;
-    },
-  };
-}
-
 export interface Sample {
   t: number;
   ingestRate: number;

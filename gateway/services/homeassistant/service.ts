@@ -1,5 +1,6 @@
 import type { Config } from '../../config/schema.ts';
 import type { GatewayService, ServiceDeps } from '../../service.ts';
+import { createZoneOccupancy } from '../../zone-occupancy.ts';
 
 const REFRESH_MS = 60_000;
 const ZONES_THROTTLE_MS = 1000;
@@ -17,7 +18,7 @@ export function createHomeAssistantService(deps: ServiceDeps, config: Config['ho
   const availability = `${base}/availability`;
   const gatewayDevice = { identifiers: [`storegate_${storeId}_gateway`], name: `storegate ${storeId}`, manufacturer: 'storegate', model: 'edge gateway' };
   const published = new Set<string>();
-  const where = new Map<string, string>();
+  const occupancy = createZoneOccupancy();
   const timers: Array<{ cancel(): void }> = [];
   let zonesTimer: { cancel(): void } | undefined;
 
@@ -78,9 +79,7 @@ export function createHomeAssistantService(deps: ServiceDeps, config: Config['ho
 
   const publishZones = () => {
     zonesTimer = undefined;
-    const counts: Record<string, number> = Object.fromEntries(zones.map((z) => [z, 0]));
-    for (const z of where.values()) counts[z] = (counts[z] ?? 0) + 1;
-    retain(`${base}/zones`, counts);
+    retain(`${base}/zones`, { ...Object.fromEntries(zones.map((z) => [z, 0])), ...occupancy.counts() });
   };
   const zonesChanged = () => {
     zonesTimer ??= deps.clock.setTimeout(publishZones, ZONES_THROTTLE_MS);
@@ -92,18 +91,7 @@ export function createHomeAssistantService(deps: ServiceDeps, config: Config['ho
       if (!config.enabled) return;
       bus.on('homeassistant', 'device.connected', (e) => retain(deviceState(e.data.deviceId), 'ON'));
       bus.on('homeassistant', 'device.disconnected', (e) => retain(deviceState(e.data.deviceId), 'OFF'));
-      bus.on('homeassistant', 'presence.entered', (e) => {
-        where.set(e.data.shopperId, e.data.zone);
-        zonesChanged();
-      });
-      bus.on('homeassistant', 'presence.moved', (e) => {
-        where.set(e.data.shopperId, e.data.to);
-        zonesChanged();
-      });
-      bus.on('homeassistant', 'presence.exited', (e) => {
-        where.delete(e.data.shopperId);
-        zonesChanged();
-      });
+      occupancy.follow(bus, 'homeassistant', zonesChanged);
       if (deps.link.isReady() && !config.password)
         log.warn({ username: config.username }, 'homeAssistant.password is not set: Home Assistant cannot log in to the embedded broker');
       retain(availability, 'online');
