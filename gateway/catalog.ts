@@ -1,5 +1,4 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
 import { parse as parseCsvText } from 'csv-parse/sync';
 import Type, { type Static } from 'typebox';
@@ -58,13 +57,9 @@ export interface CatalogFile {
 
 export const embeddingsPathFor = (catalogPath: string) => join(dirname(catalogPath), `${basename(catalogPath, extname(catalogPath))}.embeddings.json`);
 
+/** For async callers (recognition start, catalog embed): the same read as at fitting start, done once at start-up. */
 export async function loadCatalog(path: string, labels: readonly string[]): Promise<Catalog> {
-  const text = await readFile(path, 'utf8').catch((err: NodeJS.ErrnoException) => {
-    throw new Error(`catalog ${path}: cannot read it (${err.code ?? err.message})`);
-  });
-  const side = embeddingsPathFor(path);
-  const sidecar = existsSync(side) ? { path: side, text: await readFile(side, 'utf8') } : undefined;
-  return parseCatalog(path, text, labels, sidecar).catalog;
+  return loadCatalogSync(path, labels);
 }
 
 export const loadCatalogSync = (path: string, labels: readonly string[]): Catalog => readCatalogSync(path, labels).catalog;
@@ -226,7 +221,10 @@ export function cosine(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return na && nb ? dot / Math.sqrt(na * nb) : 0;
 }
 
-const bySku = (a: { sku: string }, b: { sku: string }) => (a.sku < b.sku ? -1 : a.sku > b.sku ? 1 : 0);
+/** the sizes of a product the store has now */
+export const inStock = (p: Product) => p.sizes.filter((s) => s.stock > 0).map((s) => s.size);
+/** the tie-break that keeps every ranking deterministic */
+export const bySku = (a: { sku: string }, b: { sku: string }) => (a.sku < b.sku ? -1 : a.sku > b.sku ? 1 : 0);
 
 /** Products of the recognised category: most similar first when embeddings exist, else in-stock first; ties by sku. */
 export function candidates(catalog: Catalog, category: string, embedding?: ArrayLike<number>, limit = 5): Candidate[] {
@@ -236,7 +234,7 @@ export function candidates(catalog: Catalog, category: string, embedding?: Array
       sku: p.sku,
       name: p.name,
       colour: p.colour,
-      inStock: p.sizes.filter((s) => s.stock > 0).map((s) => s.size),
+      inStock: inStock(p),
       ...(embedding && p.embedding ? { similarity: cosine(embedding, p.embedding) } : {}),
     }))
     .sort((a, b) => (b.similarity ?? 0) - (a.similarity ?? 0) || b.inStock.length - a.inStock.length || bySku(a, b))

@@ -1,5 +1,5 @@
 import type { OrderOnline, ProductView, Suggestion, Suggestions } from '../../../devices/smart-mirror/messages.ts';
-import { type Catalog, cosine, type Product } from '../../catalog.ts';
+import { bySku, type Catalog, cosine, inStock, type Product } from '../../catalog.ts';
 
 /**
  * The suggestions engine: pure functions over the store catalog and the store's own fitting-room history.
@@ -39,9 +39,7 @@ export function learnCoOccurrence(sessions: Iterable<Iterable<string>>): CoOccur
   return m;
 }
 
-export const inStock = (p: Product) => p.sizes.filter((s) => s.stock > 0).map((s) => s.size);
 export const findProduct = (catalog: Catalog, sku: string) => catalog.products.find((p) => p.sku === sku);
-const bySku = (a: { sku: string }, b: { sku: string }) => (a.sku < b.sku ? -1 : a.sku > b.sku ? 1 : 0);
 const noun = (category: string) => category.split('/')[0]!.toLowerCase();
 /** products sharing a style are one garment in other colours: a list shows the garment once (its first entry) */
 function oncePerStyle<T extends { o: Product }>(ranked: T[]): T[] {
