@@ -18,7 +18,7 @@ export function createMirrorSim(opts: { url: string; storeId: string; deviceId: 
   const onCommand = (raw: Record<string, unknown>) => {
     const c = raw as unknown as MirrorCommand;
     commands.push(c);
-    for (const l of listeners) l(c);
+    for (const l of [...listeners]) l(c);
     for (const w of [...waiters])
       if (w.match(c)) {
         waiters.splice(waiters.indexOf(w), 1);
@@ -62,16 +62,20 @@ export function createMirrorSim(opts: { url: string; storeId: string; deviceId: 
         });
       });
     },
-    /** the answer to a frame: recognised, ask_pick (unsure) or error (bad image, unknown mirror…) */
-    async nextAnswer(timeoutMs = 10_000) {
-      const from = commands.length;
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        const c = commands.slice(from).find((x) => x.type === 'recognised' || x.type === 'ask_pick' || x.type === 'error' || x.type === 'rejected');
-        if (c) return c;
-        if (Date.now() > deadline) return null;
-        await new Promise((r) => setTimeout(r, 20));
-      }
+    /** the answer to a frame: recognised, ask_pick (unsure) or error (bad image, unknown mirror…); null after `timeoutMs` */
+    nextAnswer(timeoutMs = 10_000) {
+      return new Promise<MirrorCommand | null>((resolve) => {
+        const done = (c: MirrorCommand | null) => {
+          clearTimeout(timer);
+          listeners.splice(listeners.indexOf(listener), 1);
+          resolve(c);
+        };
+        const listener = (c: MirrorCommand) => {
+          if (c.type === 'recognised' || c.type === 'ask_pick' || c.type === 'error' || c.type === 'rejected') done(c);
+        };
+        const timer = setTimeout(() => done(null), timeoutMs);
+        listeners.push(listener);
+      });
     },
     async disconnect() {
       await dev?.close();
