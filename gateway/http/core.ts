@@ -1,5 +1,5 @@
 import Type from 'typebox';
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Registry as Metrics } from '../metrics.ts';
 
 export interface ReadinessCheck {
@@ -8,7 +8,7 @@ export interface ReadinessCheck {
 }
 
 /** Liveness, readiness (broker, store, model…) and Prometheus metrics. */
-export function corePlugin(deps: { metrics: Metrics; checks: () => ReadinessCheck[] }): FastifyPluginAsync {
+export function corePlugin(deps: { metrics: Metrics; checks: () => ReadinessCheck[] }): FastifyPluginAsyncTypebox {
   return async (app) => {
     app.get('/healthz', { schema: { tags: ['ops'], response: { 200: Type.Object({ status: Type.Literal('ok') }) } } }, async () => ({ status: 'ok' as const }));
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import Type from 'typebox';
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { DeviceLink } from '../broker/link.ts';
 import type { Bus } from '../bus/bus.ts';
 import { Errors } from '../errors.ts';
@@ -19,7 +19,7 @@ const DeviceSchema = Type.Object({
 });
 
 /** The device registry over HTTP (admin). A new device's secret is in the POST answer and nowhere else. */
-export function devicesPlugin(deps: { registry: Registry; link: () => DeviceLink | undefined; auth: Auth; bus: Bus }): FastifyPluginAsync {
+export function devicesPlugin(deps: { registry: Registry; link: () => DeviceLink | undefined; auth: Auth; bus: Bus }): FastifyPluginAsyncTypebox {
   return async (app) => {
     app.addHook('onRequest', deps.auth.requireAdmin);
     const connected = () => new Set(deps.link()?.connectedDeviceIds() ?? []);
@@ -36,7 +36,7 @@ export function devicesPlugin(deps: { registry: Registry; link: () => DeviceLink
       },
       async (req) => {
         const on = connected();
-        const { kind } = req.query as { kind?: string };
+        const { kind } = req.query;
         const list = await deps.registry.list(kind ? { kind } : {});
         return { devices: list.map((d) => ({ ...d, connected: on.has(d.id) })) };
       },
@@ -60,9 +60,8 @@ export function devicesPlugin(deps: { registry: Registry; link: () => DeviceLink
         },
       },
       async (req, reply) => {
-        const body = req.body as { id: string; kind: string; zone?: string };
         try {
-          const { device, secret } = await deps.registry.add(body);
+          const { device, secret } = await deps.registry.add(req.body);
           return reply.status(201).send({ device: { ...device, connected: false }, secret });
         } catch (err) {
           if ((err as { code?: string }).code === 'SG_DEVICE_EXISTS') throw new Errors.conflict((err as Error).message);
@@ -84,7 +83,7 @@ export function devicesPlugin(deps: { registry: Registry; link: () => DeviceLink
         },
       },
       async (req) => {
-        const { id } = req.params as { id: string };
+        const { id } = req.params;
         const device = await deps.registry.get(id);
         if (!device) throw new Errors.notFound(`device ${id}`);
         if (!deps.link()?.connectedDeviceIds().includes(id)) throw new Errors.conflict(`device ${id} is not connected`);
@@ -121,7 +120,7 @@ export function devicesPlugin(deps: { registry: Registry; link: () => DeviceLink
         },
       },
       async (req) => {
-        const { id } = req.params as { id: string };
+        const { id } = req.params;
         if (!(await deps.registry.get(id))) throw new Errors.notFound(`device ${id}`);
         const revoked = await deps.registry.revoke(id);
         await deps.link()?.disconnectDevice(id);

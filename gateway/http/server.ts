@@ -1,16 +1,17 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { type FastifyInstance, type FastifyPluginAsync, LogController } from 'fastify';
+import type { FastifyPluginAsyncTypebox, TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { LogController } from 'fastify';
 import { Errors } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { counter, type Registry as Metrics } from '../metrics.ts';
 import type { Auth } from './auth.ts';
 
-export type App = FastifyInstance;
+/** The instance a plugin gets: route schemas (TypeBox) type the handler's body, params, querystring and reply. */
+export type App = Parameters<FastifyPluginAsyncTypebox>[0];
 export interface HttpPlugin {
   name: string;
-  plugin: FastifyPluginAsync;
+  plugin: FastifyPluginAsyncTypebox;
 }
 
 /**
@@ -49,7 +50,7 @@ export async function buildHttp(deps: {
 
   // AJV coerces `?limit=1e309` to Infinity, which passes `maximum`; no route wants a non-finite number.
   app.addHook('preHandler', async (req) => {
-    const q = req.query as Record<string, unknown> | undefined;
+    const q: unknown = req.query;
     if (!q || typeof q !== 'object') return;
     for (const [k, v] of Object.entries(q)) {
       if (typeof v === 'number' && !Number.isFinite(v)) throw new Errors.invalid(`query parameter ${k} must be a finite number`);
