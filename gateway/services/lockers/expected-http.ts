@@ -1,5 +1,6 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyRequest } from 'fastify';
 import Type from 'typebox';
+import type { App } from '../../http/server.ts';
 import { DimsSchema } from './config.ts';
 import type { Ctx } from './context.ts';
 import { cancelExpected, listExpected, markArrived } from './expected.ts';
@@ -22,7 +23,7 @@ const Expected = Type.Object({
 });
 
 /** Expected parcels (online orders for pickup here): registered inside the staff-only lockers API. */
-export function expectedRoutes(app: FastifyInstance, ctx: Ctx, actor: (req: FastifyRequest) => string) {
+export function expectedRoutes(app: App, ctx: Ctx, actor: (req: FastifyRequest) => string) {
   app.get(
     '/api/v1/lockers/expected',
     {
@@ -34,7 +35,7 @@ export function expectedRoutes(app: FastifyInstance, ctx: Ctx, actor: (req: Fast
         response: { 200: Type.Object({ expected: Type.Array(Expected) }) },
       },
     },
-    async (req) => ({ expected: await listExpected(ctx.deps.db, (req.query as { status?: string }).status) }),
+    async (req) => ({ expected: await listExpected(ctx.deps.db, req.query.status) }),
   );
 
   app.post(
@@ -70,10 +71,10 @@ export function expectedRoutes(app: FastifyInstance, ctx: Ctx, actor: (req: Fast
         },
       },
     },
-    async (req) => markArrived(ctx, (req.params as { orderId: string }).orderId, req.body as Parameters<typeof markArrived>[2], actor(req)),
+    async (req) => markArrived(ctx, req.params.orderId, req.body, actor(req)),
   );
 
   app.post('/api/v1/lockers/expected/:orderId/cancel', { schema: { tags, security, params: OrderParam } }, async (req) =>
-    cancelExpected(ctx, (req.params as { orderId: string }).orderId, actor(req)),
+    cancelExpected(ctx, req.params.orderId, actor(req)),
   );
 }

@@ -1,12 +1,13 @@
 import { createHash } from 'node:crypto';
-import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyRequest } from 'fastify';
 import Type from 'typebox';
 import { Errors } from '../../errors.ts';
 import { listAlerts, resolveAlert } from './alerts.ts';
 import { DimsSchema } from './config.ts';
 import type { Ctx } from './context.ts';
 import { expectedRoutes } from './expected-http.ts';
-import { overview } from './queries.ts';
+import { alertDeviceId, auditLog, overview, parcelById, returnReasons } from './queries.ts';
 import { staffPage } from './page.ts';
 import { cancelLoad, loadParcel, reclaimParcel, setOutOfService, staffOpen } from './staff.ts';
 
@@ -38,18 +39,21 @@ const Parcel = Type.Object({
 });
 const IdParam = Type.Object({ id: Type.String({ minLength: 1, maxLength: 128 }) });
 
+/** the `?token=` query parameter, if any (auth.ts accepts it on GET requests) */
+const queryToken = (query: unknown) => (query && typeof query === 'object' && 'token' in query && typeof query.token === 'string' ? query.token : undefined);
+
 /** Staff routes (staff or admin token) and the public shell of the staff page, which logs in by itself. */
-export function lockersHttp(ctx: Ctx): FastifyPluginAsync {
+export function lockersHttp(ctx: Ctx): FastifyPluginAsyncTypebox {
   /** for the audit log: the role plus a short fingerprint of the token used (never the token) */
   const actor = (req: FastifyRequest) => {
     const h = req.headers.authorization;
     const token = h?.startsWith('Bearer ')
       ? h.slice(7).trim()
-      : decodeURIComponent(req.headers.cookie?.match(/(?:^|;\s*)sg_token=([^;]+)/)?.[1] ?? (req.query as { token?: string } | undefined)?.token ?? '');
+      : decodeURIComponent(req.headers.cookie?.match(/(?:^|;\s*)sg_token=([^;]+)/)?.[1] ?? queryToken(req.query) ?? '');
     const role = ctx.deps.auth.roleOf(req) ?? 'unknown';
     return token ? `${role}:${createHash('sha256').update(token).digest('hex').slice(0, 8)}` : role;
   };
-  const api: FastifyPluginAsync = async (app) => {
+  const api: FastifyPluginAsyncTypebox = async (app) => {
     app.addHook('onRequest', ctx.deps.auth.requireStaff);
 
     app.get(
@@ -96,51 +100,33 @@ export function lockersHttp(ctx: Ctx): FastifyPluginAsync {
           response: { 201: Parcel },
         },
       },
-      async (req, reply) => reply.status(201).send(await loadParcel(ctx, req.body as Parameters<typeof loadParcel>[1], actor(req))),
+      async (req, reply) => reply.status(201).send(await loadParcel(ctx, req.body, actor(req))),
     );
 
     app.get('/api/v1/lockers/parcels/:id', { schema: { tags, security, params: IdParam, response: { 200: Parcel } } }, async (req) => {
-      const { id } = req.params as { id: string };
-      const p = await ctx.deps.db.get<{
-        id: string;
-        order_id: string;
-        compartment_id: string;
-        bank_id: string;
-        size: string;
-        status: string;
-        expires_at: number | null;
-      }>('SELECT p.*, c.bank_id FROM locker_parcels p JOIN locker_compartments c ON c.id = p.compartment_id WHERE p.id = ?', [id]);
+      const { id } = req.params;
+      const p = await parcelById(ctx.deps.db, id);
       if (!p) throw new Errors.notFound(`parcel ${id}`);
-      return {
-        parcelId: p.id,
-        orderId: p.order_id,
-        compartmentId: p.compartment_id,
-        bankId: p.bank_id,
-        size: p.size,
-        status: p.status,
-        expiresAt: p.expires_at ? new Date(p.expires_at).toISOString() : null,
-      };
+      return p;
     });
 
     app.post('/api/v1/lockers/parcels/:id/reclaim', { schema: { tags, security, params: IdParam } }, async (req) =>
-      reclaimParcel(ctx, (req.params as { id: string }).id, actor(req)),
+      reclaimParcel(ctx, req.params.id, actor(req)),
     );
-    app.post('/api/v1/lockers/parcels/:id/cancel', { schema: { tags, security, params: IdParam } }, async (req) =>
-      cancelLoad(ctx, (req.params as { id: string }).id, actor(req)),
-    );
+    app.post('/api/v1/lockers/parcels/:id/cancel', { schema: { tags, security, params: IdParam } }, async (req) => cancelLoad(ctx, req.params.id, actor(req)));
     app.post('/api/v1/lockers/compartments/:id/open', { schema: { tags, security, params: IdParam } }, async (req) =>
-      staffOpen(ctx, (req.params as { id: string }).id, actor(req)),
+      staffOpen(ctx, req.params.id, actor(req)),
     );
     app.post(
       '/api/v1/lockers/compartments/:id/service',
       { schema: { tags, security, params: IdParam, body: Type.Object({ outOfService: Type.Boolean() }, { additionalProperties: false }) } },
-      async (req) => setOutOfService(ctx, (req.params as { id: string }).id, (req.body as { outOfService: boolean }).outOfService, actor(req)),
+      async (req) => setOutOfService(ctx, req.params.id, req.body.outOfService, actor(req)),
     );
     app.post('/api/v1/lockers/alerts/:id/resolve', { schema: { tags, security, params: IdParam } }, async (req) => {
-      const key = (req.params as { id: string }).id;
-      const row = await ctx.deps.db.get<{ device_id: string }>('SELECT device_id FROM locker_alerts WHERE key = ?', [key]);
-      if (!row) throw new Errors.notFound(`alert ${key}`);
-      await ctx.serial(() => ctx.work((tx, fx) => resolveAlert(tx, fx, row.device_id, key)));
+      const key = req.params.id;
+      const deviceId = await alertDeviceId(ctx.deps.db, key);
+      if (deviceId === undefined) throw new Errors.notFound(`alert ${key}`);
+      await ctx.serial(() => ctx.work((tx, fx) => resolveAlert(tx, fx, deviceId, key)));
       return { resolved: true };
     });
     app.get(
@@ -152,20 +138,12 @@ export function lockersHttp(ctx: Ctx): FastifyPluginAsync {
           response: { 200: Type.Object({ reasons: Type.Array(Type.Object({ item: Type.String(), reason: Type.String(), count: Type.Number() })) }) },
         },
       },
-      async () => ({
-        reasons: await ctx.deps.db.all<{ item: string; reason: string; count: number }>(
-          "SELECT item, reason, COUNT(*) AS count FROM locker_returns WHERE status IN ('dropped', 'collected') GROUP BY item, reason ORDER BY count DESC",
-        ),
-      }),
+      async () => ({ reasons: await returnReasons(ctx.deps.db) }),
     );
     app.get(
       '/api/v1/lockers/audit',
       { schema: { tags, security, querystring: Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })) }) } },
-      async (req) => ({
-        audit: await ctx.deps.db.all('SELECT at, actor, action, compartment_id AS compartmentId, ref FROM locker_audit ORDER BY id DESC LIMIT ?', [
-          (req.query as { limit?: number }).limit ?? 100,
-        ]),
-      }),
+      async (req) => ({ audit: await auditLog(ctx.deps.db, req.query.limit ?? 100) }),
     );
     expectedRoutes(app, ctx, actor);
   };

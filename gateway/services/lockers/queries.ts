@@ -115,3 +115,46 @@ export async function overview(db: Db): Promise<CompartmentView[]> {
         : null,
   }));
 }
+
+/** A parcel as staff see it, with its compartment's bank; undefined when there is no such parcel. */
+export async function parcelById(db: Db, id: string) {
+  const p = await db.get<{
+    id: string;
+    order_id: string;
+    compartment_id: string;
+    bank_id: string;
+    size: string;
+    status: string;
+    expires_at: number | null;
+  }>('SELECT p.*, c.bank_id FROM locker_parcels p JOIN locker_compartments c ON c.id = p.compartment_id WHERE p.id = ?', [id]);
+  if (!p) return undefined;
+  return {
+    parcelId: p.id,
+    orderId: p.order_id,
+    compartmentId: p.compartment_id,
+    bankId: p.bank_id,
+    size: p.size,
+    status: p.status,
+    expiresAt: p.expires_at ? new Date(p.expires_at).toISOString() : null,
+  };
+}
+
+/** The controller an alert was raised for; undefined when there is no alert with that key. */
+export async function alertDeviceId(db: Db, key: string): Promise<string | undefined> {
+  return (await db.get<{ device_id: string }>('SELECT device_id FROM locker_alerts WHERE key = ?', [key]))?.device_id;
+}
+
+/** Why returned items came back (dropped or collected returns), most frequent first. */
+export function returnReasons(db: Db) {
+  return db.all<{ item: string; reason: string; count: number }>(
+    "SELECT item, reason, COUNT(*) AS count FROM locker_returns WHERE status IN ('dropped', 'collected') GROUP BY item, reason ORDER BY count DESC",
+  );
+}
+
+/** The latest staff actions, newest first. */
+export function auditLog(db: Db, limit: number) {
+  return db.all<{ at: number; actor: string; action: string; compartmentId: string | null; ref: string | null }>(
+    'SELECT at, actor, action, compartment_id AS compartmentId, ref FROM locker_audit ORDER BY id DESC LIMIT ?',
+    [limit],
+  );
+}
