@@ -1,5 +1,6 @@
-import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import Type from 'typebox';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import Type, { type Static } from 'typebox';
 import { InteractionMessage, type MirrorCommand } from '../../../devices/smart-mirror/messages.ts';
 import { MIRROR_KIND } from '../../../devices/smart-mirror/topics.ts';
 import { Errors } from '../../errors.ts';
@@ -12,6 +13,8 @@ import { fittingStaffPage } from './staff-page.ts';
 const tags = ['fitting'];
 const security = [{ bearer: [] }];
 const IdParam = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
+/** a request to a `/:id` route (hooks and handlers shared by several routes) */
+type IdRequest = FastifyRequest<{ Params: Static<typeof IdParam> }>;
 const IMAGE_TYPES = ['image/jpeg', 'image/png', 'image/webp', 'application/octet-stream'];
 const SizeRequest = Type.Object({
   id: Type.String(),
@@ -37,7 +40,7 @@ const statusOf = (cmd: MirrorCommand) =>
           ? 422
           : 400;
 
-export function fittingHttp(ctx: Ctx): FastifyPluginAsync {
+export function fittingHttp(ctx: Ctx): FastifyPluginAsyncTypebox {
   const view = (r: SizeRequestRow) => ({
     id: r.id,
     mirrorId: r.mirror_id,
@@ -63,18 +66,18 @@ export function fittingHttp(ctx: Ctx): FastifyPluginAsync {
     return true;
   };
   /** A mirror authenticates with its own device secret as a Bearer token. */
-  const mirrorAuth = async (req: FastifyRequest) => {
+  const mirrorAuth = async (req: IdRequest) => {
     const secret = bearer(req);
     if (!secret) throw new Errors.unauthorized();
-    if (!(await isMirror((req.params as { id: string }).id, secret))) throw new Errors.unauthorized();
+    if (!(await isMirror(req.params.id, secret))) throw new Errors.unauthorized();
   };
   /**
    * The mirror page runs in the mirror's own browser with the mirror's device secret; store IT may also open it
    * with the staff or admin token to test a mirror. Anyone else sees nothing: not even which item is in the room.
    */
-  const viewerAuth = async (req: FastifyRequest, reply: FastifyReply) => {
+  const viewerAuth = async (req: IdRequest, reply: FastifyReply) => {
     if (ctx.deps.auth.roleOf(req)) return;
-    if (await isMirror((req.params as { id: string }).id, bearer(req))) return;
+    if (await isMirror(req.params.id, bearer(req))) return;
     return ctx.deps.auth.requireStaff(req, reply);
   };
 
@@ -88,7 +91,7 @@ export function fittingHttp(ctx: Ctx): FastifyPluginAsync {
     return { mirrorId: id, answer: ctx.lastAnswer.get(id) ?? null, sizeRequests: requests.map(view) };
   };
 
-  const mirrors: FastifyPluginAsync = async (app) => {
+  const mirrors: FastifyPluginAsyncTypebox = async (app) => {
     // open mirror pages would otherwise hold the server open on shutdown
     app.addHook('preClose', (done) => {
       for (const hub of ctx.live.values()) hub.close();
@@ -103,7 +106,7 @@ export function fittingHttp(ctx: Ctx): FastifyPluginAsync {
         schema: { tags, security, summary: 'A mirror posts one camera frame; the answer is the same as on its cmd topic', params: IdParam },
       },
       async (req, reply) => {
-        const { id } = req.params as { id: string };
+        const { id } = req.params;
         const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
         ctx.deps.bus.emit(
           ctx.deps.bus.make('fitting.frame.received', `storegate/${ctx.deps.storeId}/${MIRROR_KIND}/${id}`, { mirrorId: id, bytes: body.length }),
@@ -125,17 +128,17 @@ export function fittingHttp(ctx: Ctx): FastifyPluginAsync {
         },
       },
       async (req, reply) => {
-        const { id } = req.params as { id: string };
+        const { id } = req.params;
         const device = await ctx.deps.registry.get(id);
         if (!device || device.revokedAt || device.kind !== MIRROR_KIND) throw new Errors.notFound(`mirror ${id}`);
-        const cmd = await onInteraction(ctx, id, req.body as InteractionMessage);
+        const cmd = await onInteraction(ctx, id, req.body);
         return reply.status(cmd.type === 'error' ? (cmd.reason === 'unknown_product' ? 404 : 400) : 200).send(cmd);
       },
     );
     app.get(
       '/api/v1/fitting/mirrors/:id/state',
       { onRequest: viewerAuth, schema: { tags, security, params: IdParam, summary: "The mirror's current answer and size requests (for the mirror page)" } },
-      async (req) => mirrorState((req.params as { id: string }).id),
+      async (req) => mirrorState(req.params.id),
     );
     app.get(
       '/api/v1/fitting/mirrors/:id/events',
@@ -149,7 +152,7 @@ export function fittingHttp(ctx: Ctx): FastifyPluginAsync {
         },
       },
       async (req, reply) => {
-        const { id } = req.params as { id: string };
+        const { id } = req.params;
         const hub = ctx.liveHub(id);
         if (hub.full()) throw new Errors.unavailable(`too many pages open for mirror ${id}`);
         reply.hijack();
@@ -161,11 +164,11 @@ export function fittingHttp(ctx: Ctx): FastifyPluginAsync {
     // the page is public (it holds no data); everything it shows comes from the staff API with the staff token
     app.get('/staff/fitting-rooms', { schema: { hide: true } }, async (_req, reply) => reply.type('text/html; charset=utf-8').send(fittingStaffPage()));
     app.get('/mirror/:id', { schema: { hide: true, params: IdParam } }, async (req, reply) =>
-      reply.type('text/html; charset=utf-8').send(mirrorPage((req.params as { id: string }).id)),
+      reply.type('text/html; charset=utf-8').send(mirrorPage(req.params.id)),
     );
   };
 
-  const staff: FastifyPluginAsync = async (app) => {
+  const staff: FastifyPluginAsyncTypebox = async (app) => {
     app.addHook('onRequest', ctx.deps.auth.requireStaff);
     app.get(
       '/api/v1/fitting/size-requests',
@@ -178,7 +181,7 @@ export function fittingHttp(ctx: Ctx): FastifyPluginAsync {
         },
       },
       async (req) => {
-        const { status = 'pending' } = req.query as { status?: string };
+        const { status = 'pending' } = req.query;
         const rows =
           status === 'pending'
             ? await ctx.deps.db.all<SizeRequestRow>("SELECT * FROM fitting_size_requests WHERE status IN ('open', 'claimed') ORDER BY created_at, id")
@@ -186,8 +189,8 @@ export function fittingHttp(ctx: Ctx): FastifyPluginAsync {
         return { requests: rows.map(view) };
       },
     );
-    const transition = (to: 'claimed' | 'done', from: string[]) => async (req: FastifyRequest) => {
-      const { id } = req.params as { id: string };
+    const transition = (to: 'claimed' | 'done', from: string[]) => async (req: IdRequest) => {
+      const { id } = req.params;
       return ctx.serial(() =>
         ctx.work(async (tx, fx) => {
           const r = await tx.get<SizeRequestRow>('SELECT * FROM fitting_size_requests WHERE id = ?', [id]);
