@@ -1,4 +1,4 @@
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
 import type { Auth } from '../../http/auth.ts';
 import type { AlertBook } from './alert-book.ts';
@@ -18,7 +18,7 @@ export const AlertSchema = Type.Object({
 });
 
 /** Admin routes: open alerts and recent history, and a "check now" for store IT after fixing something. */
-export function alertsHttp(deps: { auth: Auth; book: AlertBook; check: () => Promise<void> }): FastifyPluginAsync {
+export function alertsHttp(deps: { auth: Auth; book: AlertBook; check: () => Promise<void> }): FastifyPluginAsyncTypebox {
   return async (app) => {
     app.addHook('onRequest', deps.auth.requireAdmin);
     const common = { tags: ['alerts'], security: [{ bearer: [] }] };
@@ -33,7 +33,7 @@ export function alertsHttp(deps: { auth: Auth; book: AlertBook; check: () => Pro
           response: { 200: Type.Object({ open: Type.Array(AlertSchema), recent: Type.Array(AlertSchema) }) },
         },
       },
-      async (req) => ({ open: deps.book.openAlerts(), recent: await deps.book.recent((req.query as { limit: number }).limit) }),
+      async (req) => ({ open: deps.book.openAlerts(), recent: await deps.book.recent(req.query.limit) }),
     );
 
     app.post(

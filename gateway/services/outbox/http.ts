@@ -1,5 +1,5 @@
-import type { FastifyPluginAsync } from 'fastify';
-import Type from 'typebox';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import Type, { type Static } from 'typebox';
 import type { Auth } from '../../http/auth.ts';
 import type { Db } from '../../store/db.ts';
 import { listDeadLetters, retryDeadLetters } from './repository.ts';
@@ -49,7 +49,7 @@ const DeadLetterSchema = Type.Object({
 });
 
 /** Admin routes: backlog and circuit state, dead letters, and retrying them. */
-export function outboxHttp(deps: { auth: Auth; db: Db; status: () => Promise<unknown>; wake: () => void }): FastifyPluginAsync {
+export function outboxHttp(deps: { auth: Auth; db: Db; status: () => Promise<Static<typeof StatusSchema>>; wake: () => void }): FastifyPluginAsyncTypebox {
   return async (app) => {
     app.addHook('onRequest', deps.auth.requireAdmin);
     const common = { tags: ['outbox'], security: [{ bearer: [] }] };
@@ -65,7 +65,7 @@ export function outboxHttp(deps: { auth: Auth; db: Db; status: () => Promise<unk
           response: { 200: Type.Object({ total: Type.Number(), items: Type.Array(DeadLetterSchema) }) },
         },
       },
-      async (req) => listDeadLetters(deps.db, (req.query as { limit: number }).limit),
+      async (req) => listDeadLetters(deps.db, req.query.limit),
     );
 
     app.post(
@@ -84,8 +84,8 @@ export function outboxHttp(deps: { auth: Auth; db: Db; status: () => Promise<unk
         },
       },
       async (req) => {
-        const body = (req.body ?? {}) as { forwarder?: string; ids?: string[] };
-        const retried = await retryDeadLetters(deps.db, body);
+        // no body at all is `{}`: retry everything
+        const retried = await retryDeadLetters(deps.db, req.body ?? {});
         deps.wake();
         return { retried };
       },

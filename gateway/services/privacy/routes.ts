@@ -1,4 +1,4 @@
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type, { type Static } from 'typebox';
 import type { Auth } from '../../http/auth.ts';
 import { PSEUDONYM_PATTERN } from './shoppers.ts';
@@ -43,7 +43,7 @@ export function privacyRoutes(deps: {
   runRetention: () => Promise<Static<typeof Run>>;
   exportShopper: (id: string) => Promise<Static<typeof Export>>;
   eraseShopper: (id: string) => Promise<Static<typeof Erased>>;
-}): FastifyPluginAsync {
+}): FastifyPluginAsyncTypebox {
   return async (app) => {
     app.addHook('onRequest', deps.auth.requireAdmin);
     const common = { tags: ['privacy'], security: [{ bearer: [] }] };
@@ -53,12 +53,12 @@ export function privacyRoutes(deps: {
     app.post('/api/v1/privacy/retention/run', { schema: { ...common, summary: 'run the retention job now', response: { 200: Run } } }, () =>
       deps.runRetention(),
     );
-    app.get<{ Params: Static<typeof Params> }>(
+    app.get(
       '/api/v1/privacy/shoppers/:pseudonym',
       { schema: { ...common, summary: 'everything held about a shopper (GDPR access)', params: Params, response: { 200: Export } } },
       (req) => deps.exportShopper(req.params.pseudonym),
     );
-    app.delete<{ Params: Static<typeof Params> }>(
+    app.delete(
       '/api/v1/privacy/shoppers/:pseudonym',
       {
         schema: {
