@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
 import { Errors } from '../../errors.ts';
 import type { Auth } from '../../http/auth.ts';
@@ -40,11 +40,11 @@ export interface DashboardApi {
  * assets, and admin-only JSON + the live stream. The stream accepts the `sg_token` cookie the page sets,
  * since EventSource cannot send headers.
  */
-export function dashboardHttp(deps: { auth: Auth; api: DashboardApi }): FastifyPluginAsync {
+export function dashboardHttp(deps: { auth: Auth; api: DashboardApi }): FastifyPluginAsyncTypebox {
   const files = assets();
   const common = { tags: ['dashboard'], security: [{ bearer: [] }] };
 
-  const api: FastifyPluginAsync = async (app) => {
+  const api: FastifyPluginAsyncTypebox = async (app) => {
     app.addHook('onRequest', deps.auth.requireAdmin);
     app.get('/api/v1/dashboard/overview', { schema: { ...common, description: 'Everything the dashboard shows at load.' } }, async () => deps.api.overview());
     app.get(
@@ -58,9 +58,7 @@ export function dashboardHttp(deps: { auth: Auth; api: DashboardApi }): FastifyP
         },
       },
       async (req) => {
-        const { id } = req.params as { id: string };
-        const { limit } = req.query as { limit?: number };
-        return { messages: await deps.api.deviceLog(id, limit ?? deps.api.logLimit) };
+        return { messages: await deps.api.deviceLog(req.params.id, req.query.limit ?? deps.api.logLimit) };
       },
     );
     app.get(
@@ -77,7 +75,7 @@ export function dashboardHttp(deps: { auth: Auth; api: DashboardApi }): FastifyP
         if (deps.api.hub.full()) throw new Errors.unavailable('too many dashboard clients');
         reply.hijack();
         const last = req.headers['last-event-id'];
-        const after = (req.query as { after?: number }).after;
+        const { after } = req.query;
         deps.api.hub.attach(reply.raw, typeof last === 'string' ? last : after !== undefined ? String(after) : undefined);
       },
     );
@@ -93,8 +91,8 @@ export function dashboardHttp(deps: { auth: Auth; api: DashboardApi }): FastifyP
       reply.type('text/html; charset=utf-8').header('cache-control', 'no-store').send(dashboardPage());
     app.get('/', { schema: { hide: true } }, page);
     app.get('/dashboard', { schema: { hide: true } }, page);
-    app.get('/dashboard/*', { schema: { hide: true } }, async (req, reply) => {
-      const f = files.get((req.params as { '*': string })['*']);
+    app.get('/dashboard/*', { schema: { hide: true, params: Type.Object({ '*': Type.String() }) } }, async (req, reply) => {
+      const f = files.get(req.params['*']);
       if (!f) throw new Errors.notFound('file');
       return reply.type(f.type).header('cache-control', 'no-cache').send(f.body);
     });

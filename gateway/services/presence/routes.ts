@@ -1,5 +1,5 @@
-import type { FastifyPluginAsync } from 'fastify';
-import Type from 'typebox';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import Type, { type Static } from 'typebox';
 import type { Auth } from '../../http/auth.ts';
 import type { PresenceConfig } from './config.ts';
 import type { BeaconHealth } from './fleet.ts';
@@ -25,6 +25,11 @@ const Session = Type.Object({
   visits: Type.Array(Visit),
 });
 
+const SessionsQuery = Type.Object({
+  status: Type.Optional(Type.Union([Type.Literal('open'), Type.Literal('closed')])),
+  limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
+});
+
 const Beacon = Type.Object({
   id: Type.String(),
   role: Type.String(),
@@ -45,9 +50,9 @@ export function presenceRoutes(deps: {
   current: () => CurrentShopper[];
   beacons: () => BeaconHealth[];
   openSessions: () => number;
-  sessions: (q: { status?: 'open' | 'closed'; limit: number }) => Promise<unknown[]>;
+  sessions: (q: Static<typeof SessionsQuery>) => Promise<Static<typeof Session>[]>;
   restartScan: () => { restarted: boolean; reason?: string };
-}): FastifyPluginAsync {
+}): FastifyPluginAsyncTypebox {
   return async (app) => {
     // store IT's action: restart the local adapter's scan (the watchdog does the same on a silent stall)
     app.post(
@@ -97,17 +102,11 @@ export function presenceRoutes(deps: {
         schema: {
           tags: ['presence'],
           security: [{ bearer: [] }],
-          querystring: Type.Object({
-            status: Type.Optional(Type.Union([Type.Literal('open'), Type.Literal('closed')])),
-            limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
-          }),
+          querystring: SessionsQuery,
           response: { 200: Type.Object({ sessions: Type.Array(Session) }) },
         },
       },
-      async (req) => {
-        const q = req.query as { status?: 'open' | 'closed'; limit: number };
-        return { sessions: await deps.sessions(q) };
-      },
+      async (req) => ({ sessions: await deps.sessions(req.query) }),
     );
 
     app.get(

@@ -1,4 +1,5 @@
-import type { FastifyPluginAsync, preHandlerAsyncHookHandler } from 'fastify';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { preHandlerAsyncHookHandler } from 'fastify';
 import Type from 'typebox';
 import type { RecognitionService } from './service.ts';
 
@@ -28,7 +29,7 @@ const Result = Type.Object({
  * POST a frame's bytes (image/jpeg, image/png, image/webp) and get the category back. The body is handed to
  * the service as a Buffer and dropped with the request: nothing is stored. `guard` is the route's auth hook.
  */
-export function recognitionRoutes(deps: { recognition: RecognitionService; guard: preHandlerAsyncHookHandler; maxBytes: number }): FastifyPluginAsync {
+export function recognitionRoutes(deps: { recognition: RecognitionService; guard: preHandlerAsyncHookHandler; maxBytes: number }): FastifyPluginAsyncTypebox {
   return async (app) => {
     app.addHook('onRequest', deps.guard);
     // plugin-scoped: image bodies only reach these routes, capped at the service's own limit
@@ -46,8 +47,9 @@ export function recognitionRoutes(deps: { recognition: RecognitionService; guard
         },
       },
       async (req) => {
-        const { embedding } = req.query as { embedding?: boolean };
-        return deps.recognition.recognise(req.body as Buffer, { embedding: embedding === true });
+        // no body (so no content type) reaches the service as an empty frame, which it refuses as `empty`
+        const bytes = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+        return deps.recognition.recognise(bytes, { embedding: req.query.embedding === true });
       },
     );
 
