@@ -1,6 +1,5 @@
-import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { startEmbeddedBroker } from './broker/embedded.ts';
 import { connectExternalBroker } from './broker/external.ts';
 import type { DeviceLink } from './broker/link.ts';
@@ -22,6 +21,7 @@ import { createOutboxService } from './services/outbox/service.ts';
 import { createRecognitionGatewayService } from './services/recognition/index.ts';
 import { coreMigrations } from './store/core-migrations.ts';
 import { openDb } from './store/db.ts';
+import { readOrCreateSecretFile } from './store/secret-file.ts';
 import { createEventWriter } from './store/event-writer.ts';
 import { migrate } from './store/migrate.ts';
 
@@ -36,11 +36,8 @@ export interface GatewayOptions {
 export function ensureAdminToken(config: Config): { token: string; generated: boolean; file: string } {
   const file = join(resolve(config.dataDir), 'admin-token');
   if (config.http.adminToken) return { token: config.http.adminToken, generated: false, file };
-  if (existsSync(file)) return { token: readFileSync(file, 'utf8').trim(), generated: false, file };
-  const token = randomBytes(24).toString('base64url');
-  writeFileSync(file, `${token}\n`, { mode: 0o600 });
-  chmodSync(file, 0o600);
-  return { token, generated: true, file };
+  const { value: token, generated } = readOrCreateSecretFile(file, { bytes: 24 });
+  return { token, generated, file };
 }
 
 /** Wires the whole process. Nothing listens until start(). */

@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { KeypadMessage, LockerEventMessage, StateReportMessage } from '../../../devices/locker/messages.ts';
 import { LOCKER_CHANNELS, LOCKER_KIND } from '../../../devices/locker/topics.ts';
 import type { ChannelHandler } from '../../ingest/ingest.ts';
 import type { GatewayService, ServiceDeps } from '../../service.ts';
+import { readOrCreateSecretFile } from '../../store/secret-file.ts';
 import { alertKey, raiseAlert } from './alerts.ts';
 import type { LockersConfig } from './config.ts';
 import { type Ctx, comp, createContext } from './context.ts';
@@ -21,12 +21,7 @@ import { expireParcels } from './staff.ts';
 function codeKeyOf(deps: ServiceDeps, cfg: LockersConfig): string {
   if (cfg.codeKey) return cfg.codeKey;
   if (deps.db.path === ':memory:') return randomBytes(32).toString('base64url');
-  const file = join(dirname(deps.db.path), 'locker-code-key');
-  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
-  const key = randomBytes(32).toString('base64url');
-  writeFileSync(file, `${key}\n`, { mode: 0o600 });
-  chmodSync(file, 0o600);
-  return key;
+  return readOrCreateSecretFile(join(dirname(deps.db.path), 'locker-code-key'), { bytes: 32 }).value;
 }
 
 /**

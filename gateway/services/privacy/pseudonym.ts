@@ -1,8 +1,8 @@
-import { createHmac, randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { createHmac } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import type { Beacon } from '../../../devices/ble/types.ts';
 import type { Clock } from '../../clock.ts';
+import { readOrCreateSecretFile } from '../../store/secret-file.ts';
 import type { PrivacyConfig } from './config.ts';
 
 const HOUR_MS = 3_600_000;
@@ -11,11 +11,8 @@ const HOUR_MS = 3_600_000;
 export function ensurePseudonymKey(cfg: PrivacyConfig, dataDir: string): { key: string; generated: boolean; file: string } {
   const file = join(resolve(dataDir), 'pseudonym-key');
   if (cfg.pseudonymKey) return { key: cfg.pseudonymKey, generated: false, file };
-  if (existsSync(file)) return { key: readFileSync(file, 'utf8').trim(), generated: false, file };
-  const key = randomBytes(32).toString('base64url');
-  writeFileSync(file, `${key}\n`, { mode: 0o600 });
-  chmodSync(file, 0o600);
-  return { key, generated: true, file };
+  const { value: key, generated } = readOrCreateSecretFile(file, { bytes: 32 });
+  return { key, generated, file };
 }
 
 /** The app's consent flag: top bit of the iBeacon major, or of the Eddystone-UID instance's first byte. */
