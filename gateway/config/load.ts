@@ -3,6 +3,7 @@ import Type from 'typebox';
 import Value from 'typebox/value';
 import YAML from 'yaml';
 import { type Config, ConfigSchema } from './schema.ts';
+import { maskSecrets } from './secrets.ts';
 
 /** The documented env contract: scripts and deployments rely on these names. */
 export const ENV_KEYS: Record<string, string> = {
@@ -83,6 +84,8 @@ export function loadConfig(opts: { file?: string; env?: NodeJS.ProcessEnv; overr
   const withDefaults = Value.Default(ConfigSchema, Value.Clone(raw));
   const converted = Value.Convert(ConfigSchema, withDefaults) as Config;
   const problems: string[] = [];
+  // a problem quotes the value it is about, so a secret that is wrong is quoted masked
+  const shown = maskSecrets(converted);
   for (const e of Value.Errors(ConfigSchema, converted)) {
     const key = e.instancePath.replace(/^\//, '').replaceAll('/', '.') || '(top level)';
     if (e.keyword === 'required') {
@@ -94,9 +97,9 @@ export function loadConfig(opts: { file?: string; env?: NodeJS.ProcessEnv; overr
     } else if (e.message === 'schema is false') {
       // reported once as an unknown key by additionalProperties
     } else if (e.keyword === 'anyOf' || e.keyword === 'const') {
-      if (e.keyword === 'anyOf') problems.push(`${key}: ${describe(valueAt(converted, e.instancePath))} is not one of the allowed values`);
+      if (e.keyword === 'anyOf') problems.push(`${key}: ${describe(valueAt(shown, e.instancePath))} is not one of the allowed values`);
     } else {
-      problems.push(`${key}: ${e.message} (got ${describe(valueAt(converted, e.instancePath))})`);
+      problems.push(`${key}: ${e.message} (got ${describe(valueAt(shown, e.instancePath))})`);
     }
   }
   if (converted.mqtt?.mode === 'external' && !converted.mqtt.external?.url) {
@@ -112,16 +115,6 @@ function deepFreeze<T>(o: T): T {
     Object.freeze(o);
   }
   return o;
-}
-
-/** A copy for printing: every key the schema marks `x-secret` (and anything named like a secret) masked. */
-export function maskSecrets(value: unknown, key = ''): unknown {
-  if (Array.isArray(value)) return value.map((v) => maskSecrets(v));
-  if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, maskSecrets(v, k)]));
-  }
-  if (typeof value === 'string' && /password|secret|token|key$/i.test(key) && !/file$/i.test(key)) return '********';
-  return value;
 }
 
 export { Type };

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { loadConfig, maskSecrets } from '../../config/load.ts';
+import { loadConfig } from '../../config/load.ts';
+import { maskSecrets } from '../../config/secrets.ts';
 
 export function registerConfig(program: Command) {
   const config = program.command('config').description('inspect the configuration');

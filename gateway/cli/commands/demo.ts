@@ -6,7 +6,6 @@ import { SCENARIO_DEVICES, SCENARIO_MIRROR, scenarioGatewayConfig } from '../../
 import { makePlan } from '../../../simulators/scenario/plan.ts';
 import { runScenario } from '../../../simulators/scenario/run.ts';
 import { createWriteStream } from 'node:fs';
-import { createLogger } from '../../log.ts';
 import { newSecret } from '../../registry/registry.ts';
 import { runGateway } from './start.ts';
 
@@ -54,7 +53,7 @@ export function registerDemo(program: Command) {
           storeId: process.env.STOREGATE_STORE_ID ?? 'demo',
           'http.staffToken': staffToken,
         },
-        (config) => createLogger({ level: config.log.level, destination: createWriteStream(logFile, { flags: 'a' }) }),
+        () => createWriteStream(logFile, { flags: 'a' }),
       );
       const httpUrl = `http://localhost:${gw.ports.http}`;
       const admin = gw.adminToken.token;

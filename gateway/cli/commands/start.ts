@@ -1,13 +1,27 @@
 import type { Command } from 'commander';
-import type { Logger } from 'pino';
+import type { DestinationStream } from 'pino';
 import { loadConfig } from '../../config/load.ts';
 import type { Config } from '../../config/schema.ts';
+import { maskSecrets, secretValues } from '../../config/secrets.ts';
+import { createLogger } from '../../log.ts';
 import { createGateway } from '../../main.ts';
 
-/** Runs the gateway until SIGINT/SIGTERM; `logTo` picks where its log goes (default: stdout, as configured). */
-export async function runGateway(configFile: string | undefined, overrides: Record<string, unknown> = {}, logTo?: (config: Config) => Logger) {
+/**
+ * Runs the gateway until SIGINT/SIGTERM; `logTo` picks where its log goes (default: stdout, as configured).
+ * The log never carries a config secret: the effective config is logged masked, and every secret value of the
+ * config is scrubbed from any line that would hold it.
+ */
+export async function runGateway(configFile: string | undefined, overrides: Record<string, unknown> = {}, logTo?: (config: Config) => DestinationStream) {
   const config = loadConfig({ ...(configFile ? { file: configFile } : {}), overrides });
-  const gw = await createGateway(config, logTo ? { log: logTo(config) } : {});
+  const destination = logTo?.(config);
+  const log = createLogger({
+    level: config.log.level,
+    pretty: config.log.pretty ?? process.stdout.isTTY,
+    secrets: secretValues(config),
+    ...(destination ? { destination } : {}),
+  });
+  log.debug({ config: maskSecrets(config) }, 'effective config');
+  const gw = await createGateway(config, { log });
   if (gw.adminToken.generated) {
     // printed once, to the terminal, never to the log
     process.stdout.write(`\nadmin token (saved in ${gw.adminToken.file}): ${gw.adminToken.token}\n\n`);

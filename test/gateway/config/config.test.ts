@@ -1,7 +1,8 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig, maskSecrets } from '../../../gateway/config/load.ts';
+import { ConfigError, loadConfig } from '../../../gateway/config/load.ts';
+import { maskSecrets } from '../../../gateway/config/secrets.ts';
 import { cleanEnv, runCli } from '../../helpers/cli.ts';
 import { tempDir } from '../../helpers/gateway.ts';
 
