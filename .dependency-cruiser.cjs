@@ -9,6 +9,13 @@ module.exports = {
       to: { path: '^gateway/services/([^/]+)/', pathNot: '^gateway/services/$1/' },
     },
     { name: 'simulators-talk-over-the-network', severity: 'error', from: { path: '^simulators/' }, to: { path: '^gateway/(?!clock\\.ts|log\\.ts)' } },
+    {
+      // the core (bus, store, ingest, broker, registry, http, …) knows no capability: capabilities plug into it
+      name: 'core-does-not-import-services',
+      severity: 'error',
+      from: { path: '^gateway/', pathNot: '^gateway/(services/|main\\.ts|cli/|config/)' },
+      to: { path: '^gateway/services/' },
+    },
     { name: 'no-circular', severity: 'warn', from: {}, to: { circular: true } },
   ],
   options: {

@@ -20,7 +20,10 @@ import { createMetrics } from '../gateway/metrics.ts';
 import { createRegistry } from '../gateway/registry/registry.ts';
 import type { ServiceDeps } from '../gateway/service.ts';
 import { type CloudConfig, CloudConfigSchema } from '../gateway/services/outbox/config.ts';
-import { cloudEventBody } from '../gateway/services/outbox/enqueue.ts';
+import { cloudEventBody, createOutboxStore } from '../gateway/store/outbox.ts';
+import { createUnitOfWork } from '../gateway/store/unit-of-work.ts';
+import { coreMigrations } from '../gateway/store/core-migrations.ts';
+import { noRecognizer } from '../gateway/recognizer.ts';
 import { createOutboxService } from '../gateway/services/outbox/service.ts';
 import { openDb } from '../gateway/store/db.ts';
 import { migrate } from '../gateway/store/migrate.ts';
@@ -48,9 +51,12 @@ async function openOutbox(dir: string, forwarder: CloudConfig['forwarders'][numb
   const db = await openDb(join(dir, 'storegate.db'));
   const metrics = createMetrics({ defaults: false });
   const clock = systemClock;
+  const config = Value.Default(CloudConfigSchema, { forwarders: [forwarder], batchSize: BATCH, backoff: { initialMs: 3_600_000 } }) as CloudConfig;
+  const bus = createBus({ log: silentLogger, metrics, clock });
+  const outbox = createOutboxStore({ routes: config.routes, forwarders: config.forwarders.map((f) => f.name), ttlSeconds: config.ttlSeconds, clock });
   const deps: ServiceDeps = {
     storeId: 'store-1',
-    bus: createBus({ log: silentLogger, metrics, clock }),
+    bus,
     db,
     clock,
     log: silentLogger,
@@ -58,23 +64,25 @@ async function openOutbox(dir: string, forwarder: CloudConfig['forwarders'][numb
     registry: createRegistry({ db, clock }),
     link: nullLink,
     auth: createAuth({ admin: 'bench-admin-token' }),
+    outbox,
+    work: createUnitOfWork({ db, bus, outbox, log: silentLogger, metrics, maxRows: 500 }),
+    recognition: noRecognizer,
   };
-  const config = Value.Default(CloudConfigSchema, { forwarders: [forwarder], batchSize: BATCH, backoff: { initialMs: 3_600_000 } }) as CloudConfig;
   const service = createOutboxService(deps, config);
-  await migrate(db, service.migrations);
-  return { db, service };
+  await migrate(db, coreMigrations);
+  return { db, service, outbox };
 }
 
 /** Fills a fresh outbox with N events while its forwarder points nowhere, then closes it. */
 async function fill(dir: string): Promise<{ seconds: number; diskBytes: number; payloadBytes: number }> {
-  const { db, service } = await openOutbox(dir, { name: 'cloud', kind: 'http', url: 'http://127.0.0.1:9/nowhere', timeoutSeconds: 5 });
+  const { db, service, outbox } = await openOutbox(dir, { name: 'cloud', kind: 'http', url: 'http://127.0.0.1:9/nowhere', timeoutSeconds: 5 });
   const emptyBytes = diskBytes(dir);
   const t0 = performance.now();
   for (let i = 0; i < N; i += 1000) {
     await db.transaction(async (tx) => {
       for (let c = 0; c < CLASSES.length; c++) {
         const events = Array.from({ length: 100 }, (_, k) => makeEvent(i + k * 10 + c));
-        await service.outbox.enqueue(tx, events, { priority: CLASSES[c] });
+        await outbox.enqueue(tx, events, { priority: CLASSES[c] });
       }
     });
   }

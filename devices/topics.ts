@@ -21,3 +21,8 @@ export function parseDeviceTopic(topic: string): DeviceTopic | null {
   if (!storeId || !kind || !deviceId || !channel) return null;
   return { storeId, kind, deviceId, channel };
 }
+
+/** CloudEvents `source` of a device's events: its topic prefix, `storegate/<storeId>/<kind>/<deviceId>`. */
+export const deviceSource = (storeId: string, kind: string, deviceId: string) => `${TOPIC_ROOT}/${storeId}/${kind}/${deviceId}`;
+/** CloudEvents `source` of what the gateway itself decides: `storegate/<storeId>/gateway/<service>`. */
+export const gatewaySource = (storeId: string, service: string) => `${TOPIC_ROOT}/${storeId}/gateway/${service}`;

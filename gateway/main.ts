@@ -1,11 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { startEmbeddedBroker } from './broker/embedded.ts';
-import { connectExternalBroker } from './broker/external.ts';
-import type { DeviceLink } from './broker/link.ts';
+import { createEmbeddedBroker } from './broker/embedded.ts';
+import { createExternalBroker } from './broker/external.ts';
+import type { Broker, BrokerPorts } from './broker/link.ts';
 import { createBus } from './bus/bus.ts';
 import { type Clock, systemClock } from './clock.ts';
 import type { Config } from './config/schema.ts';
+import { secretValues } from './config/secrets.ts';
 import { createAuth } from './http/auth.ts';
 import { corePlugin } from './http/core.ts';
 import { devicesPlugin } from './http/devices.ts';
@@ -18,12 +19,13 @@ import { createRegistry } from './registry/registry.ts';
 import type { GatewayService, ServiceDeps } from './service.ts';
 import { SERVICE_FACTORIES } from './services/index.ts';
 import { createOutboxService } from './services/outbox/service.ts';
-import { createRecognitionGatewayService } from './services/recognition/index.ts';
+import { createRecognitionGatewayService, createRecognitionService } from './services/recognition/index.ts';
 import { coreMigrations } from './store/core-migrations.ts';
 import { openDb } from './store/db.ts';
-import { readOrCreateSecretFile } from './store/secret-file.ts';
-import { createEventWriter } from './store/event-writer.ts';
 import { migrate } from './store/migrate.ts';
+import { createOutboxStore } from './store/outbox.ts';
+import { readOrCreateSecretFile } from './store/secret-file.ts';
+import { createUnitOfWork } from './store/unit-of-work.ts';
 
 export const VERSION = '0.1.0';
 
@@ -43,7 +45,8 @@ export function ensureAdminToken(config: Config): { token: string; generated: bo
 /** Wires the whole process. Nothing listens until start(). */
 export async function createGateway(config: Config, opts: GatewayOptions = {}) {
   const clock = opts.clock ?? systemClock;
-  const log = opts.log ?? createLogger({ level: config.log.level, pretty: config.log.pretty ?? process.stdout.isTTY });
+  // no secret value of the config reaches a log line, whatever key or message it is in
+  const log = opts.log ?? createLogger({ level: config.log.level, pretty: config.log.pretty ?? process.stdout.isTTY, secrets: secretValues(config) });
   const metrics = createMetrics();
   const dataDir = resolve(config.dataDir);
   const db = await openDb(join(dataDir, 'storegate.db'), { synchronous: config.store.synchronous });
@@ -51,34 +54,40 @@ export async function createGateway(config: Config, opts: GatewayOptions = {}) {
   const auth = createAuth({ admin: admin.token, staff: config.http.staffToken });
   const bus = createBus({ log, metrics, clock });
   const registry = createRegistry({ db, clock });
-  const writer = createEventWriter({ db, log, metrics, maxRows: config.store.batchMaxRows });
-  const ingest = createIngest({ storeId: config.storeId, bus, writer, registry, log, metrics, clock, maxPayloadBytes: config.mqtt.maxPayloadBytes });
-
-  // Services get a DeviceLink before the broker exists; it forwards once the broker is up.
-  let broker: DeviceLink | undefined;
-  const link: DeviceLink = {
-    send: (...a) => broker?.send(...a),
-    publishRetained: (topic, payload) => broker?.publishRetained(topic, payload),
-    disconnectDevice: (id) => broker?.disconnectDevice(id) ?? Promise.resolve(),
-    connectedDeviceIds: () => broker?.connectedDeviceIds() ?? [],
-    isReady: () => broker?.isReady() ?? false,
-    close: () => broker?.close() ?? Promise.resolve(),
-  };
-  // The outbox comes first: every other capability gets it to enqueue cloud-bound events in its own
-  // transactions, and being first in the list it stops last, after every producer's final events.
-  const deps: ServiceDeps = { storeId: config.storeId, bus, db, clock, log, metrics, registry, link, auth };
-  const outboxService = createOutboxService(deps, config.cloud);
-  deps.outbox = outboxService.outbox;
-  writer.setOutbox(outboxService.outbox);
-  // recognition too: the fitting room (and anything else that looks at frames) gets it through deps
-  const recognitionService = createRecognitionGatewayService(deps, config.recognition);
-  deps.recognition = recognitionService.recognition;
-  const services: GatewayService[] = [outboxService, recognitionService, ...SERVICE_FACTORIES.map((make) => make(deps, config))];
+  // the write path, in the order data flows: ingest → unit of work (store + outbox rows) → bus → capabilities
+  const outbox = createOutboxStore({
+    routes: config.cloud.routes,
+    forwarders: config.cloud.forwarders.map((f) => f.name),
+    ttlSeconds: config.cloud.ttlSeconds,
+    clock,
+  });
+  const work = createUnitOfWork({ db, bus, outbox, log, metrics, maxRows: config.store.batchMaxRows });
+  const ingest = createIngest({ storeId: config.storeId, bus, work, registry, log, metrics, clock, maxPayloadBytes: config.mqtt.maxPayloadBytes });
+  // the broker is wired now and listens (or connects) at start(): capabilities get their DeviceLink complete
+  const services: GatewayService[] = [];
+  const broker: Broker =
+    config.mqtt.mode === 'embedded'
+      ? await createEmbeddedBroker({ config, ingest, registry, bus, log, metrics, clock })
+      : createExternalBroker({
+          config,
+          ingest,
+          log,
+          metrics,
+          extraSubscriptions: () => services.flatMap((s) => s.topicMappers?.map((m) => m.subscribe) ?? []),
+        });
+  const recognition = createRecognitionService({ log, metrics, config: config.recognition });
+  const deps: ServiceDeps = Object.freeze({ storeId: config.storeId, bus, db, clock, log, metrics, registry, link: broker, auth, work, outbox, recognition });
+  // the outbox's forwarders first: being first in the list they stop last, after every producer's final events
+  services.push(
+    createOutboxService(deps, config.cloud),
+    createRecognitionGatewayService(deps, config.recognition, recognition),
+    ...SERVICE_FACTORIES.map((make) => make(deps, config)),
+  );
 
   const applied = await migrate(db, [...coreMigrations, ...services.flatMap((s) => s.migrations ?? [])]);
   if (applied.length) log.info({ applied }, 'migrations applied');
   await registry.seed(config.devices);
-  for (const h of coreChannels(bus)) ingest.register(h);
+  for (const h of coreChannels()) ingest.register(h);
   for (const s of services) for (const h of s.channels ?? []) ingest.register(h);
   for (const s of services) for (const m of s.topicMappers ?? []) ingest.addTopicMapper(m.mapper);
 
@@ -89,7 +98,7 @@ export async function createGateway(config: Config, opts: GatewayOptions = {}) {
       plugin: corePlugin({
         metrics,
         checks: () => [
-          { name: 'broker', ok: () => link.isReady() },
+          { name: 'broker', ok: () => broker.isReady() },
           { name: 'store', ok: () => dbOpen },
           ...services.filter((s) => s.ready).map((s) => ({ name: s.name, ok: () => s.ready?.() ?? true })),
         ],
@@ -101,7 +110,7 @@ export async function createGateway(config: Config, opts: GatewayOptions = {}) {
   const https = config.http.tls ? { key: readFileSync(config.http.tls.keyFile), cert: readFileSync(config.http.tls.certFile) } : undefined;
   const http = await buildHttp({ log, metrics, auth, plugins, version: VERSION, ...(https ? { https } : {}) });
   const timers: { cancel(): void }[] = [];
-  let ports: { http: number; mqtt: number; ws: number; tls?: number; wss?: number } = { http: 0, mqtt: 0, ws: 0 };
+  let ports: BrokerPorts & { http: number } = { http: 0, mqtt: 0, ws: 0 };
 
   return {
     config,
@@ -112,27 +121,18 @@ export async function createGateway(config: Config, opts: GatewayOptions = {}) {
     registry,
     metrics,
     http,
-    link,
+    link: broker,
+    work,
     adminToken: admin,
     get ports() {
       return ports;
     },
 
     async start() {
-      if (config.mqtt.mode === 'embedded') {
-        const b = await startEmbeddedBroker({ config, ingest, registry, bus, log, metrics, clock });
-        broker = b;
-        ports = { ...ports, ...b.ports };
-      } else {
-        broker = await connectExternalBroker({
-          config,
-          ingest,
-          log,
-          metrics,
-          extraSubscriptions: services.flatMap((s) => s.topicMappers?.map((m) => m.subscribe) ?? []),
-        });
-      }
+      ports = { ...ports, ...(await broker.start()) };
       for (const s of services) await s.start();
+      // handoffs between capabilities that a previous run committed but did not finish
+      await work.resume();
       await http.listen({ port: config.http.port, host: config.http.host });
       const addr = http.server.address();
       ports = { ...ports, http: typeof addr === 'object' && addr ? addr.port : 0 };
@@ -145,9 +145,9 @@ export async function createGateway(config: Config, opts: GatewayOptions = {}) {
     async stop() {
       for (const t of timers) t.cancel();
       await http.close().catch(() => {});
-      await broker?.close().catch((err) => log.warn({ err }, 'broker close failed'));
+      await broker.close().catch((err) => log.warn({ err }, 'broker close failed'));
       for (const s of [...services].reverse()) await s.stop().catch((err) => log.warn({ err, service: s.name }, 'service stop failed'));
-      await writer.flush().catch(() => {});
+      await work.flush().catch(() => {});
       await registry.flushLastSeen().catch(() => {});
       dbOpen = false;
       await db.close();
@@ -157,13 +157,13 @@ export async function createGateway(config: Config, opts: GatewayOptions = {}) {
 
   /** The CLI revokes through the database file; a running gateway notices and drops the connection. */
   async function enforceRevocations() {
-    const connected = link.connectedDeviceIds();
+    const connected = broker.connectedDeviceIds();
     if (!connected.length) return;
     const revoked = await db.all<{ id: string }>(`SELECT id FROM devices WHERE enabled = 0 AND id IN (${connected.map(() => '?').join(',')})`, connected);
     for (const r of revoked) {
       ingest.forgetDevice(r.id);
       log.info({ deviceId: r.id }, 'device revoked: disconnecting');
-      await link.disconnectDevice(r.id);
+      await broker.disconnectDevice(r.id);
     }
   }
 }

@@ -9,8 +9,9 @@ import type { Registry } from './registry/registry.ts';
 import type { Db } from './store/db.ts';
 import type { Migration } from './store/migrate.ts';
 import type { Auth } from './http/auth.ts';
-import type { Outbox } from './services/outbox/api.ts';
-import type { RecognitionService } from './services/recognition/service.ts';
+import type { ProductRecognizer } from './recognizer.ts';
+import type { OutboxStore } from './store/outbox.ts';
+import type { UnitOfWork } from './store/unit-of-work.ts';
 
 /** What the process hands a capability's factory. Each factory also receives its own config section. */
 export interface ServiceDeps {
@@ -25,12 +26,14 @@ export interface ServiceDeps {
   link: DeviceLink;
   auth: Auth;
   /**
-   * Cloud-bound events: `outbox?.enqueue(tx, events)` inside the transaction of the state change. main.ts
-   * always sets it; it is absent only in unit-test rigs that build a service alone.
+   * The one write path: `work.run(async (w) => …)` runs a state change in a transaction; `w.emit(event)` queues
+   * the event for the cloud in that transaction when it is routed, and puts it on the bus after COMMIT.
    */
-  outbox?: Outbox;
-  /** on-device product recognition (the shipped ONNX model); main.ts always sets it */
-  recognition?: Pick<RecognitionService, 'recognise' | 'isReady' | 'status'>;
+  work: UnitOfWork;
+  /** the store side of the cloud outbox (routing, the rows); the forwarders are the outbox service */
+  outbox: OutboxStore;
+  /** on-device product recognition (the shipped ONNX model) */
+  recognition: ProductRecognizer;
 }
 
 /**

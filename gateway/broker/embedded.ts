@@ -9,13 +9,13 @@ import { counter, gauge, type Registry as Metrics } from '../metrics.ts';
 import type { Registry } from '../registry/registry.ts';
 import { secretMatchesPlain } from './secrets.ts';
 import { canPublish, canSubscribe, type Principal } from './acl.ts';
-import type { DeviceLink } from './link.ts';
+import type { Broker, DeviceLink } from './link.ts';
 import { startListeners } from './listeners.ts';
 
 type SgClient = Client & { sg?: Principal };
 
-/** The embedded aedes broker: device auth, per-device ACL, and ingest before PUBACK. */
-export async function startEmbeddedBroker(deps: {
+/** The embedded aedes broker: device auth, per-device ACL, and ingest before PUBACK. It listens at `start()`. */
+export async function createEmbeddedBroker(deps: {
   config: Pick<Config, 'storeId' | 'mqtt' | 'service' | 'homeAssistant'>;
   ingest: Ingest;
   registry: Registry;
@@ -23,7 +23,7 @@ export async function startEmbeddedBroker(deps: {
   log: Logger;
   metrics: Metrics;
   clock: Clock;
-}): Promise<DeviceLink & { aedes: Aedes; ports: { mqtt: number; ws: number; tls?: number; wss?: number } }> {
+}): Promise<Broker & { aedes: Aedes }> {
   const { config, ingest, registry, bus, clock } = deps;
   const { storeId } = config;
   const log = deps.log.child({ module: 'broker' });
@@ -106,21 +106,22 @@ export async function startEmbeddedBroker(deps: {
       qos0InFlight++;
       done(null);
     }
-    ingest.handle({ topic: packet.topic, payload: packet.payload as Buffer, ...(p.role === 'device' ? { device: p.device } : {}) }).then(
-      (r) => {
+    // the answer to the device (PUBACK, or a rejection on its cmd topic) goes once the outcome is durable;
+    // only then does ingest put the events on the bus
+    ingest
+      .handle({ topic: packet.topic, payload: packet.payload as Buffer, ...(p.role === 'device' ? { device: p.device } : {}) }, (r) => {
         if (!r.ok && p.role === 'device') {
           // MQTT 3.1.1 has no negative PUBACK: tell the device on its cmd topic why
           link.send(p.device.kind, p.device.id, { type: 'rejected', reason: r.reason, topic: packet.topic });
         }
         if (early) qos0InFlight--;
         else done(null);
-      },
-      (err) => {
+      })
+      .catch((err) => {
         log.error({ err }, 'ingest failed; not acknowledging');
         if (early) qos0InFlight--;
         else done(new Error('store unavailable'));
-      },
-    );
+      });
   };
 
   aedes.authorizeSubscribe = (client: SgClient, sub, done) => {
@@ -196,17 +197,23 @@ export async function startEmbeddedBroker(deps: {
         c.sg?.role === 'device' ? [c.sg.device.id] : [],
       );
     },
-    isReady: () => !aedes.closed,
+    isReady: () => listeners !== undefined && !aedes.closed,
     async close() {
       // stop accepting first; a server's close() waits for open sockets, which aedes.close() then ends
-      const closed = listeners.stopAccepting();
+      const closed = listeners?.stopAccepting();
       await new Promise<void>((r) => aedes.close(() => r()));
-      listeners.terminateWebSockets();
+      listeners?.terminateWebSockets();
       await closed;
     },
   };
 
-  const listeners = await startListeners(config.mqtt, (stream, req) => aedes.handle(stream as never, req as never));
-  log.info(listeners.ports, 'embedded broker listening');
-  return Object.assign(link, { aedes, ports: listeners.ports });
+  let listeners: Awaited<ReturnType<typeof startListeners>> | undefined;
+  return Object.assign(link, {
+    aedes,
+    async start() {
+      listeners = await startListeners(config.mqtt, (stream, req) => aedes.handle(stream as never, req as never));
+      log.info(listeners.ports, 'embedded broker listening');
+      return listeners.ports;
+    },
+  });
 }

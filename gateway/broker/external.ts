@@ -3,7 +3,7 @@ import type { Config } from '../config/schema.ts';
 import type { Ingest } from '../ingest/ingest.ts';
 import type { Logger } from '../log.ts';
 import { gauge, type Registry as Metrics } from '../metrics.ts';
-import type { DeviceLink } from './link.ts';
+import type { Broker } from './link.ts';
 
 /**
  * External broker mode: a broker such as mosquitto authenticates devices (see README for its ACL) and the
@@ -11,13 +11,14 @@ import type { DeviceLink } from './link.ts';
  * PUBACK only after handleMessage's callback, i.e. after the event is persisted, so the broker keeps the
  * message until the gateway has stored it.
  */
-export async function connectExternalBroker(deps: {
+export function createExternalBroker(deps: {
   config: Pick<Config, 'storeId' | 'mqtt' | 'service'>;
   ingest: Ingest;
-  extraSubscriptions?: string[];
+  /** topics outside the storegate tree that capabilities map to devices (read at start) */
+  extraSubscriptions?: () => string[];
   log: Logger;
   metrics: Metrics;
-}): Promise<DeviceLink & { client: MqttClient }> {
+}): Broker & { client: MqttClient } {
   const { config, ingest } = deps;
   const ext = config.mqtt.external;
   if (!ext) throw new Error('mqtt.external is required in external mode');
@@ -32,44 +33,44 @@ export async function connectExternalBroker(deps: {
     clean: false,
     reconnectPeriod: 1000,
     connectTimeout: 10_000,
+    // connects at start(), once every capability is wired
+    manualConnect: true,
   });
 
   client.handleMessage = (packet, callback) => {
     const parts = packet.topic.split('/');
     if (parts[0] === 'storegate' && parts[4] === 'cmd') return callback();
-    ingest.handle({ topic: packet.topic, payload: Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload) }).then(
-      () => callback(),
-      (err) => {
+    ingest
+      .handle({ topic: packet.topic, payload: Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload) }, () => callback())
+      .catch((err) => {
         // not acknowledged: the broker redelivers after we reconnect
         log.error({ err }, 'ingest failed; dropping the connection so the broker redelivers');
         client.end(true, () => client.reconnect());
-      },
-    );
+      });
   };
 
-  const topics = [`storegate/${config.storeId}/+/+/+`, ...(deps.extraSubscriptions ?? [])];
+  const topics = () => [`storegate/${config.storeId}/+/+/+`, ...(deps.extraSubscriptions?.() ?? [])];
   client.on('connect', (ack) => {
     up.set(1);
     log.info({ url: ext.url, sessionPresent: ack.sessionPresent }, 'connected to external broker');
-    client.subscribe(
-      topics.map((t) => t),
-      { qos: 1 },
-      (err) => err && log.error({ err: err.message }, 'subscribe failed'),
-    );
+    client.subscribe(topics(), { qos: 1 }, (err) => err && log.error({ err: err.message }, 'subscribe failed'));
   });
   client.on('close', () => up.set(0));
   client.on('error', (err) => log.warn({ err: err.message }, 'external broker error'));
 
-  await new Promise<void>((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`cannot connect to external broker ${ext.url}`)), 15_000);
-    client.once('connect', () => {
-      clearTimeout(t);
-      resolve();
-    });
-  });
-
   return {
     client,
+    async start() {
+      client.connect();
+      await new Promise<void>((resolve, reject) => {
+        const t = setTimeout(() => reject(new Error(`cannot connect to external broker ${ext.url}`)), 15_000);
+        client.once('connect', () => {
+          clearTimeout(t);
+          resolve();
+        });
+      });
+      return { mqtt: 0, ws: 0 };
+    },
     send(kind, deviceId, payload, channel = 'cmd') {
       client.publish(`storegate/${config.storeId}/${kind}/${deviceId}/${channel}`, JSON.stringify(payload), { qos: 1 });
     },

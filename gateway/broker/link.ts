@@ -19,3 +19,16 @@ export const nullLink: DeviceLink = {
   isReady: () => true,
   close: async () => {},
 };
+
+export interface BrokerPorts {
+  mqtt: number;
+  ws: number;
+  tls?: number;
+  wss?: number;
+}
+
+/** A broker the gateway is wired to before it listens or connects: commands sent before `start()` are dropped. */
+export interface Broker extends DeviceLink {
+  /** listen (embedded) or connect (external); resolves with the ports listened on (0 in external mode) */
+  start(): Promise<BrokerPorts>;
+}

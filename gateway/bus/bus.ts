@@ -58,6 +58,23 @@ export function createBus(deps: { log: Logger; metrics: Registry; clock: Clock }
     },
 
     /**
+     * An in-process event that must not be kept or passed on: camera frames, keypad codes, raw advertisements.
+     * Only subscribers of its exact type get it (never `'*'` subscribers such as the dashboard's live feed);
+     * ingest never persists or forwards it.
+     */
+    emitLocal(event: DomainEvent) {
+      emitted.inc({ type: event.type });
+      for (const sub of byType.get(event.type) ?? []) {
+        try {
+          const r = sub.handler(event);
+          if (r && typeof (r as Promise<void>).catch === 'function') (r as Promise<void>).catch((err) => fail(sub, event, err));
+        } catch (err) {
+          fail(sub, event, err);
+        }
+      }
+    },
+
+    /**
      * Build an envelope with a fresh id and the clock's time. Ids are UUIDv7 (time-ordered): unique like any
      * UUID, and they land at the end of SQLite's unique-id indexes instead of at random pages (≈1.7× cheaper
      * inserts, measured).

@@ -24,6 +24,8 @@ export interface EventMap {
   'device.status': DeviceStatus;
   'device.connected': { deviceId: string; kind: string; clientId: string };
   'device.disconnected': { deviceId: string; kind: string; clientId: string; reason?: string };
+  /** A message a channel refused (local event, for the capability that owns the channel to count). */
+  'device.rejected': { deviceId: string; kind: string; channel: string; reason: string; items: string[] };
   /** A device message that was accepted but that no capability has a richer type for. */
   'device.message': { deviceId: string; kind: string; channel: string; body: unknown };
   /**

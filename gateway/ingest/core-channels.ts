@@ -1,40 +1,33 @@
 import { StatusMessage, TelemetryMessage } from '../../devices/status.ts';
-import type { Bus } from '../bus/bus.ts';
-import type { ChannelHandler } from './ingest.ts';
+import { type ChannelHandler, jsonChannel } from './ingest.ts';
 
 /** Channels every device kind has. */
-export function coreChannels(bus: Bus): ChannelHandler[] {
+export function coreChannels(): ChannelHandler[] {
   return [
-    {
+    jsonChannel({
       kind: '*',
       channel: 'status',
       schema: StatusMessage,
-      toEvents(body, ctx) {
-        const m = body as StatusMessage;
-        const e = bus.make('device.status', ctx.source, {
-          deviceId: ctx.device.id,
-          kind: ctx.device.kind,
-          online: m.online,
-          ...(m.firmware !== undefined ? { firmware: m.firmware } : {}),
-          ...(m.batteryPct !== undefined ? { batteryPct: m.batteryPct } : {}),
-          ...(m.rssi !== undefined ? { rssi: m.rssi } : {}),
-          ...(m.uptimeSeconds !== undefined ? { uptimeSeconds: m.uptimeSeconds } : {}),
-          ...(m.config !== undefined ? { config: m.config } : {}),
-        });
-        const id = ctx.eventId(body);
-        return { events: [id ? { ...e, id } : e] };
-      },
-    },
-    {
+      toEvents: (m, ctx) => ({
+        events: [
+          ctx.event('device.status', {
+            deviceId: ctx.device.id,
+            kind: ctx.device.kind,
+            online: m.online,
+            ...(m.firmware !== undefined ? { firmware: m.firmware } : {}),
+            ...(m.batteryPct !== undefined ? { batteryPct: m.batteryPct } : {}),
+            ...(m.rssi !== undefined ? { rssi: m.rssi } : {}),
+            ...(m.uptimeSeconds !== undefined ? { uptimeSeconds: m.uptimeSeconds } : {}),
+            ...(m.config !== undefined ? { config: m.config } : {}),
+          }),
+        ],
+      }),
+    }),
+    jsonChannel({
       kind: '*',
       channel: 'telemetry',
       schema: TelemetryMessage,
-      toEvents(body, ctx) {
-        const m = body as TelemetryMessage;
-        const e = bus.make('device.message', ctx.source, { deviceId: ctx.device.id, kind: ctx.device.kind, channel: 'telemetry', body: m });
-        const id = ctx.eventId(body);
-        return { events: [id ? { ...e, id } : e] };
-      },
-    },
+      toEvents: (m, ctx) => ({ events: [ctx.event('device.message', { deviceId: ctx.device.id, kind: ctx.device.kind, channel: 'telemetry', body: m })] }),
+    }),
   ];
 }

@@ -1,13 +1,13 @@
-import type { TSchema } from 'typebox';
+import type { Static, TSchema } from 'typebox';
 import { Compile } from 'typebox/compile';
-import { parseDeviceTopic } from '../../devices/topics.ts';
+import { deviceSource, parseDeviceTopic } from '../../devices/topics.ts';
 import type { Bus } from '../bus/bus.ts';
-import type { DomainEvent } from '../bus/events.ts';
+import type { DomainEvent, EventMap, EventOf, EventType } from '../bus/events.ts';
 import type { Clock } from '../clock.ts';
 import type { Logger } from '../log.ts';
 import { counter, type Registry as Metrics } from '../metrics.ts';
 import type { Device, Registry } from '../registry/registry.ts';
-import type { EventWriter } from '../store/event-writer.ts';
+import type { UnitOfWork } from '../store/unit-of-work.ts';
 import { createThrottledWarn } from './throttle.ts';
 
 export interface IngestContext {
@@ -17,13 +17,28 @@ export interface IngestContext {
   receivedAt: number;
   /** `storegate/<storeId>/<kind>/<deviceId>` */
   source: string;
-  /** Stable event id: derived from the device's own `msgId` when it sends one (so a QoS 1 resend is a no-op). */
-  eventId(body: unknown): string | undefined;
+  /**
+   * An event from this device. Its id comes from the device's own `msgId` when the message has one (so a QoS 1
+   * resend is stored once), else it is fresh.
+   */
+  event<T extends EventType>(type: T, data: EventMap[T]): EventOf<T>;
 }
 
-export type HandlerResult = { events: DomainEvent[] } | { reject: string; detail?: string };
+/**
+ * `events` are the message's record: persisted in `device_events` (unless the channel says `persist: false`),
+ * queued for the cloud when routed, in the transaction that precedes the PUBACK, then emitted on the bus.
+ * `local` events only go on the bus, to their own subscribers (see `Bus.emitLocal`): frames, codes, raw radio data.
+ */
+export type HandlerResult =
+  | { events: DomainEvent[]; local?: DomainEvent[] }
+  /** `items`: for a batch message, the reason of each bad item (a `device.rejected` event carries them) */
+  | { reject: string; detail?: string; items?: string[] };
 
-export interface ChannelHandler {
+/**
+ * A device channel: pure. A validated body in (typed by the channel's schema), domain events out; no I/O and
+ * no state. The capabilities that care react to the events on the bus.
+ */
+export interface ChannelHandler<B = unknown> {
   /** device kind, or '*' for every kind */
   kind: string;
   channel: string;
@@ -31,10 +46,15 @@ export interface ChannelHandler {
   binary?: boolean;
   maxBytes?: number;
   schema?: TSchema;
-  /** default true; frames are never persisted */
+  /** default true; frames, advertisements and keypad entries are never persisted */
   persist?: boolean;
-  toEvents(body: unknown, ctx: IngestContext): HandlerResult;
+  toEvents(body: B, ctx: IngestContext): HandlerResult;
 }
+
+/** A JSON channel whose body is checked against `schema` before `toEvents` sees it, and typed by it. */
+export const jsonChannel = <S extends TSchema>(h: Omit<ChannelHandler<Static<S>>, 'schema' | 'binary'> & { schema: S }): ChannelHandler<Static<S>> => h;
+/** A channel of raw bytes (camera frames). */
+export const binaryChannel = (h: Omit<ChannelHandler<Buffer>, 'schema' | 'binary'>): ChannelHandler<Buffer> => ({ ...h, binary: true });
 
 /** Topics outside the storegate tree (e.g. OpenMQTTGateway's `home/<gw>/BTtoMQTT/<mac>`) map to a device + channel. */
 export type TopicMapper = (topic: string) => { deviceId: string; channel: string; kind?: string } | null;
@@ -46,16 +66,18 @@ export interface IncomingMessage {
   device?: Device;
 }
 
-export type IngestResult = { ok: true; events: DomainEvent[] } | { ok: false; reason: string; detail?: string };
+type Rejected = { ok: false; reason: string; detail?: string };
+export type IngestResult = { ok: true; events: DomainEvent[] } | Rejected;
 
 /**
- * The one edge where device messages become domain events: topic → device → channel handler → size → JSON →
- * schema → events → persisted → bus. The same code runs behind the embedded broker and the external one.
+ * The one edge where device messages become domain events: topic → device → channel → size → JSON → schema →
+ * events → persisted (with their outbox rows) → acknowledged → bus. The same code runs behind the embedded
+ * broker and the external one.
  */
 export function createIngest(deps: {
   storeId: string;
   bus: Bus;
-  writer: EventWriter;
+  work: UnitOfWork;
   registry: Registry;
   log: Logger;
   metrics: Metrics;
@@ -70,7 +92,7 @@ export function createIngest(deps: {
   const mappers: TopicMapper[] = [];
   const deviceCache = new Map<string, { device: Device | undefined; at: number }>();
 
-  function reject(reason: string, deviceId: string, detail?: string): IngestResult {
+  function reject(reason: string, deviceId: string, detail?: string): Rejected {
     rejected.inc({ reason });
     warn(`${deviceId}:${reason}`, { deviceId, reason, detail }, 'device message rejected');
     return { ok: false, reason, ...(detail ? { detail } : {}) };
@@ -107,63 +129,91 @@ export function createIngest(deps: {
       deviceCache.delete(id);
     },
 
-    async handle(msg: IncomingMessage): Promise<IngestResult> {
-      const where = resolveTopic(msg.topic);
-      const claimed = msg.device?.id ?? where?.deviceId ?? 'unknown';
-      if (!where) return reject('bad_topic', claimed, msg.topic.slice(0, 120));
-      if ('storeId' in where && where.storeId !== deps.storeId) return reject('wrong_store', claimed, where.storeId);
-      const device = msg.device ?? (await lookup(where.deviceId));
-      if (!device) return reject('unknown_device', where.deviceId);
-      if (!device.enabled) return reject('revoked_device', device.id);
-      if (device.id !== where.deviceId || (where.kind && where.kind !== device.kind)) return reject('forbidden_topic', device.id, msg.topic);
-
-      const entry = handlers.get(`${device.kind}/${where.channel}`) ?? handlers.get(`*/${where.channel}`);
-      if (!entry) return reject('unknown_channel', device.id, where.channel);
-      const { h, check } = entry;
-      if (msg.payload.length > (h.maxBytes ?? deps.maxPayloadBytes)) return reject('too_large', device.id, `${msg.payload.length} bytes`);
-
-      let body: unknown = msg.payload;
-      if (!h.binary) {
-        try {
-          body = JSON.parse(msg.payload.toString('utf8'));
-        } catch {
-          return reject('not_json', device.id);
-        }
-        // JSON.parse takes any depth; JSON.stringify (store, bus consumers, outbox) overflows the stack on it
-        if (nestedDeeper(body, MAX_JSON_DEPTH)) return reject('too_deep', device.id, `nesting deeper than ${MAX_JSON_DEPTH}`);
-        if (check && !check.Check(body)) {
-          const first = check.Errors(body)[0];
-          return reject('schema', device.id, first ? `${first.instancePath || '/'} ${first.message}` : undefined);
-        }
-      }
-
-      const receivedAt = deps.clock.now();
-      const source = `storegate/${deps.storeId}/${device.kind}/${device.id}`;
-      let result: HandlerResult;
-      try {
-        result = h.toEvents(body, {
-          device,
-          channel: where.channel,
-          topic: msg.topic,
-          receivedAt,
-          source,
-          eventId: (b) => stableId(device.id, where.channel, b),
-        });
-      } catch (err) {
-        log.error({ err, deviceId: device.id, channel: where.channel }, 'channel handler threw');
-        return reject('handler_error', device.id);
-      }
-      if ('reject' in result) return reject(result.reject, device.id, result.detail);
-
-      if (h.persist !== false) {
-        await deps.writer.write(result.events.map((event) => ({ event, deviceId: device.id, kind: device.kind, channel: where.channel })));
-      }
-      received.inc({ kind: device.kind, channel: where.channel });
-      deps.registry.touch(device.id);
-      for (const e of result.events) deps.bus.emit(e);
-      return { ok: true, events: result.events };
+    /**
+     * Validates and persists one message; `ack` runs once the outcome is durable (the broker's PUBACK), and
+     * only then do the events go on the bus. A rejection is acknowledged too: it is an answer, not a loss.
+     * Rejects (and never acks) when the store cannot take the event, so the broker does not acknowledge it.
+     */
+    async handle(msg: IncomingMessage, ack?: (r: IngestResult) => void): Promise<IngestResult> {
+      const r = await accept(msg);
+      ack?.(r);
+      if (!r.ok) return r;
+      for (const e of r.events) deps.bus.emit(e);
+      for (const e of r.local) deps.bus.emitLocal(e);
+      return { ok: true, events: r.events };
     },
   };
+
+  async function accept(msg: IncomingMessage): Promise<Rejected | { ok: true; events: DomainEvent[]; local: DomainEvent[] }> {
+    const where = resolveTopic(msg.topic);
+    const claimed = msg.device?.id ?? where?.deviceId ?? 'unknown';
+    if (!where) return reject('bad_topic', claimed, msg.topic.slice(0, 120));
+    if ('storeId' in where && where.storeId !== deps.storeId) return reject('wrong_store', claimed, where.storeId);
+    const device = msg.device ?? (await lookup(where.deviceId));
+    if (!device) return reject('unknown_device', where.deviceId);
+    if (!device.enabled) return reject('revoked_device', device.id);
+    if (device.id !== where.deviceId || (where.kind && where.kind !== device.kind)) return reject('forbidden_topic', device.id, msg.topic);
+
+    const entry = handlers.get(`${device.kind}/${where.channel}`) ?? handlers.get(`*/${where.channel}`);
+    if (!entry) return reject('unknown_channel', device.id, where.channel);
+    const { h, check } = entry;
+    if (msg.payload.length > (h.maxBytes ?? deps.maxPayloadBytes)) return reject('too_large', device.id, `${msg.payload.length} bytes`);
+
+    let body: unknown = msg.payload;
+    if (!h.binary) {
+      try {
+        body = JSON.parse(msg.payload.toString('utf8'));
+      } catch {
+        return reject('not_json', device.id);
+      }
+      // JSON.parse takes any depth; JSON.stringify (store, bus consumers, outbox) overflows the stack on it
+      if (nestedDeeper(body, MAX_JSON_DEPTH)) return reject('too_deep', device.id, `nesting deeper than ${MAX_JSON_DEPTH}`);
+      if (check && !check.Check(body)) {
+        const first = check.Errors(body)[0];
+        return reject('schema', device.id, first ? `${first.instancePath || '/'} ${first.message}` : undefined);
+      }
+    }
+
+    const receivedAt = deps.clock.now();
+    const source = deviceSource(deps.storeId, device.kind, device.id);
+    const stable = h.binary ? undefined : stableId(device.id, where.channel, body);
+    let result: HandlerResult;
+    try {
+      result = h.toEvents(body, {
+        device,
+        channel: where.channel,
+        topic: msg.topic,
+        receivedAt,
+        source,
+        event: (type, data) => {
+          const e = deps.bus.make(type, source, data);
+          return stable ? { ...e, id: stable } : e;
+        },
+      });
+    } catch (err) {
+      log.error({ err, deviceId: device.id, channel: where.channel }, 'channel handler threw');
+      return reject('handler_error', device.id);
+    }
+    if ('reject' in result) {
+      // the capability that owns the channel may count its own rejections
+      deps.bus.emitLocal(
+        deps.bus.make('device.rejected', source, {
+          deviceId: device.id,
+          kind: device.kind,
+          channel: where.channel,
+          reason: result.reject,
+          items: result.items ?? [result.reject],
+        }),
+      );
+      return reject(result.reject, device.id, result.detail);
+    }
+
+    const { events } = result;
+    if (h.persist !== false) await deps.work.record(events.map((event) => ({ event, deviceId: device.id, kind: device.kind, channel: where.channel })));
+    received.inc({ kind: device.kind, channel: where.channel });
+    deps.registry.touch(device.id);
+    return { ok: true, events, local: result.local ?? [] };
+  }
 }
 
 const MAX_JSON_DEPTH = 32;

@@ -1,4 +1,5 @@
 import type { Migration } from './migrate.ts';
+import { outboxMigrations } from './outbox-migrations.ts';
 
 export const coreMigrations: Migration[] = [
   {
@@ -37,5 +38,19 @@ export const coreMigrations: Migration[] = [
   {
     id: 'core-003-kv',
     up: 'CREATE TABLE kv (key TEXT PRIMARY KEY, value TEXT NOT NULL, updated_at TEXT NOT NULL);',
+  },
+  // the cloud outbox's rows are core: every capability enqueues into them through the unit of work
+  ...outboxMigrations,
+  {
+    id: 'core-004-durable-deliveries',
+    // events handed from one capability to another that must survive a crash (unit-of-work.ts `durable`)
+    up: `
+      CREATE TABLE durable_deliveries (
+        consumer TEXT NOT NULL,
+        event_id TEXT NOT NULL,
+        type TEXT NOT NULL,
+        event TEXT NOT NULL,
+        PRIMARY KEY (consumer, event_id)
+      );`,
   },
 ];

@@ -6,7 +6,8 @@ import { createLogger } from '../../gateway/log.ts';
 import { createMetrics } from '../../gateway/metrics.ts';
 import { coreMigrations } from '../../gateway/store/core-migrations.ts';
 import { openDb } from '../../gateway/store/db.ts';
-import { createEventWriter } from '../../gateway/store/event-writer.ts';
+import { createOutboxStore } from '../../gateway/store/outbox.ts';
+import { createUnitOfWork } from '../../gateway/store/unit-of-work.ts';
 import { migrate } from '../../gateway/store/migrate.ts';
 import { tempDir } from '../helpers/gateway.ts';
 import { addDevice, connectMqtt, deviceTopic, metricValue, publish, startGateway } from '../helpers/gateway.ts';
@@ -55,13 +56,14 @@ describe('deeply nested JSON from a device', () => {
     recordSummary(import.meta.filename, { name: 'deeply nested JSON rejected without collateral (regression)', cases: 52, faults: 0, lost: 0 });
   });
 
-  it('fails only its own write in the event writer, not the batch it would have joined', async () => {
+  it('fails only its own write in the unit of work, not the batch it would have joined', async () => {
     const db = await openDb(join(tempDir(), 'w.db'));
     await migrate(db, coreMigrations);
     const log = createLogger({ level: 'silent' });
     const metrics = createMetrics();
     const bus = createBus({ log, metrics, clock: systemClock });
-    const writer = createEventWriter({ db, log, metrics, maxRows: 500 });
+    const outbox = createOutboxStore({ routes: [], forwarders: [], ttlSeconds: { critical: 0, normal: 0, bulk: 0 }, clock: systemClock });
+    const writer = createUnitOfWork({ db, bus, outbox, log, metrics, maxRows: 500 });
     let nested: unknown = [];
     for (let i = 0; i < 20_000; i++) nested = [nested];
     const row = (id: string, data: unknown) => ({
@@ -71,10 +73,10 @@ describe('deeply nested JSON from a device', () => {
       channel: 'telemetry',
     });
     const results = await Promise.allSettled([
-      writer.write([row('w-1', { n: 1 })]),
-      writer.write([row('w-2', { n: 2 })]),
-      writer.write([row('w-bad', { nested })]),
-      writer.write([row('w-3', { n: 3 })]),
+      writer.record([row('w-1', { n: 1 })]),
+      writer.record([row('w-2', { n: 2 })]),
+      writer.record([row('w-bad', { nested })]),
+      writer.record([row('w-3', { n: 3 })]),
     ]);
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled']);
     expect(await missingEvents(db, ['w-1', 'w-2', 'w-3'])).toEqual([]);

@@ -1,12 +1,12 @@
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
+import { gatewaySource } from '../../../devices/topics.ts';
 import { uuidV7 } from '../../bus/bus.ts';
 import { systemClock } from '../../clock.ts';
 import { loadConfig } from '../../config/load.ts';
-import { PRIORITIES, type Priority } from '../../services/outbox/api.ts';
-import { createEnqueue } from '../../services/outbox/enqueue.ts';
 import { ERASE_EVENT, eraseShopper, exportShopper, isPseudonym } from '../../services/privacy/shoppers.ts';
 import { openDb } from '../../store/db.ts';
+import { createOutboxStore } from '../../store/outbox.ts';
 
 type Opts = { shopper: string; config?: string };
 
@@ -45,30 +45,29 @@ export function registerPrivacy(program: Command) {
     .action(async (o: Opts) => {
       const r = await withDb(o, async (db, config) => {
         const hasOutbox = !!(await db.get("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'outbox_events'"));
-        const outbox = hasOutbox
-          ? createEnqueue({
-              forwarders: () => config.cloud.forwarders.map((f) => f.name),
-              ttlMs: Object.fromEntries(PRIORITIES.map((p) => [p, config.cloud.ttlSeconds[p] * 1000])) as Record<Priority, number>,
-              classify: () => 'critical',
-              clock: systemClock,
-              onEnqueued: () => {},
-            })
-          : undefined;
-        const now = systemClock.now();
-        return eraseShopper(db, o.shopper, {
-          now,
-          via: 'cli',
-          ...(outbox ? { outbox } : {}),
-          makeEvent: (data) => ({
-            specversion: '1.0',
-            id: uuidV7(now),
-            source: `storegate/${config.storeId}/gateway/privacy`,
-            type: ERASE_EVENT,
-            time: new Date(now).toISOString(),
-            subject: o.shopper,
-            data,
-          }),
+        const outbox = createOutboxStore({
+          routes: config.cloud.routes,
+          forwarders: hasOutbox ? config.cloud.forwarders.map((f) => f.name) : [],
+          ttlSeconds: config.cloud.ttlSeconds,
+          clock: systemClock,
         });
+        const now = systemClock.now();
+        return db.transaction((tx) =>
+          eraseShopper(tx, o.shopper, {
+            now,
+            via: 'cli',
+            forward: async (event) => (await outbox.enqueue(tx, [event], { priority: 'critical' })).enqueued > 0,
+            makeEvent: (data) => ({
+              specversion: '1.0',
+              id: uuidV7(now),
+              source: gatewaySource(config.storeId, 'privacy'),
+              type: ERASE_EVENT,
+              time: new Date(now).toISOString(),
+              subject: o.shopper,
+              data,
+            }),
+          }),
+        );
       });
       process.stdout.write(`${JSON.stringify({ shopperId: r.shopperId, rows: r.rows, erased: r.erased, eventId: r.event.id, forwarded: r.forwarded })}\n`);
       if (!r.forwarded) process.stderr.write('note: no cloud forwarder is configured, so no erase request was queued for the cloud\n');

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { MirrorCommand } from '../../../devices/smart-mirror/messages.ts';
 import { MIRROR_KIND } from '../../../devices/smart-mirror/topics.ts';
+import { deviceSource } from '../../../devices/topics.ts';
 import type { DomainEvent, EventMap, EventType } from '../../bus/events.ts';
 import { counter } from '../../metrics.ts';
 import type { ServiceDeps } from '../../service.ts';
@@ -24,7 +25,7 @@ export function createContext(deps: ServiceDeps, cfg: FittingConfig, catalog: Ca
     sizeRequests: counter(deps.metrics, 'storegate_fitting_size_requests_total', 'Size requests by status change', ['status']),
     orders: counter(deps.metrics, 'storegate_fitting_orders_total', 'Online order intents from mirrors', ['delivery']),
   };
-  const source = (mirrorId: string) => `storegate/${deps.storeId}/${MIRROR_KIND}/${mirrorId}`;
+  const source = (mirrorId: string) => deviceSource(deps.storeId, MIRROR_KIND, mirrorId);
   /** the last answer per mirror: what the mirror page shows */
   const lastAnswer = new Map<string, MirrorCommand>();
   /** mirror id → the mirror page's live stream (every command the mirror gets, as it gets it) */
@@ -38,14 +39,6 @@ export function createContext(deps: ServiceDeps, cfg: FittingConfig, catalog: Ca
     return hub;
   };
 
-  let chain: Promise<unknown> = Promise.resolve();
-  /** session state changes run one at a time */
-  const serial = <T>(fn: () => Promise<T>): Promise<T> => {
-    const next = chain.then(fn);
-    chain = next.catch(() => {});
-    return next;
-  };
-
   function sendNow(mirrorId: string, cmd: MirrorCommand) {
     if (cmd.type === 'recognised' || cmd.type === 'ask_pick' || cmd.type === 'order_online') lastAnswer.set(mirrorId, cmd);
     if (cmd.type === 'session' && cmd.status === 'closed') lastAnswer.delete(mirrorId);
@@ -53,31 +46,21 @@ export function createContext(deps: ServiceDeps, cfg: FittingConfig, catalog: Ca
     live.get(mirrorId)?.publish('cmd', cmd);
   }
 
-  /** One SQLite transaction; cloud-bound events are enqueued in it, everything else goes out after COMMIT. */
-  async function work<T>(fn: (tx: Db, fx: Effects) => Promise<T>): Promise<T> {
-    const events: DomainEvent[] = [];
-    const commands: Array<[string, MirrorCommand]> = [];
-    const result = await deps.db.transaction(async (tx) => {
-      const fx: Effects = {
+  /** One unit of work (gateway/store/unit-of-work.ts): SQL in one transaction; events and mirror commands after COMMIT. */
+  function work<T>(fn: (tx: Db, fx: Effects) => Promise<T>): Promise<T> {
+    return deps.work.run((w) =>
+      fn(w.tx, {
         emit(type, mirrorId, data) {
           const e = deps.bus.make(type, source(mirrorId), data);
-          events.push(e);
+          w.emit(e);
           return e;
         },
         send(mirrorId, cmd) {
-          commands.push([mirrorId, cmd]);
+          w.after(() => sendNow(mirrorId, cmd));
           return cmd;
         },
-      };
-      const r = await fn(tx, fx);
-      // the session summary and order intents always go (whatever cloud.routes says); other events as routed
-      const forCloud = events.filter((e) => e.type === 'fitting.session.closed' || e.type === 'order.intent.created' || deps.outbox?.routed(e.type));
-      if (forCloud.length) await deps.outbox?.enqueue(tx, forCloud);
-      return r;
-    });
-    for (const [id, cmd] of commands) sendNow(id, cmd);
-    for (const e of events) deps.bus.emit(e);
-    return result;
+      }),
+    );
   }
 
   return {
@@ -86,7 +69,6 @@ export function createContext(deps: ServiceDeps, cfg: FittingConfig, catalog: Ca
     catalog,
     log,
     metrics,
-    serial,
     work,
     sendNow,
     lastAnswer,

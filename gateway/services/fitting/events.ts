@@ -1,3 +1,5 @@
+import type { InteractionMessage, PresenceMessage } from '../../../devices/smart-mirror/messages.ts';
+
 import type { Delivery, SizeRequestStatus } from '../../../devices/smart-mirror/messages.ts';
 
 /** Fitting-room events. `order.intent.created` routes to the cloud by default (`order.*`, critical). */
@@ -49,13 +51,10 @@ export interface OrderIntentCreated {
   pickupStoreId: string | null;
 }
 
-/**
- * At start, the last day's online orders for locker pickup here, announced again: the locker service reserves a
- * compartment for them and may have missed `order.intent.created` if the gateway stopped right after the order was
- * committed. Not forwarded (the cloud had each order through the outbox already); handlers must be idempotent.
- */
-export interface LockerOrdersPending {
-  orders: OrderIntentCreated[];
+/** What a mirror sent, as the mirror channels hand it to the fitting service: local bus events (`Bus.emitLocal`). */
+export interface MirrorSaid<M> {
+  mirrorId: string;
+  message: M;
 }
 
 declare module '../../bus/events.ts' {
@@ -65,6 +64,9 @@ declare module '../../bus/events.ts' {
     'fitting.session.closed': FittingSessionClosed;
     'fitting.size_request.updated': SizeRequestUpdated;
     'order.intent.created': OrderIntentCreated;
-    'fitting.locker_orders.pending': LockerOrdersPending;
+    /** a camera frame, in memory only: never stored, logged or forwarded */
+    'fitting.frame.captured': MirrorSaid<Buffer>;
+    'fitting.mirror.presence': MirrorSaid<PresenceMessage>;
+    'fitting.mirror.interaction': MirrorSaid<InteractionMessage>;
   }
 }

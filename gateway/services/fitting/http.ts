@@ -191,15 +191,13 @@ export function fittingHttp(ctx: Ctx): FastifyPluginAsyncTypebox {
     );
     const transition = (to: 'claimed' | 'done', from: string[]) => async (req: IdRequest) => {
       const { id } = req.params;
-      return ctx.serial(() =>
-        ctx.work(async (tx, fx) => {
-          const r = await tx.get<SizeRequestRow>('SELECT * FROM fitting_size_requests WHERE id = ?', [id]);
-          if (!r) throw new Errors.notFound(`size request ${id}`);
-          if (!from.includes(r.status)) throw new Errors.conflict(`size request ${id} is ${r.status}`);
-          await setRequestStatus(ctx, tx, fx, r, to);
-          return view({ ...r, status: to, updated_at: ctx.now() });
-        }),
-      );
+      return ctx.work(async (tx, fx) => {
+        const r = await tx.get<SizeRequestRow>('SELECT * FROM fitting_size_requests WHERE id = ?', [id]);
+        if (!r) throw new Errors.notFound(`size request ${id}`);
+        if (!from.includes(r.status)) throw new Errors.conflict(`size request ${id} is ${r.status}`);
+        await setRequestStatus(ctx, tx, fx, r, to);
+        return view({ ...r, status: to, updated_at: ctx.now() });
+      });
     };
     const opts = { schema: { tags, security, params: IdParam, response: { 200: SizeRequest } } };
     app.post('/api/v1/fitting/size-requests/:id/claim', opts, transition('claimed', ['open']));

@@ -57,7 +57,7 @@ export async function onFrame(ctx: Ctx, mirrorId: string, bytes: Buffer): Promis
     return cmd;
   };
   const rec = ctx.deps.recognition;
-  if (!rec?.isReady()) return fail('recognition_unavailable', 'product recognition is not running');
+  if (!rec.isReady()) return fail('recognition_unavailable', 'product recognition is not running');
   let r: Awaited<ReturnType<typeof rec.recognise>>;
   try {
     r = await rec.recognise(bytes, { embedding: true });
@@ -66,38 +66,33 @@ export async function onFrame(ctx: Ctx, mirrorId: string, bytes: Buffer): Promis
     return fail('recognition_failed', (err as Error).message);
   }
   const result = r;
-  return ctx.serial(() =>
-    ctx.work(async (tx, fx) => {
-      const s = await ensureSession(ctx, tx, fx, mirrorId);
-      let cmd: MirrorCommand;
-      if (result.unsure || !result.products.length) {
-        ctx.metrics.frames.inc({ outcome: 'unsure' });
-        const options = result.top.map((t) => ({
-          label: t.label,
-          confidence: t.confidence,
-          products: ctx.catalog.products.filter((p) => p.category === t.label).map((p) => ({ sku: p.sku, name: p.name })),
-        }));
-        cmd = { type: 'ask_pick', sessionId: s.id, confidence: result.confidence, options };
-      } else {
-        ctx.metrics.frames.inc({ outcome: 'recognised' });
-        cmd = await answerFor(ctx, tx, s.id, result.products[0]!.sku, result.label, result.confidence, 'model', result.embedding);
-      }
-      fx.send(mirrorId, cmd);
-      return cmd;
-    }),
-  );
+  return ctx.work(async (tx, fx) => {
+    const s = await ensureSession(ctx, tx, fx, mirrorId);
+    let cmd: MirrorCommand;
+    if (result.unsure || !result.products.length) {
+      ctx.metrics.frames.inc({ outcome: 'unsure' });
+      const options = result.top.map((t) => ({
+        label: t.label,
+        confidence: t.confidence,
+        products: ctx.catalog.products.filter((p) => p.category === t.label).map((p) => ({ sku: p.sku, name: p.name })),
+      }));
+      cmd = { type: 'ask_pick', sessionId: s.id, confidence: result.confidence, options };
+    } else {
+      ctx.metrics.frames.inc({ outcome: 'recognised' });
+      cmd = await answerFor(ctx, tx, s.id, result.products[0]!.sku, result.label, result.confidence, 'model', result.embedding);
+    }
+    fx.send(mirrorId, cmd);
+    return cmd;
+  });
 }
 
 export const onPresence = (ctx: Ctx, mirrorId: string, present: boolean) =>
-  ctx.serial(() =>
-    ctx.work(async (tx, fx) => {
-      if (present) await ensureSession(ctx, tx, fx, mirrorId);
-      else await closeSession(ctx, tx, fx, mirrorId);
-    }),
-  );
+  ctx.work(async (tx, fx) => {
+    if (present) await ensureSession(ctx, tx, fx, mirrorId);
+    else await closeSession(ctx, tx, fx, mirrorId);
+  });
 
-export const onInteraction = (ctx: Ctx, mirrorId: string, m: InteractionMessage) =>
-  ctx.serial(() => ctx.work((tx, fx) => interaction(ctx, tx, fx, mirrorId, m)));
+export const onInteraction = (ctx: Ctx, mirrorId: string, m: InteractionMessage) => ctx.work((tx, fx) => interaction(ctx, tx, fx, mirrorId, m));
 
 async function interaction(ctx: Ctx, tx: Db, fx: Effects, mirrorId: string, m: InteractionMessage) {
   const p = m.productId ? ctx.catalog.products.find((x) => x.sku === m.productId) : undefined;
@@ -167,10 +162,11 @@ async function interaction(ctx: Ctx, tx: Db, fx: Effects, mirrorId: string, m: I
 /** A shopper's app beacon in a fitting-room zone: remembered, and linked to that zone's open unlinked sessions. */
 export async function onShopperInZone(ctx: Ctx, shopperId: string, zone: string) {
   ctx.shoppersInZone.set(zone, shopperId);
-  await ctx.serial(() =>
-    ctx.deps.db.run('UPDATE fitting_room_sessions SET shopper_id = ?, shopper_session_id = ? WHERE zone = ? AND ended_at IS NULL AND shopper_id IS NULL', [
+  const sessionId = ctx.shopperSessions.get(shopperId) ?? null;
+  await ctx.work((tx) =>
+    tx.run('UPDATE fitting_room_sessions SET shopper_id = ?, shopper_session_id = ? WHERE zone = ? AND ended_at IS NULL AND shopper_id IS NULL', [
       shopperId,
-      ctx.shopperSessions.get(shopperId) ?? null,
+      sessionId,
       zone,
     ]),
   );

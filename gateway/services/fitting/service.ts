@@ -1,10 +1,10 @@
 import { InteractionMessage, PresenceMessage } from '../../../devices/smart-mirror/messages.ts';
 import { MIRROR_CHANNELS, MIRROR_KIND } from '../../../devices/smart-mirror/topics.ts';
-import type { ChannelHandler } from '../../ingest/ingest.ts';
+import { binaryChannel, type ChannelHandler, jsonChannel } from '../../ingest/ingest.ts';
 import type { GatewayService, ServiceDeps } from '../../service.ts';
 import { type Catalog, loadCatalogSync } from '../../catalog.ts';
 import type { FittingConfig } from './config.ts';
-import { type Ctx, createContext } from './context.ts';
+import { createContext } from './context.ts';
 import { fittingHttp } from './http.ts';
 import { fittingMigrations } from './migrations.ts';
 import { onFrame, onInteraction, onPresence, onShopperInZone } from './mirror.ts';
@@ -29,45 +29,49 @@ export function createFittingService(deps: ServiceDeps, cfg: FittingConfig): Gat
   const timers: Array<{ cancel(): void }> = [];
   const run = (what: string, mirrorId: string, p: Promise<unknown>) =>
     void p.catch((err) => ctx.log.error({ err: (err as Error).message, mirrorId, what }, 'fitting handler failed'));
-  const source = (id: string) => `storegate/${deps.storeId}/${MIRROR_KIND}/${id}`;
 
+  // the session summary and order intents always go to the cloud, whatever cloud.routes says
+  deps.outbox.require([
+    { match: 'fitting.session.closed', priority: 'normal' },
+    { match: 'order.intent.created', priority: 'critical' },
+  ]);
+
+  // Pure: mirror messages become events; the service reacts to them on the bus (start()).
   const channels: ChannelHandler[] = [
-    {
+    binaryChannel({
       kind: MIRROR_KIND,
       channel: MIRROR_CHANNELS.frame,
-      binary: true,
-      // frames are never written to device_events, and the event below carries the size only
+      // frames are never written to device_events, and the recorded event carries the size only
       persist: false,
       maxBytes: cfg.maxFrameBytes,
-      toEvents(body, ictx) {
-        const bytes = frameBytes(body as Buffer);
+      toEvents(payload, ictx) {
+        const bytes = frameBytes(payload);
         if (!bytes) return { reject: 'bad_frame_json', detail: 'JSON frames need {"image": "<base64 JPEG/PNG/WebP>"}' };
-        run('frame', ictx.device.id, onFrame(ctx, ictx.device.id, bytes));
-        return { events: [deps.bus.make('fitting.frame.received', source(ictx.device.id), { mirrorId: ictx.device.id, bytes: bytes.length })] };
+        const mirrorId = ictx.device.id;
+        return {
+          events: [ictx.event('fitting.frame.received', { mirrorId, bytes: bytes.length })],
+          local: [ictx.event('fitting.frame.captured', { mirrorId, message: bytes })],
+        };
       },
-    },
-    {
+    }),
+    jsonChannel({
       kind: MIRROR_KIND,
       channel: MIRROR_CHANNELS.presence,
       schema: PresenceMessage,
-      toEvents(body, ictx) {
-        const m = body as PresenceMessage;
-        run('presence', ictx.device.id, onPresence(ctx, ictx.device.id, m.present));
-        const e = deps.bus.make('device.message', ictx.source, { deviceId: ictx.device.id, kind: MIRROR_KIND, channel: 'presence', body: m });
-        return { events: [{ ...e, id: ictx.eventId(body) ?? e.id }] };
-      },
-    },
-    {
+      toEvents: (m, ictx) => ({
+        events: [ictx.event('device.message', { deviceId: ictx.device.id, kind: MIRROR_KIND, channel: 'presence', body: m })],
+        local: [ictx.event('fitting.mirror.presence', { mirrorId: ictx.device.id, message: m })],
+      }),
+    }),
+    jsonChannel({
       kind: MIRROR_KIND,
       channel: MIRROR_CHANNELS.interaction,
       schema: InteractionMessage,
-      toEvents(body, ictx) {
-        const m = body as InteractionMessage;
-        run('interaction', ictx.device.id, onInteraction(ctx, ictx.device.id, m));
-        const e = deps.bus.make('device.message', ictx.source, { deviceId: ictx.device.id, kind: MIRROR_KIND, channel: 'interaction', body: m });
-        return { events: [{ ...e, id: ictx.eventId(body) ?? e.id }] };
-      },
-    },
+      toEvents: (m, ictx) => ({
+        events: [ictx.event('device.message', { deviceId: ictx.device.id, kind: MIRROR_KIND, channel: 'interaction', body: m })],
+        local: [ictx.event('fitting.mirror.interaction', { mirrorId: ictx.device.id, message: m })],
+      }),
+    }),
   ];
 
   return {
@@ -76,6 +80,9 @@ export function createFittingService(deps: ServiceDeps, cfg: FittingConfig): Gat
     channels,
     http: fittingHttp(ctx),
     async start() {
+      deps.bus.on('fitting', 'fitting.frame.captured', (e) => run('frame', e.data.mirrorId, onFrame(ctx, e.data.mirrorId, e.data.message)));
+      deps.bus.on('fitting', 'fitting.mirror.presence', (e) => run('presence', e.data.mirrorId, onPresence(ctx, e.data.mirrorId, e.data.message.present)));
+      deps.bus.on('fitting', 'fitting.mirror.interaction', (e) => run('interaction', e.data.mirrorId, onInteraction(ctx, e.data.mirrorId, e.data.message)));
       deps.bus.on('fitting', 'presence.entered', (e) => run('presence', e.data.zone, onShopperInZone(ctx, e.data.shopperId, e.data.zone)));
       // a shopper who walked out of a fitting-room zone is no longer the one at its mirror
       const leftZone = (shopperId: string, zone: string) => {
@@ -95,7 +102,6 @@ export function createFittingService(deps: ServiceDeps, cfg: FittingConfig): Gat
         for (const [zone, shopper] of ctx.shoppersInZone) if (shopper === e.data.shopperId) ctx.shoppersInZone.delete(zone);
       });
       deps.bus.on('fitting', 'presence.exited', (e) => leftZone(e.data.shopperId, e.data.zone));
-      await announcePendingLockerOrders(ctx);
       const every = Math.max(1000, Math.min(30_000, (cfg.sizeRequestAlertSeconds * 1000) / 4));
       // a comment line every 15 s keeps open mirror pages' streams from timing out
       timers.push(
@@ -109,7 +115,7 @@ export function createFittingService(deps: ServiceDeps, cfg: FittingConfig): Gat
             run(
               'late-requests',
               'gateway',
-              ctx.serial(() => ctx.work((tx, fx) => alertLateRequests(ctx, tx, fx))),
+              ctx.work((tx, fx) => alertLateRequests(ctx, tx, fx)),
             ),
           every,
         ),
@@ -118,7 +124,7 @@ export function createFittingService(deps: ServiceDeps, cfg: FittingConfig): Gat
     async stop() {
       for (const t of timers) t.cancel();
       deps.bus.off('fitting');
-      await ctx.serial(async () => {});
+      await deps.work.flush();
     },
   };
 }
@@ -137,32 +143,4 @@ export function frameBytes(payload: Buffer): Buffer | null {
   } catch {
     return null;
   }
-}
-
-/** The window of orders announced again at start: well inside any retention, and parcels take a day or more. */
-const PENDING_ORDERS_MS = 24 * 3600_000;
-
-/**
- * Online orders for locker pickup here from the last day, announced again on the bus at start (the lockers service
- * started before us and ignores orders it already has): closes the gap between the order's COMMIT and the bus.
- */
-async function announcePendingLockerOrders(ctx: Ctx) {
-  const rows = await ctx.deps.db.all<{ id: string; session_id: string; mirror_id: string; sku: string; size: string; shopper_id: string | null }>(
-    `SELECT o.id, o.session_id, o.mirror_id, o.sku, o.size, s.shopper_id FROM fitting_orders o
-     LEFT JOIN fitting_room_sessions s ON s.id = o.session_id
-     WHERE o.delivery = 'locker' AND o.created_at >= ? ORDER BY o.created_at, o.id`,
-    [ctx.now() - PENDING_ORDERS_MS],
-  );
-  if (!rows.length) return;
-  const orders = rows.map((r) => ({
-    orderIntentId: r.id,
-    sessionId: r.session_id,
-    shopperId: r.shopper_id,
-    mirrorId: r.mirror_id,
-    sku: r.sku,
-    size: r.size,
-    delivery: 'locker' as const,
-    pickupStoreId: ctx.deps.storeId,
-  }));
-  ctx.deps.bus.emit(ctx.deps.bus.make('fitting.locker_orders.pending', `storegate/${ctx.deps.storeId}/gateway/fitting`, { orders }));
 }

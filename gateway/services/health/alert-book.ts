@@ -1,8 +1,8 @@
 import type { Bus } from '../../bus/bus.ts';
-import type { DomainEvent } from '../../bus/events.ts';
 import type { Clock } from '../../clock.ts';
 import type { Logger } from '../../log.ts';
 import type { Db } from '../../store/db.ts';
+import type { UnitOfWork, Work } from '../../store/unit-of-work.ts';
 import type { AlertData } from './events.ts';
 import './events.ts';
 
@@ -49,23 +49,15 @@ export const readAlert = toAlert;
  * the same tick are one alert); writes are serialised, and the bus event goes out after the row is stored.
  * Alerts raised by other capabilities are recorded with `own: false` and not emitted again.
  */
-export function createAlertBook(deps: {
-  db: Db;
-  bus: Bus;
-  clock: Clock;
-  log: Logger;
-  source: string;
-  /** the cloud outbox (ServiceDeps.outbox): our alert events are enqueued in the same transaction as their row */
-  outbox?: { enqueue(tx: Db, events: DomainEvent[]): Promise<unknown> } | undefined;
-}) {
-  const { db, bus, clock, log } = deps;
+export function createAlertBook(deps: { db: Db; bus: Bus; work: UnitOfWork; clock: Clock; log: Logger; source: string }) {
+  const { db, bus, clock, log, work } = deps;
   const open = new Map<string, Alert>();
-  let chain: Promise<unknown> = Promise.resolve();
-  const serial = <T>(fn: () => Promise<T>): Promise<T> => {
-    const p = chain.then(fn);
-    chain = p.catch((err) => log.error({ err }, 'alert write failed'));
-    return p;
-  };
+  /** every write is a unit of work: the row, its event for the cloud, and the bus event after COMMIT */
+  const write = <T>(fn: (w: Work) => Promise<T>): Promise<T> =>
+    work.run(fn).catch((err) => {
+      log.error({ err }, 'alert write failed');
+      throw err;
+    });
   const payload = (a: Alert): AlertData => ({ key: a.key, severity: a.severity, message: a.message, deviceId: a.deviceId });
 
   return {
@@ -84,18 +76,14 @@ export function createAlertBook(deps: {
       const now = clock.now();
       const alert: Alert = { ...a, id: 0, source: opts.source ?? deps.source, details: opts.details ?? null, raisedAt: now, updatedAt: now, resolvedAt: null };
       open.set(a.key, alert);
-      return serial(async () => {
-        const event = opts.own !== false ? bus.make('alert.raised', deps.source, payload(alert), a.key) : null;
-        await db.transaction(async (tx) => {
-          const r = await tx.run(
-            'INSERT INTO health_alerts (key, severity, message, device_id, source, details, raised_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-            [a.key, a.severity, a.message, a.deviceId, alert.source, alert.details ? JSON.stringify(alert.details) : null, now, now],
-          );
-          alert.id = r.lastID;
-          if (event) await deps.outbox?.enqueue(tx, [event]);
-        });
-        log.info({ key: a.key, deviceId: a.deviceId, severity: a.severity }, 'alert raised');
-        if (event) bus.emit(event);
+      return write(async (w) => {
+        const r = await w.tx.run(
+          'INSERT INTO health_alerts (key, severity, message, device_id, source, details, raised_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+          [a.key, a.severity, a.message, a.deviceId, alert.source, alert.details ? JSON.stringify(alert.details) : null, now, now],
+        );
+        alert.id = r.lastID;
+        if (opts.own !== false) w.emit(bus.make('alert.raised', deps.source, payload(alert), a.key));
+        w.after(() => log.info({ key: a.key, deviceId: a.deviceId, severity: a.severity }, 'alert raised'));
         return true;
       });
     },
@@ -107,8 +95,8 @@ export function createAlertBook(deps: {
       a.message = message;
       if (details) a.details = details;
       a.updatedAt = clock.now();
-      return serial(async () => {
-        await db.run('UPDATE health_alerts SET message = ?, details = ?, updated_at = ? WHERE key = ? AND resolved_at IS NULL', [
+      return write(async (w) => {
+        await w.tx.run('UPDATE health_alerts SET message = ?, details = ?, updated_at = ? WHERE key = ? AND resolved_at IS NULL', [
           a.message,
           a.details ? JSON.stringify(a.details) : null,
           a.updatedAt,
@@ -124,21 +112,17 @@ export function createAlertBook(deps: {
       open.delete(key);
       const now = clock.now();
       a.resolvedAt = now;
-      return serial(async () => {
-        const event = opts.own !== false ? bus.make('alert.resolved', deps.source, payload(a), key) : null;
-        await db.transaction(async (tx) => {
-          await tx.run('UPDATE health_alerts SET resolved_at = ?, updated_at = ? WHERE key = ? AND resolved_at IS NULL', [now, now, key]);
-          if (event) await deps.outbox?.enqueue(tx, [event]);
-        });
-        log.info({ key, deviceId: a.deviceId }, 'alert resolved');
-        if (event) bus.emit(event);
+      return write(async (w) => {
+        await w.tx.run('UPDATE health_alerts SET resolved_at = ?, updated_at = ? WHERE key = ? AND resolved_at IS NULL', [now, now, key]);
+        if (opts.own !== false) w.emit(bus.make('alert.resolved', deps.source, payload(a), key));
+        w.after(() => log.info({ key, deviceId: a.deviceId }, 'alert resolved'));
         return true;
       });
     },
 
     /** Open alerts first, then the most recently resolved. */
     async recent(limit: number): Promise<Alert[]> {
-      await chain;
+      await work.flush();
       const rows = await db.all<AlertRow>(
         `SELECT ${ALERT_COLUMNS} FROM health_alerts ORDER BY resolved_at IS NOT NULL, COALESCE(resolved_at, raised_at) DESC LIMIT ?`,
         [limit],
@@ -147,10 +131,10 @@ export function createAlertBook(deps: {
     },
 
     async purgeResolved(olderThanMs: number) {
-      await serial(() => db.run('DELETE FROM health_alerts WHERE resolved_at IS NOT NULL AND resolved_at < ?', [clock.now() - olderThanMs]));
+      await write((w) => w.tx.run('DELETE FROM health_alerts WHERE resolved_at IS NOT NULL AND resolved_at < ?', [clock.now() - olderThanMs]));
     },
 
-    settled: () => chain.then(() => undefined),
+    settled: () => work.flush(),
   };
 }
 

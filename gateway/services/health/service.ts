@@ -25,7 +25,7 @@ export function createHealthService(
   const { bus, clock, registry } = deps;
   const log = deps.log.child({ module: 'health' });
   const source = healthSource(deps.storeId);
-  const book = createAlertBook({ db: deps.db, bus, clock, log, source, outbox: deps.outbox });
+  const book = createAlertBook({ db: deps.db, bus, work: deps.work, clock, log, source });
   const tracker = createOfflineTracker(
     {
       offlineAfterMs: config.offlineAfterSeconds * 1000,

@@ -1,10 +1,12 @@
 import { createHash, createHmac } from 'node:crypto';
 import type { LockerCommand } from '../../../devices/locker/messages.ts';
 import { LOCKER_KIND } from '../../../devices/locker/topics.ts';
-import type { DomainEvent, EventMap, EventType } from '../../bus/events.ts';
+import { deviceSource, gatewaySource } from '../../../devices/topics.ts';
+import type { EventMap, EventType } from '../../bus/events.ts';
 import { counter } from '../../metrics.ts';
 import type { ServiceDeps } from '../../service.ts';
 import type { Db } from '../../store/db.ts';
+import type { Work } from '../../store/unit-of-work.ts';
 import type { LockersConfig } from './config.ts';
 import './events.ts';
 
@@ -63,55 +65,42 @@ export function createContext(deps: ServiceDeps, cfg: LockersConfig, codeKey: st
     opens: counter(deps.metrics, 'storegate_lockers_door_opens_total', 'Doors opened by the gateway', ['purpose']),
     returns: counter(deps.metrics, 'storegate_lockers_return_reasons_total', 'Returns dropped, by item and reason', ['item', 'reason']),
   };
-  const source = (controllerId: string) => `storegate/${deps.storeId}/${LOCKER_KIND}/${controllerId}`;
+  const source = (controllerId: string) => deviceSource(deps.storeId, LOCKER_KIND, controllerId);
   /** the same fact always gets the same id, so a replay after a crash de-duplicates at the cloud */
   const stableId = (key: string) => {
     const h = createHash('sha256').update(`${deps.storeId}\0${key}`).digest('hex');
     return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
   };
 
-  let chain: Promise<unknown> = Promise.resolve();
-  /** every locker operation runs one at a time: decisions read state and then write it */
-  const serial = <T>(fn: () => Promise<T>): Promise<T> => {
-    const next = chain.then(fn);
-    chain = next.catch(() => {});
-    return next;
-  };
+  /**
+   * A locker operation as one unit of work (gateway/store/unit-of-work.ts): its SQL in one transaction; its
+   * events (bus, and outbox when routed) and device commands released after COMMIT. Units run one at a time,
+   * in order, so a decision reads the state the previous one left.
+   */
+  function work<T>(fn: (tx: Db, fx: Effects) => Promise<T>): Promise<T> {
+    return deps.work.run((w) => fn(w.tx, effectsOf(w)));
+  }
 
-  /** Runs fn in one SQLite transaction; its events and commands go out only after COMMIT. */
-  async function work<T>(fn: (tx: Db, fx: Effects) => Promise<T>): Promise<T> {
-    const events: DomainEvent[] = [];
-    const commands: Array<[string, LockerCommand]> = [];
-    const afters: Array<() => void> = [];
-    const result = await deps.db.transaction(async (tx) => {
-      const push = <T extends EventType>(type: T, src: string, data: EventMap[T], stableKey?: string) => {
-        const e = deps.bus.make(type, src, data);
-        events.push(stableKey ? { ...e, id: stableId(`${type}\0${stableKey}`) } : e);
-      };
-      const fx: Effects = {
-        emit: (type, controllerId, data, stableKey) => push(type, source(controllerId), data, stableKey),
-        emitGateway: (type, data, stableKey) => push(type, `storegate/${deps.storeId}/gateway/lockers`, data, stableKey),
-        send: (controllerId, cmd) => void commands.push([controllerId, cmd]),
-        audit: async (actor, action, compartmentId, ref) =>
-          void (await tx.run('INSERT INTO locker_audit (at, actor, action, compartment_id, ref) VALUES (?, ?, ?, ?, ?)', [
-            deps.clock.now(),
-            actor,
-            action,
-            compartmentId,
-            ref,
-          ])),
-        after: (f) => void afters.push(f),
-      };
-      const r = await fn(tx, fx);
-      // cloud-bound events commit with the state change that produced them
-      const forCloud = events.filter((e) => deps.outbox?.routed(e.type));
-      if (forCloud.length) await deps.outbox?.enqueue(tx, forCloud);
-      return r;
-    });
-    for (const [id, cmd] of commands) deps.link.send(LOCKER_KIND, id, cmd);
-    for (const e of events) deps.bus.emit(e);
-    for (const f of afters) f();
-    return result;
+  /** The locker vocabulary over one unit of work (also for a handoff the unit of work runs, see service.ts). */
+  function effectsOf(w: Work): Effects {
+    const push = <T extends EventType>(type: T, src: string, data: EventMap[T], stableKey?: string) => {
+      const e = deps.bus.make(type, src, data);
+      w.emit(stableKey ? { ...e, id: stableId(`${type}\0${stableKey}`) } : e);
+    };
+    return {
+      emit: (type, controllerId, data, stableKey) => push(type, source(controllerId), data, stableKey),
+      emitGateway: (type, data, stableKey) => push(type, gatewaySource(deps.storeId, 'lockers'), data, stableKey),
+      send: (controllerId, cmd) => w.after(() => deps.link.send(LOCKER_KIND, controllerId, cmd)),
+      audit: async (actor, action, compartmentId, ref) =>
+        void (await w.tx.run('INSERT INTO locker_audit (at, actor, action, compartment_id, ref) VALUES (?, ?, ?, ?, ?)', [
+          deps.clock.now(),
+          actor,
+          action,
+          compartmentId,
+          ref,
+        ])),
+      after: (f) => w.after(f),
+    };
   }
 
   return {
@@ -119,8 +108,8 @@ export function createContext(deps: ServiceDeps, cfg: LockersConfig, codeKey: st
     cfg,
     log,
     metrics,
-    serial,
     work,
+    effectsOf,
     stableId,
     now: () => deps.clock.now(),
     /** keyed hash: a stolen database alone does not give the 10^6 codes away */

@@ -1,3 +1,5 @@
+import type { KeypadMessage, LockerEventMessage, StateReportMessage } from '../../../devices/locker/messages.ts';
+
 /** Locker events on the bus. The `locker.parcel.*`, `locker.return.*` and `locker.expected.*` ones are meant for the cloud (outbox). */
 export interface ParcelLoaded {
   parcelId: string;
@@ -41,6 +43,15 @@ export interface ExpectedParcelChanged {
 }
 export type { AlertData } from '../../bus/events.ts';
 
+/**
+ * What a controller said, as the locker channels hand it to the locker service. Local events (`Bus.emitLocal`):
+ * in-process only, never stored as such or forwarded; a keypad entry carries a code or a QR.
+ */
+export interface ControllerSaid<M> {
+  controllerId: string;
+  message: M;
+}
+
 declare module '../../bus/events.ts' {
   interface EventMap {
     'locker.parcel.loaded': ParcelLoaded;
@@ -61,5 +72,8 @@ declare module '../../bus/events.ts' {
     'locker.keypad.refused': { controllerId: string; reason: string };
     'locker.keypad.locked': { controllerId: string; lockedForSeconds: number; lockouts: number };
     'locker.state.reconciled': { controllerId: string; changes: string[] };
+    'locker.controller.event': ControllerSaid<LockerEventMessage>;
+    'locker.controller.state': ControllerSaid<StateReportMessage>;
+    'locker.keypad.entered': ControllerSaid<KeypadMessage>;
   }
 }

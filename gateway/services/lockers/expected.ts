@@ -69,33 +69,29 @@ async function change(
  * An online order for pickup from a locker here becomes an expected parcel. Idempotent on the order intent id,
  * so a replayed event adds nothing. Other deliveries (home, another store's lockers) are not ours.
  */
-export function onOrderIntent(ctx: Ctx, o: OrderIntent): Promise<boolean> {
-  if (o.delivery !== 'locker' || (o.pickupStoreId !== null && o.pickupStoreId !== ctx.deps.storeId)) return Promise.resolve(false);
-  return ctx.serial(() =>
-    ctx.work(async (tx, fx) => {
-      const now = ctx.now();
-      const r: ExpectedRow = {
-        order_id: o.orderIntentId,
-        sku: o.sku,
-        size: o.size,
-        shopper_id: o.shopperId,
-        session_id: o.sessionId,
-        mirror_id: o.mirrorId,
-        status: 'expected',
-        compartment_id: null,
-        reserved_until: null,
-        created_at: now,
-        updated_at: now,
-      };
-      const res = await tx.run(
-        `INSERT INTO locker_expected_parcels (order_id, sku, size, shopper_id, session_id, mirror_id, status, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, 'expected', ?, ?) ON CONFLICT (order_id) DO NOTHING`,
-        [r.order_id, r.sku, r.size, r.shopper_id, r.session_id, r.mirror_id, now, now],
-      );
-      if (res.changes) fx.emitGateway('locker.expected.created', eventData(r), r.order_id);
-      return res.changes > 0;
-    }),
+export async function expectOrder(ctx: Ctx, tx: Db, fx: Effects, o: OrderIntent): Promise<boolean> {
+  if (o.delivery !== 'locker' || (o.pickupStoreId !== null && o.pickupStoreId !== ctx.deps.storeId)) return false;
+  const now = ctx.now();
+  const r: ExpectedRow = {
+    order_id: o.orderIntentId,
+    sku: o.sku,
+    size: o.size,
+    shopper_id: o.shopperId,
+    session_id: o.sessionId,
+    mirror_id: o.mirrorId,
+    status: 'expected',
+    compartment_id: null,
+    reserved_until: null,
+    created_at: now,
+    updated_at: now,
+  };
+  const res = await tx.run(
+    `INSERT INTO locker_expected_parcels (order_id, sku, size, shopper_id, session_id, mirror_id, status, created_at, updated_at)
+     VALUES (?, ?, ?, ?, ?, ?, 'expected', ?, ?) ON CONFLICT (order_id) DO NOTHING`,
+    [r.order_id, r.sku, r.size, r.shopper_id, r.session_id, r.mirror_id, now, now],
   );
+  if (res.changes) fx.emitGateway('locker.expected.created', eventData(r), r.order_id);
+  return res.changes > 0;
 }
 
 export interface ExpectedView {
@@ -130,43 +126,39 @@ export async function listExpected(db: Db, status?: string): Promise<ExpectedVie
  * `reservationHoldMinutes`. Other loads and returns never take a reserved compartment (it is not `free`).
  */
 export function markArrived(ctx: Ctx, orderId: string, req: { size?: string; dims?: Dims; bankId?: string }, actor: string) {
-  return ctx.serial(() =>
-    ctx.work(async (tx, fx) => {
-      const r = await row(tx, orderId);
-      if (!r) throw new Errors.notFound(`expected parcel ${orderId}`);
-      if (r.status !== 'expected') throw new Errors.conflict(`expected parcel ${orderId} is ${r.status}`);
-      const c = await pickCompartment(ctx, tx, requestDims(ctx, req), req);
-      const now = ctx.now();
-      await setState(tx, c.id, 'free', 'reserved', now);
-      await fx.audit(actor, 'reserve', c.id, orderId);
-      const until = now + ctx.cfg.reservationHoldMinutes * 60_000;
-      const next = await change(ctx, tx, fx, r, 'locker.expected.arrived', { status: 'arrived', compartment_id: c.id, reserved_until: until });
-      return { orderId, status: next.status, compartmentId: c.id, bankId: c.bank_id, size: c.size, reservedUntil: iso(until) as string };
-    }),
-  );
+  return ctx.work(async (tx, fx) => {
+    const r = await row(tx, orderId);
+    if (!r) throw new Errors.notFound(`expected parcel ${orderId}`);
+    if (r.status !== 'expected') throw new Errors.conflict(`expected parcel ${orderId} is ${r.status}`);
+    const c = await pickCompartment(ctx, tx, requestDims(ctx, req), req);
+    const now = ctx.now();
+    await setState(tx, c.id, 'free', 'reserved', now);
+    await fx.audit(actor, 'reserve', c.id, orderId);
+    const until = now + ctx.cfg.reservationHoldMinutes * 60_000;
+    const next = await change(ctx, tx, fx, r, 'locker.expected.arrived', { status: 'arrived', compartment_id: c.id, reserved_until: until });
+    return { orderId, status: next.status, compartmentId: c.id, bankId: c.bank_id, size: c.size, reservedUntil: iso(until) as string };
+  });
 }
 
 /** Staff calls the order off (refused, lost, sent elsewhere); a reserved compartment goes back to the pool. */
 export function cancelExpected(ctx: Ctx, orderId: string, actor: string) {
-  return ctx.serial(() =>
-    ctx.work(async (tx, fx) => {
-      const r = await row(tx, orderId);
-      if (!r) throw new Errors.notFound(`expected parcel ${orderId}`);
-      if (r.status !== 'expected' && r.status !== 'arrived') throw new Errors.conflict(`expected parcel ${orderId} is ${r.status}`);
-      if (r.status === 'arrived' && r.compartment_id) {
-        const c = await comp(tx, r.compartment_id);
-        if (c?.state === 'loading') throw new Errors.conflict(`order ${orderId} is being loaded into ${c.id}: finish or cancel that load first`);
-        await setState(tx, r.compartment_id, 'reserved', 'free', ctx.now());
-        await fx.audit(actor, 'unreserve', r.compartment_id, orderId);
-      }
-      const next = await change(ctx, tx, fx, r, 'locker.expected.cancelled', {
-        status: 'cancelled',
-        compartment_id: r.compartment_id,
-        reserved_until: r.reserved_until,
-      });
-      return { orderId, status: next.status };
-    }),
-  );
+  return ctx.work(async (tx, fx) => {
+    const r = await row(tx, orderId);
+    if (!r) throw new Errors.notFound(`expected parcel ${orderId}`);
+    if (r.status !== 'expected' && r.status !== 'arrived') throw new Errors.conflict(`expected parcel ${orderId} is ${r.status}`);
+    if (r.status === 'arrived' && r.compartment_id) {
+      const c = await comp(tx, r.compartment_id);
+      if (c?.state === 'loading') throw new Errors.conflict(`order ${orderId} is being loaded into ${c.id}: finish or cancel that load first`);
+      await setState(tx, r.compartment_id, 'reserved', 'free', ctx.now());
+      await fx.audit(actor, 'unreserve', r.compartment_id, orderId);
+    }
+    const next = await change(ctx, tx, fx, r, 'locker.expected.cancelled', {
+      status: 'cancelled',
+      compartment_id: r.compartment_id,
+      reserved_until: r.reserved_until,
+    });
+    return { orderId, status: next.status };
+  });
 }
 
 /**
@@ -230,25 +222,23 @@ export async function onLoadEnded(ctx: Ctx, tx: Db, fx: Effects, compartmentId: 
 
 /** Reservations past their hold time give their compartment back (a load under way finishes first). */
 export function expireReservations(ctx: Ctx) {
-  return ctx.serial(() =>
-    ctx.work(async (tx, fx) => {
-      const now = ctx.now();
-      const due = await tx.all<ExpectedRow>("SELECT * FROM locker_expected_parcels WHERE status = 'arrived' AND reserved_until <= ?", [now]);
-      let n = 0;
-      for (const r of due) {
-        const c = r.compartment_id ? await comp(tx, r.compartment_id) : undefined;
-        if (c?.state === 'loading') continue;
-        if (c) await setState(tx, c.id, 'reserved', 'free', now);
-        await change(ctx, tx, fx, r, 'locker.expected.expired', { status: 'expired', compartment_id: r.compartment_id, reserved_until: r.reserved_until });
-        n++;
-      }
-      // a reservation whose row is gone (its shopper erased) gives its compartment back too
-      await tx.run(
-        `UPDATE locker_compartments SET state = 'free', updated_at = ? WHERE state = 'reserved' AND id NOT IN
+  return ctx.work(async (tx, fx) => {
+    const now = ctx.now();
+    const due = await tx.all<ExpectedRow>("SELECT * FROM locker_expected_parcels WHERE status = 'arrived' AND reserved_until <= ?", [now]);
+    let n = 0;
+    for (const r of due) {
+      const c = r.compartment_id ? await comp(tx, r.compartment_id) : undefined;
+      if (c?.state === 'loading') continue;
+      if (c) await setState(tx, c.id, 'reserved', 'free', now);
+      await change(ctx, tx, fx, r, 'locker.expected.expired', { status: 'expired', compartment_id: r.compartment_id, reserved_until: r.reserved_until });
+      n++;
+    }
+    // a reservation whose row is gone (its shopper erased) gives its compartment back too
+    await tx.run(
+      `UPDATE locker_compartments SET state = 'free', updated_at = ? WHERE state = 'reserved' AND id NOT IN
          (SELECT compartment_id FROM locker_expected_parcels WHERE status = 'arrived' AND compartment_id IS NOT NULL)`,
-        [now],
-      );
-      return n;
-    }),
-  );
+      [now],
+    );
+    return n;
+  });
 }

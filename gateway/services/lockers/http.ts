@@ -126,7 +126,7 @@ export function lockersHttp(ctx: Ctx): FastifyPluginAsyncTypebox {
       const key = req.params.id;
       const deviceId = await alertDeviceId(ctx.deps.db, key);
       if (deviceId === undefined) throw new Errors.notFound(`alert ${key}`);
-      await ctx.serial(() => ctx.work((tx, fx) => resolveAlert(tx, fx, deviceId, key)));
+      await ctx.work((tx, fx) => resolveAlert(tx, fx, deviceId, key));
       return { resolved: true };
     });
     app.get(

@@ -2,19 +2,20 @@ import { randomBytes } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { KeypadMessage, LockerEventMessage, StateReportMessage } from '../../../devices/locker/messages.ts';
 import { LOCKER_CHANNELS, LOCKER_KIND } from '../../../devices/locker/topics.ts';
-import type { ChannelHandler } from '../../ingest/ingest.ts';
+import { type ChannelHandler, jsonChannel } from '../../ingest/ingest.ts';
+import type { Db } from '../../store/db.ts';
 import type { GatewayService, ServiceDeps } from '../../service.ts';
 import { readOrCreateSecretFile } from '../../store/secret-file.ts';
 import { alertKey, raiseAlert } from './alerts.ts';
 import type { LockersConfig } from './config.ts';
-import { type Ctx, comp, createContext } from './context.ts';
+import { type Ctx, comp, createContext, type Effects } from './context.ts';
 import { checkOccupancy, onDoor } from './doors.ts';
 import { lockersHttp } from './http.ts';
 import { configIncentiveRule, type IncentiveRule, onKeypad } from './keypad.ts';
 import { lockerMigrations } from './migrations.ts';
 import { syncBanks } from './queries.ts';
 import { reconcile } from './reconcile.ts';
-import { expireReservations, onOrderIntent } from './expected.ts';
+import { expectOrder, expireReservations } from './expected.ts';
 import { expireParcels } from './staff.ts';
 
 /** The pickup-code key: from config, else generated once into the data dir (0600) next to the database. */
@@ -38,12 +39,23 @@ function createEnabled(deps: ServiceDeps, cfg: LockersConfig, opts: { incentive?
   const incentive = opts.incentive ?? configIncentiveRule(cfg.returns.incentive);
   const openTimers = new Map<string, { cancel(): void }>();
   const timers: Array<{ cancel(): void }> = [];
-  const source = (id: string) => `storegate/${deps.storeId}/${LOCKER_KIND}/${id}`;
 
-  /** Device messages are handled in order, one at a time; a failure is logged (never with the message body). */
-  const run = (what: string, controllerId: string, fn: () => Promise<unknown>) =>
-    void ctx.serial(fn).catch((err) => ctx.log.error({ err: (err as Error).message, controllerId, what }, 'locker handler failed'));
+  /** A failure is logged (never with the message body); the next message is handled as usual. */
+  const run = (what: string, controllerId: string, p: Promise<unknown>) =>
+    void p.catch((err) => ctx.log.error({ err: (err as Error).message, controllerId, what }, 'locker handler failed'));
 
+  /** Arms (or cancels) a compartment's door-open alert from the state a unit of work is about to commit. */
+  async function syncDoorTimer(tx: Db, fx: Effects, id: string) {
+    const c = await comp(tx, id);
+    fx.after(() => {
+      if (c?.door === 'open' && c.door_open_since !== null) {
+        if (!openTimers.has(id)) armDoorTimer(id, c.door_open_since);
+      } else {
+        openTimers.get(id)?.cancel();
+        openTimers.delete(id);
+      }
+    });
+  }
   function armDoorTimer(id: string, since: number) {
     openTimers.get(id)?.cancel();
     const wait = Math.max(0, since + cfg.doorOpenAlertSeconds * 1000 - ctx.now());
@@ -51,7 +63,9 @@ function createEnabled(deps: ServiceDeps, cfg: LockersConfig, opts: { incentive?
       id,
       deps.clock.setTimeout(() => {
         openTimers.delete(id);
-        run('door-open-check', id, () =>
+        run(
+          'door-open-check',
+          id,
           ctx.work(async (tx, fx) => {
             const c = await comp(tx, id);
             if (c?.door !== 'open' || c.door_open_since !== since) return;
@@ -62,82 +76,72 @@ function createEnabled(deps: ServiceDeps, cfg: LockersConfig, opts: { incentive?
       }, wait),
     );
   }
-  async function syncDoorTimer(id: string) {
-    const c = await comp(deps.db, id);
-    if (c?.door === 'open' && c.door_open_since !== null) {
-      if (!openTimers.has(id)) armDoorTimer(id, c.door_open_since);
-    } else {
-      openTimers.get(id)?.cancel();
-      openTimers.delete(id);
-    }
-  }
-  const syncAllDoorTimers = async (controllerId: string) => {
-    for (const r of await deps.db.all<{ id: string }>('SELECT id FROM locker_compartments WHERE controller_id = ?', [controllerId])) await syncDoorTimer(r.id);
+  const syncAllDoorTimers = async (tx: Db, fx: Effects, controllerId: string) => {
+    for (const r of await tx.all<{ id: string }>('SELECT id FROM locker_compartments WHERE controller_id = ?', [controllerId]))
+      await syncDoorTimer(tx, fx, r.id);
   };
 
+  function onControllerEvent(id: string, m: LockerEventMessage) {
+    if (m.type === 'door')
+      return ctx.work(async (tx, fx) => {
+        await onDoor(ctx, tx, fx, id, m.compartment, m.door, m.occupied);
+        await syncDoorTimer(tx, fx, m.compartment);
+      });
+    if (m.type === 'occupancy')
+      return ctx.work(async (tx, fx) => {
+        await tx.run('UPDATE locker_compartments SET occupied = ? WHERE id = ? AND controller_id = ?', [m.occupied ? 1 : 0, m.compartment, id]);
+        await checkOccupancy(ctx, tx, fx, m.compartment);
+      });
+    if (m.fault === 'power_loss') return ctx.work((tx, fx) => reconcile(ctx, tx, fx, id, { powerLoss: true, compartments: [] }));
+    const where = m.compartment ? `compartment ${m.compartment}` : `controller ${id}`;
+    const alert = { key: alertKey.tamper(m.compartment ?? id), severity: 'critical' as const, message: `${where}: tamper detected`, deviceId: id };
+    return ctx.work((tx, fx) => raiseAlert(tx, fx, id, alert, ctx.now()));
+  }
+
+  const onStateReport = (id: string, report: StateReportMessage) =>
+    ctx.work(async (tx, fx) => {
+      const changes = await reconcile(ctx, tx, fx, id, report);
+      // tells the controller the gateway has its state (e.g. to show "ready" on its display)
+      fx.send(id, { type: 'synced', changes: changes.length });
+      if (changes.length) fx.after(() => ctx.log.info({ controllerId: id, changes }, 'locker state reconciled from controller report'));
+      await syncAllDoorTimers(tx, fx, id);
+    });
+
+  // Pure: the controller's messages become events; the service reacts to them on the bus (start()).
   const channels: ChannelHandler[] = [
-    {
+    jsonChannel({
       kind: LOCKER_KIND,
       channel: LOCKER_CHANNELS.event,
       schema: LockerEventMessage,
-      toEvents(body, ictx) {
-        const m = body as LockerEventMessage;
-        const id = ictx.device.id;
-        if (m.type === 'door')
-          run('door', id, async () => {
-            await ctx.work((tx, fx) => onDoor(ctx, tx, fx, id, m.compartment, m.door, m.occupied));
-            await syncDoorTimer(m.compartment);
-          });
-        else if (m.type === 'occupancy')
-          run('occupancy', id, () =>
-            ctx.work(async (tx, fx) => {
-              await tx.run('UPDATE locker_compartments SET occupied = ? WHERE id = ? AND controller_id = ?', [m.occupied ? 1 : 0, m.compartment, id]);
-              await checkOccupancy(ctx, tx, fx, m.compartment);
-            }),
-          );
-        else if (m.fault === 'power_loss') run('fault', id, () => ctx.work((tx, fx) => reconcile(ctx, tx, fx, id, { powerLoss: true, compartments: [] })));
-        else {
-          const where = m.compartment ? `compartment ${m.compartment}` : `controller ${id}`;
-          const alert = { key: alertKey.tamper(m.compartment ?? id), severity: 'critical' as const, message: `${where}: tamper detected`, deviceId: id };
-          run('fault', id, () => ctx.work((tx, fx) => raiseAlert(tx, fx, id, alert, ctx.now())));
-        }
-        const e = deps.bus.make('device.message', ictx.source, { deviceId: id, kind: LOCKER_KIND, channel: 'event', body: m });
-        return { events: [{ ...e, id: ictx.eventId(body) ?? e.id }] };
-      },
-    },
-    {
+      toEvents: (m, ictx) => ({
+        events: [ictx.event('device.message', { deviceId: ictx.device.id, kind: LOCKER_KIND, channel: 'event', body: m })],
+        local: [ictx.event('locker.controller.event', { controllerId: ictx.device.id, message: m })],
+      }),
+    }),
+    jsonChannel({
       kind: LOCKER_KIND,
       channel: LOCKER_CHANNELS.keypad,
       schema: KeypadMessage,
-      // codes are secrets: never written to device_events, never put on the bus
+      // codes are secrets: never written to device_events, only handed to this service in-process
       persist: false,
-      toEvents(body, ictx) {
-        const id = ictx.device.id;
-        run('keypad', id, () => ctx.work((tx, fx) => onKeypad(ctx, tx, fx, id, body as KeypadMessage, incentive)));
-        return { events: [] };
-      },
-    },
-    {
+      toEvents: (m, ictx) => ({ events: [], local: [ictx.event('locker.keypad.entered', { controllerId: ictx.device.id, message: m })] }),
+    }),
+    jsonChannel({
       kind: LOCKER_KIND,
       channel: LOCKER_CHANNELS.state,
       schema: StateReportMessage,
-      toEvents(body, ictx) {
-        const id = ictx.device.id;
-        run('state', id, async () => {
-          const changes = await ctx.work(async (tx, fx) => {
-            const c = await reconcile(ctx, tx, fx, id, body as StateReportMessage);
-            // tells the controller the gateway has its state (e.g. to show "ready" on its display)
-            fx.send(id, { type: 'synced', changes: c.length });
-            return c;
-          });
-          if (changes.length) ctx.log.info({ controllerId: id, changes }, 'locker state reconciled from controller report');
-          await syncAllDoorTimers(id);
-        });
-        const e = deps.bus.make('device.message', ictx.source, { deviceId: id, kind: LOCKER_KIND, channel: 'state', body });
-        return { events: [{ ...e, id: ictx.eventId(body) ?? e.id }] };
-      },
-    },
+      toEvents: (m, ictx) => ({
+        events: [ictx.event('device.message', { deviceId: ictx.device.id, kind: LOCKER_KIND, channel: 'state', body: m })],
+        local: [ictx.event('locker.controller.state', { controllerId: ictx.device.id, message: m })],
+      }),
+    }),
   ];
+
+  // online orders for pickup here (the fitting room's order intents): handed over durably, so an order
+  // committed just before a crash is still expected after the restart (services never import each other)
+  deps.work.durable('lockers', 'order.intent.created', async (w, e) => {
+    await expectOrder(ctx, w.tx, ctx.effectsOf(w), e.data);
+  });
 
   return {
     name: 'lockers',
@@ -151,27 +155,29 @@ function createEnabled(deps: ServiceDeps, cfg: LockersConfig, opts: { incentive?
       // (`device:<id>:offline`); staff see connectivity on the lockers API. Controllers that stayed connected
       // through a gateway restart (external broker) are asked for their state now.
       for (const id of ctx.controllers) deps.link.send(LOCKER_KIND, id, { type: 'report' });
-      for (const id of ctx.controllers) await syncAllDoorTimers(id);
-      // online orders for pickup here (the fitting room's order intents, over the bus: services never import each other)
-      deps.bus.on('lockers', 'order.intent.created', (e) => onOrderIntent(ctx, e.data).then(() => {}));
-      // ... and the last day's again when the fitting service starts (one it missed if the gateway stopped in between)
-      deps.bus.on('lockers', 'fitting.locker_orders.pending', (e) =>
-        Promise.all(e.data.orders.map((o) => onOrderIntent(ctx, o))).then((added) => {
-          const n = added.filter(Boolean).length;
-          if (n) ctx.log.warn({ orders: n }, 'online orders for locker pickup recovered at start (their order.intent.created was missed)');
-        }),
+      await ctx.work(async (tx, fx) => {
+        for (const id of ctx.controllers) await syncAllDoorTimers(tx, fx, id);
+      });
+      deps.bus.on('lockers', 'locker.controller.event', (e) => run('event', e.data.controllerId, onControllerEvent(e.data.controllerId, e.data.message)));
+      deps.bus.on('lockers', 'locker.controller.state', (e) => run('state', e.data.controllerId, onStateReport(e.data.controllerId, e.data.message)));
+      deps.bus.on('lockers', 'locker.keypad.entered', (e) =>
+        run(
+          'keypad',
+          e.data.controllerId,
+          ctx.work((tx, fx) => onKeypad(ctx, tx, fx, e.data.controllerId, e.data.message, incentive)),
+        ),
       );
       // both queued at once (locker work is serial), so work queued after a tick sees both sweeps done
       const sweep = () => Promise.all([expireParcels(ctx), expireReservations(ctx)]);
       await sweep();
       timers.push(deps.clock.setInterval(() => void sweep().catch((err) => ctx.log.error({ err }, 'locker expiry sweep failed')), 60_000));
-      ctx.log.info({ banks: cfg.banks.length, source: source('*') }, 'lockers started');
+      ctx.log.info({ banks: cfg.banks.length }, 'lockers started');
     },
     async stop() {
       deps.bus.off('lockers');
       for (const t of [...timers, ...openTimers.values()]) t.cancel();
       openTimers.clear();
-      await ctx.serial(async () => {});
+      await deps.work.flush();
     },
   } satisfies GatewayService & { ctx: Ctx };
 }

@@ -19,29 +19,27 @@ export interface LoadRequest {
  * door-closed with occupancy (doors.ts finishes the load and issues the code).
  */
 export function loadParcel(ctx: Ctx, req: LoadRequest, actor: string) {
-  return ctx.serial(() =>
-    ctx.work(async (tx, fx) => {
-      const dims = requestDims(ctx, req);
-      const active = await tx.get<{ compartment_id: string }>(
-        "SELECT compartment_id FROM locker_parcels WHERE order_id = ? AND status IN ('loading', 'awaiting_pickup', 'picking_up', 'expired')",
-        [req.orderId],
-      );
-      if (active) throw new Errors.conflict(`order ${req.orderId} is already in compartment ${active.compartment_id}`);
-      // an expected parcel that arrived has its compartment waiting for it
-      const c = (await reservedCompartment(ctx, tx, req.orderId, dims)) ?? (await pickCompartment(ctx, tx, dims, req));
-      const id = randomUUID();
-      await tx.run("INSERT INTO locker_parcels (id, order_id, size, compartment_id, status, created_at) VALUES (?, ?, ?, ?, 'loading', ?)", [
-        id,
-        req.orderId,
-        c.size,
-        c.id,
-        ctx.now(),
-      ]);
-      await tx.run("UPDATE locker_compartments SET state = 'loading', parcel_id = ? WHERE id = ?", [id, c.id]);
-      await openDoor(ctx, tx, fx, c, 'load', id, actor);
-      return { parcelId: id, orderId: req.orderId, compartmentId: c.id, bankId: c.bank_id, size: c.size, status: 'loading' };
-    }),
-  );
+  return ctx.work(async (tx, fx) => {
+    const dims = requestDims(ctx, req);
+    const active = await tx.get<{ compartment_id: string }>(
+      "SELECT compartment_id FROM locker_parcels WHERE order_id = ? AND status IN ('loading', 'awaiting_pickup', 'picking_up', 'expired')",
+      [req.orderId],
+    );
+    if (active) throw new Errors.conflict(`order ${req.orderId} is already in compartment ${active.compartment_id}`);
+    // an expected parcel that arrived has its compartment waiting for it
+    const c = (await reservedCompartment(ctx, tx, req.orderId, dims)) ?? (await pickCompartment(ctx, tx, dims, req));
+    const id = randomUUID();
+    await tx.run("INSERT INTO locker_parcels (id, order_id, size, compartment_id, status, created_at) VALUES (?, ?, ?, ?, 'loading', ?)", [
+      id,
+      req.orderId,
+      c.size,
+      c.id,
+      ctx.now(),
+    ]);
+    await tx.run("UPDATE locker_compartments SET state = 'loading', parcel_id = ? WHERE id = ?", [id, c.id]);
+    await openDoor(ctx, tx, fx, c, 'load', id, actor);
+    return { parcelId: id, orderId: req.orderId, compartmentId: c.id, bankId: c.bank_id, size: c.size, status: 'loading' };
+  });
 }
 
 function requireOnline(ctx: Ctx, controllerId: string) {
@@ -50,80 +48,70 @@ function requireOnline(ctx: Ctx, controllerId: string) {
 
 /** Staff takes an expired (or any uncollected) parcel back out; the parcel is reclaimed when the door closes empty. */
 export function reclaimParcel(ctx: Ctx, parcelId: string, actor: string) {
-  return ctx.serial(() =>
-    ctx.work(async (tx, fx) => {
-      const p = await parcel(tx, parcelId);
-      if (!p) throw new Errors.notFound(`parcel ${parcelId}`);
-      if (p.status !== 'expired' && p.status !== 'awaiting_pickup') throw new Errors.conflict(`parcel ${parcelId} is ${p.status}`);
-      const c = await comp(tx, p.compartment_id);
-      if (!c) throw new Errors.notFound(`compartment ${p.compartment_id}`);
-      if (c.op) throw new Errors.conflict(`compartment ${c.id} is busy (${c.op})`);
-      requireOnline(ctx, c.controller_id);
-      await openDoor(ctx, tx, fx, c, 'reclaim', p.id, actor);
-      return { parcelId: p.id, compartmentId: c.id };
-    }),
-  );
+  return ctx.work(async (tx, fx) => {
+    const p = await parcel(tx, parcelId);
+    if (!p) throw new Errors.notFound(`parcel ${parcelId}`);
+    if (p.status !== 'expired' && p.status !== 'awaiting_pickup') throw new Errors.conflict(`parcel ${parcelId} is ${p.status}`);
+    const c = await comp(tx, p.compartment_id);
+    if (!c) throw new Errors.notFound(`compartment ${p.compartment_id}`);
+    if (c.op) throw new Errors.conflict(`compartment ${c.id} is busy (${c.op})`);
+    requireOnline(ctx, c.controller_id);
+    await openDoor(ctx, tx, fx, c, 'reclaim', p.id, actor);
+    return { parcelId: p.id, compartmentId: c.id };
+  });
 }
 
 /** Staff gives up on a load whose door never opened (or is closed again without a parcel being seen). */
 export function cancelLoad(ctx: Ctx, parcelId: string, actor: string) {
-  return ctx.serial(() =>
-    ctx.work(async (tx, fx) => {
-      const p = await parcel(tx, parcelId);
-      if (!p) throw new Errors.notFound(`parcel ${parcelId}`);
-      const c = await comp(tx, p.compartment_id);
-      if (p.status !== 'loading' || !c || c.op !== 'load' || c.op_ref !== p.id) throw new Errors.conflict(`parcel ${parcelId} is ${p.status}, not loading`);
-      if (c.door === 'open') throw new Errors.conflict(`door ${c.id} is open: put the parcel in and close it, or close it empty`);
-      await failOp(ctx, tx, fx, c, 'cancelled by staff');
-      await fx.audit(actor, 'cancel:load', c.id, p.id);
-      return { parcelId: p.id, status: 'load_failed' };
-    }),
-  );
+  return ctx.work(async (tx, fx) => {
+    const p = await parcel(tx, parcelId);
+    if (!p) throw new Errors.notFound(`parcel ${parcelId}`);
+    const c = await comp(tx, p.compartment_id);
+    if (p.status !== 'loading' || !c || c.op !== 'load' || c.op_ref !== p.id) throw new Errors.conflict(`parcel ${parcelId} is ${p.status}, not loading`);
+    if (c.door === 'open') throw new Errors.conflict(`door ${c.id} is open: put the parcel in and close it, or close it empty`);
+    await failOp(ctx, tx, fx, c, 'cancelled by staff');
+    await fx.audit(actor, 'cancel:load', c.id, p.id);
+    return { parcelId: p.id, status: 'load_failed' };
+  });
 }
 
 /** Opens a door for staff: to collect dropped returns (`collect`) or for service. */
 export function staffOpen(ctx: Ctx, compartmentId: string, actor: string) {
-  return ctx.serial(() =>
-    ctx.work(async (tx, fx) => {
-      const c = await comp(tx, compartmentId);
-      if (!c) throw new Errors.notFound(`compartment ${compartmentId}`);
-      if (c.op) throw new Errors.conflict(`compartment ${c.id} is busy (${c.op})`);
-      if (c.state === 'awaiting_pickup' || c.state === 'expired') throw new Errors.conflict(`compartment ${c.id} holds a parcel: reclaim it instead`);
-      requireOnline(ctx, c.controller_id);
-      await openDoor(ctx, tx, fx, c, c.state === 'returned' ? 'collect' : 'staff', c.return_id, actor);
-      return { compartmentId: c.id };
-    }),
-  );
+  return ctx.work(async (tx, fx) => {
+    const c = await comp(tx, compartmentId);
+    if (!c) throw new Errors.notFound(`compartment ${compartmentId}`);
+    if (c.op) throw new Errors.conflict(`compartment ${c.id} is busy (${c.op})`);
+    if (c.state === 'awaiting_pickup' || c.state === 'expired') throw new Errors.conflict(`compartment ${c.id} holds a parcel: reclaim it instead`);
+    requireOnline(ctx, c.controller_id);
+    await openDoor(ctx, tx, fx, c, c.state === 'returned' ? 'collect' : 'staff', c.return_id, actor);
+    return { compartmentId: c.id };
+  });
 }
 
 export function setOutOfService(ctx: Ctx, compartmentId: string, outOfService: boolean, actor: string) {
-  return ctx.serial(() =>
-    ctx.work(async (tx, fx) => {
-      const c = await comp(tx, compartmentId);
-      if (!c) throw new Errors.notFound(`compartment ${compartmentId}`);
-      await tx.run('UPDATE locker_compartments SET out_of_service = ?, updated_at = ? WHERE id = ?', [outOfService ? 1 : 0, ctx.now(), c.id]);
-      await fx.audit(actor, outOfService ? 'out_of_service' : 'in_service', c.id, null);
-      return { compartmentId: c.id, outOfService };
-    }),
-  );
+  return ctx.work(async (tx, fx) => {
+    const c = await comp(tx, compartmentId);
+    if (!c) throw new Errors.notFound(`compartment ${compartmentId}`);
+    await tx.run('UPDATE locker_compartments SET out_of_service = ?, updated_at = ? WHERE id = ?', [outOfService ? 1 : 0, ctx.now(), c.id]);
+    await fx.audit(actor, outOfService ? 'out_of_service' : 'in_service', c.id, null);
+    return { compartmentId: c.id, outOfService };
+  });
 }
 
 /** Parcels past their pickup time: the code stops working and staff sees them as to reclaim. */
 export function expireParcels(ctx: Ctx) {
-  return ctx.serial(() =>
-    ctx.work(async (tx, fx) => {
-      const due = await tx.all<{ id: string; order_id: string; compartment_id: string; controller_id: string }>(
-        `SELECT p.id, p.order_id, p.compartment_id, c.controller_id FROM locker_parcels p JOIN locker_compartments c ON c.id = p.compartment_id
+  return ctx.work(async (tx, fx) => {
+    const due = await tx.all<{ id: string; order_id: string; compartment_id: string; controller_id: string }>(
+      `SELECT p.id, p.order_id, p.compartment_id, c.controller_id FROM locker_parcels p JOIN locker_compartments c ON c.id = p.compartment_id
          WHERE p.status = 'awaiting_pickup' AND p.expires_at <= ?`,
-        [ctx.now()],
-      );
-      for (const p of due) {
-        await tx.run("UPDATE locker_parcels SET status = 'expired', code_hash = NULL WHERE id = ?", [p.id]);
-        await tx.run("UPDATE locker_compartments SET state = 'expired' WHERE id = ? AND parcel_id = ?", [p.compartment_id, p.id]);
-        fx.emit('locker.parcel.expired', p.controller_id, { parcelId: p.id, orderId: p.order_id, compartmentId: p.compartment_id }, p.id);
-      }
-      if (ctx.cfg.auditDays) await tx.run('DELETE FROM locker_audit WHERE at < ?', [ctx.now() - ctx.cfg.auditDays * 86_400_000]);
-      return due.length;
-    }),
-  );
+      [ctx.now()],
+    );
+    for (const p of due) {
+      await tx.run("UPDATE locker_parcels SET status = 'expired', code_hash = NULL WHERE id = ?", [p.id]);
+      await tx.run("UPDATE locker_compartments SET state = 'expired' WHERE id = ? AND parcel_id = ?", [p.compartment_id, p.id]);
+      fx.emit('locker.parcel.expired', p.controller_id, { parcelId: p.id, orderId: p.order_id, compartmentId: p.compartment_id }, p.id);
+    }
+    if (ctx.cfg.auditDays) await tx.run('DELETE FROM locker_audit WHERE at < ?', [ctx.now() - ctx.cfg.auditDays * 86_400_000]);
+    return due.length;
+  });
 }

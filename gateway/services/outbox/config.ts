@@ -87,4 +87,4 @@ export const CloudConfigSchema = Type.Object(
 
 export type CloudConfig = Static<typeof CloudConfigSchema>;
 export type ForwarderConfig = Static<typeof ForwarderSchema>;
-export type Priority = Static<typeof Priority>;
+export type { Priority } from '../../store/outbox.ts';

@@ -1,4 +1,4 @@
-import type { Priority } from './api.ts';
+import type { Priority } from '../../store/outbox.ts';
 
 /** Raised once when the disk budget first makes the outbox drop events; again only after it recovered. */
 export interface OutboxBudgetAlert {

@@ -1,5 +1,5 @@
 import type { Db } from '../../store/db.ts';
-import { PRIORITIES, type Priority } from './api.ts';
+import { PRIORITIES, type Priority } from '../../store/outbox.ts';
 
 export interface OutboxItem {
   seq: number;

@@ -1,22 +1,14 @@
-import type { DomainEvent } from '../../bus/events.ts';
+import { gatewaySource } from '../../../devices/topics.ts';
 import type { GatewayService, ServiceDeps } from '../../service.ts';
-import { type Outbox, PRIORITIES, type Priority } from './api.ts';
+import { PRIORITIES, type Priority } from '../../store/outbox.ts';
 import type { CloudConfig, ForwarderConfig } from './config.ts';
-import { createEnqueue } from './enqueue.ts';
 import './events.ts';
 import { createForwarder, type Forwarder } from './forwarder.ts';
 import { outboxHttp } from './http.ts';
 import { createHttpSender } from './http-sender.ts';
 import { outboxMetrics } from './metrics.ts';
-import { outboxMigrations } from './migrations.ts';
 import { createMqttSender } from './mqtt-sender.ts';
 import { type ByClass, enforceBudget, expire, pendingByForwarder, type Totals, totals, zeroByClass } from './repository.ts';
-
-/** `locker.*` is a prefix match, anything else exact; the first matching route wins. */
-export function classifier(routes: { match: string; priority: Priority }[]) {
-  return (type: string): Priority | undefined =>
-    routes.find((r) => (r.match.endsWith('*') ? type.startsWith(r.match.slice(0, -1)) : type === r.match))?.priority;
-}
 
 export interface OutboxServiceOptions {
   /** seeded randomness for backoff jitter in tests */
@@ -27,8 +19,6 @@ export function createOutboxService(deps: ServiceDeps, config: CloudConfig, opts
   const { db, clock, bus } = deps;
   const log = deps.log.child({ module: 'outbox' });
   const metrics = outboxMetrics(deps.metrics);
-  const classify = classifier(config.routes);
-  const ttlMs = Object.fromEntries(PRIORITIES.map((p) => [p, config.ttlSeconds[p] * 1000])) as Record<Priority, number>;
   const drops = { budget: zeroByClass(), ttl: zeroByClass() };
   let last: Totals | undefined;
   let sinceTotals = { events: 0, bytes: 0 };
@@ -72,44 +62,12 @@ export function createOutboxService(deps: ServiceDeps, config: CloudConfig, opts
   const overBudget = (events: number, bytes: number) =>
     (config.budget.maxEvents > 0 && events > config.budget.maxEvents) || (config.budget.maxBytes > 0 && bytes > config.budget.maxBytes);
 
-  const outbox: Outbox = createEnqueue({
-    forwarders: () => forwarders.map((f) => f.name),
-    ttlMs,
-    classify,
-    clock,
-    onEnqueued(events, bytes) {
-      sinceTotals = { events: sinceTotals.events + events, bytes: sinceTotals.bytes + bytes };
-      // the enqueueing transaction commits before anything queued after it on the connection runs
-      for (const f of forwarders) f.wake();
-      if (last && overBudget(last.events + sinceTotals.events, last.bytes + sinceTotals.bytes)) void maintain();
-    },
+  // events committed by the unit of work (ingest and every capability) wake the forwarders and the budget check
+  deps.outbox.onCommitted((events, bytes) => {
+    sinceTotals = { events: sinceTotals.events + events, bytes: sinceTotals.bytes + bytes };
+    for (const f of forwarders) f.wake();
+    if (last && overBudget(last.events + sinceTotals.events, last.bytes + sinceTotals.bytes)) void maintain();
   });
-
-  // the safety net: configured bus events are enqueued on their own, batched, one transaction per batch
-  let buffered: DomainEvent[] = [];
-  let flushing: Promise<void> | undefined;
-  function flush() {
-    if (flushing || !buffered.length) return;
-    const batch = buffered;
-    buffered = [];
-    // runs of one class, in emit order, so each source's sequence follows the order of the bus
-    const runs: { priority: Priority; events: DomainEvent[] }[] = [];
-    for (const e of batch) {
-      const priority = classify(e.type) ?? 'normal';
-      const last = runs.at(-1);
-      if (last?.priority === priority) last.events.push(e);
-      else runs.push({ priority, events: [e] });
-    }
-    flushing = db
-      .transaction(async (tx) => {
-        for (const r of runs) await outbox.enqueue(tx, r.events, { priority: r.priority });
-      })
-      .catch((err) => log.error({ err, events: batch.length }, 'outbox enqueue from the bus failed'))
-      .finally(() => {
-        flushing = undefined;
-        flush();
-      });
-  }
 
   function countDrops(reason: 'budget' | 'ttl', d: ByClass) {
     for (const p of PRIORITIES) {
@@ -151,7 +109,8 @@ export function createOutboxService(deps: ServiceDeps, config: CloudConfig, opts
               bytes: after.bytes,
               dropped,
             };
-            bus.emit(bus.make('alert.outbox.budget-exceeded', `storegate/${deps.storeId}/gateway/outbox`, data));
+            const event = bus.make('alert.outbox.budget-exceeded', gatewaySource(deps.storeId, 'outbox'), data);
+            await deps.work.run(async (w) => w.emit(event));
           }
         } else if (alertRaised && !overBudget(after.events / 0.9, after.bytes / 0.9)) {
           alertRaised = false;
@@ -209,17 +168,12 @@ export function createOutboxService(deps: ServiceDeps, config: CloudConfig, opts
 
   const service = {
     name: 'outbox',
-    migrations: outboxMigrations,
-    outbox,
     status,
     maintain,
     forwarders,
     /** resolves when every forwarder is idle (waiting for events or for a retry) */
     idle: async () => {
-      while (flushing || buffered.length) {
-        flush();
-        await flushing;
-      }
+      await deps.work.flush();
       await Promise.all(forwarders.map((f) => f.idle()));
     },
     http: outboxHttp({
@@ -235,11 +189,6 @@ export function createOutboxService(deps: ServiceDeps, config: CloudConfig, opts
         log.info('no cloud forwarder configured: the outbox stays empty');
         return;
       }
-      bus.on('outbox', '*', (e) => {
-        if (!classify(e.type)) return;
-        buffered.push(e);
-        queueMicrotask(flush);
-      });
       const names = forwarders.map((f) => f.name);
       const orphans = await db.all<{ forwarder: string; n: number }>(
         `SELECT forwarder, events AS n FROM outbox_pending_totals WHERE events > 0 AND forwarder NOT IN (${names.map(() => '?').join(',')})`,
@@ -252,12 +201,8 @@ export function createOutboxService(deps: ServiceDeps, config: CloudConfig, opts
       log.info({ forwarders: forwarders.map((f) => f.name) }, 'cloud forwarding started');
     },
     async stop() {
-      bus.off('outbox');
       tick?.cancel();
-      while (flushing || buffered.length) {
-        flush();
-        await flushing;
-      }
+      await deps.work.flush();
       await maintaining;
       await Promise.all(forwarders.map((f) => f.stop()));
     },

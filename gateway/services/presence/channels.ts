@@ -1,54 +1,55 @@
 import { parseOmgMessage, parseOmgTopic } from '../../../devices/ble/omg.ts';
-import { type ScannerAdv, ScannerAdvMessage, type HeardAdvertisement, toAdvertisement } from '../../../devices/ble/scanner-messages.ts';
+import { type HeardAdvertisement, ScannerAdvMessage, toAdvertisement } from '../../../devices/ble/scanner-messages.ts';
 import type { IBeacon } from '../../../devices/ble/types.ts';
-import type { ChannelHandler, TopicMapper } from '../../ingest/ingest.ts';
+import { type ChannelHandler, jsonChannel, type TopicMapper } from '../../ingest/ingest.ts';
 
 export const SCANNER_KIND = 'ble-scanner';
 
 export type AdvertisementSource = 'raw' | 'omg' | 'local';
 
-/** What the channels hand the presence service: one heard advertisement, or a reason to reject it. */
-export type AdvertisementSink = (scannerId: string, adv: HeardAdvertisement, source: AdvertisementSource, decoded?: IBeacon) => string | null;
+/** One advertisement a scanner heard, ready for the presence engine (`decoded` when the scanner decoded it already). */
+export interface Heard {
+  adv: HeardAdvertisement;
+  decoded?: IBeacon;
+}
 
 /**
- * Scanner messages become presence input here. Advertisements are not persisted as device events (hundreds
- * a second, and a phone's address must not be stored); the presence events they lead to are.
+ * Scanner messages become presence input here: a local bus event (`presence.advertisements.heard`), never
+ * persisted or forwarded (hundreds a second, and a phone's address must not be stored); the presence events
+ * they lead to are. Pure: `inZone` is the configured scanner → zone map.
  */
-export function presenceChannels(sink: AdvertisementSink, countRejected: (reason: string) => void): ChannelHandler[] {
+export function presenceChannels(inZone: (scannerId: string) => boolean): ChannelHandler[] {
   return [
-    {
+    jsonChannel({
       kind: SCANNER_KIND,
       channel: 'adv',
       schema: ScannerAdvMessage,
       persist: false,
-      toEvents(body, ctx) {
-        const advs: ScannerAdv[] = 'advs' in (body as object) ? (body as { advs: ScannerAdv[] }).advs : [body as ScannerAdv];
-        let accepted = 0;
-        let firstReason: string | null = null;
-        for (const a of advs) {
+      toEvents(m, ctx) {
+        if (!inZone(ctx.device.id)) return { reject: 'unknown_scanner' };
+        const heard: Heard[] = [];
+        const invalid: string[] = [];
+        for (const a of 'advs' in m ? m.advs : [m]) {
           const r = toAdvertisement(a);
-          const reason = r.ok ? sink(ctx.device.id, r.value, 'raw') : r.reason;
-          if (reason === null) accepted++;
-          else {
-            firstReason ??= reason;
-            // each bad advertisement is counted; the message is rejected only when nothing in it was usable
-            countRejected(reason);
-          }
+          if (r.ok) heard.push({ adv: r.value });
+          else invalid.push(r.reason);
         }
-        if (accepted === 0 && firstReason !== null) return { reject: firstReason };
-        return { events: [] };
+        // each bad advertisement is counted; the message is rejected only when nothing in it was usable
+        if (heard.length === 0 && invalid[0]) return { reject: invalid[0], items: invalid };
+        return { events: [], local: [ctx.event('presence.advertisements.heard', { scannerId: ctx.device.id, source: 'raw', heard, invalid })] };
       },
-    },
+    }),
     {
       kind: SCANNER_KIND,
       channel: 'omg',
       persist: false,
+      // OpenMQTTGateway / Theengs JSON has many shapes: parseOmgMessage is its validator
       toEvents(body, ctx) {
+        if (!inZone(ctx.device.id)) return { reject: 'unknown_scanner' };
         const r = parseOmgMessage(body);
-        const reason = r.ok ? sink(ctx.device.id, r.value.adv, 'omg', r.value.decoded) : r.reason;
-        if (reason === null) return { events: [] };
-        countRejected(reason);
-        return { reject: reason };
+        if (!r.ok) return { reject: r.reason };
+        const heard: Heard = r.value.decoded ? { adv: r.value.adv, decoded: r.value.decoded } : { adv: r.value.adv };
+        return { events: [], local: [ctx.event('presence.advertisements.heard', { scannerId: ctx.device.id, source: 'omg', heard: [heard], invalid: [] })] };
       },
     },
   ];

@@ -1,3 +1,4 @@
+import type { AdvertisementSource, Heard } from './channels.ts';
 /** Presence, session and beacon-health events on the bus (and, through the outbox, to the cloud). */
 export interface PresenceEntered {
   shopperId: string;
@@ -58,6 +59,8 @@ declare module '../../bus/events.ts' {
     'presence.session.closed': SessionData;
     'beacon.missing': BeaconAlert;
     'beacon.battery_low': BeaconAlert;
+    /** what scanners heard (local: never stored or forwarded; a phone's address is in it); `invalid`: bad items' reasons */
+    'presence.advertisements.heard': { scannerId: string; source: AdvertisementSource; heard: Heard[]; invalid: string[] };
   }
 }
 

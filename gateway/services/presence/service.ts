@@ -3,11 +3,12 @@ import { decodeAdvertisement, powerAt1m } from '../../../devices/ble/decode.ts';
 import { createNobleSource, loadNoble, type NobleLike } from '../../../devices/ble/noble-adapter.ts';
 import type { HeardAdvertisement } from '../../../devices/ble/scanner-messages.ts';
 import type { Beacon, IBeacon } from '../../../devices/ble/types.ts';
+import { gatewaySource } from '../../../devices/topics.ts';
 import type { EventMap, EventType } from '../../bus/events.ts';
 import { createThrottledWarn } from '../../ingest/throttle.ts';
 import { counter, gauge } from '../../metrics.ts';
 import type { GatewayService, ServiceDeps } from '../../service.ts';
-import { type AdvertisementSource, omgTopicMapper, presenceChannels } from './channels.ts';
+import { type AdvertisementSource, omgTopicMapper, presenceChannels, SCANNER_KIND } from './channels.ts';
 import type { PresenceConfig } from './config.ts';
 import { createPresenceEngine, type PresenceChange } from './engine.ts';
 import type { BeaconAlert, SessionData } from './events.ts';
@@ -40,7 +41,7 @@ export function createPresenceService(deps: ServiceDeps, cfg: PresenceConfig, op
   const { bus, clock, metrics } = deps;
   const log = deps.log.child({ module: 'presence' });
   const warn = createThrottledWarn(log, clock);
-  const source = `storegate/${deps.storeId}/gateway/presence`;
+  const source = gatewaySource(deps.storeId, 'presence');
 
   const zoneOfScanner = new Map<string, string>();
   for (const z of cfg.zones) for (const s of z.scanners) zoneOfScanner.set(s, z.name);
@@ -64,7 +65,7 @@ export function createPresenceService(deps: ServiceDeps, cfg: PresenceConfig, op
     startedAt: clock.now(),
   });
   const identifier = createIdentifier(cfg, deps.storeId, opts.pseudonymise);
-  const store = createPresenceStore({ db: deps.db, log, outbox: deps.outbox });
+  const store = createPresenceStore({ db: deps.db, work: deps.work, log });
   // TLM frames carry no id: they are tied to a fixed beacon by the address its identifying frames came from
   const fixedByAddress = new Map<string, string>(cfg.beacons.filter((b) => b.address).map((b) => [(b.address as string).toUpperCase(), b.id]));
 
@@ -81,11 +82,10 @@ export function createPresenceService(deps: ServiceDeps, cfg: PresenceConfig, op
   const adapterUp = gauge(metrics, 'storegate_presence_local_adapter_up', '1 when the local BLE adapter is scanning');
   const restarts = counter(metrics, 'storegate_presence_scan_restarts_total', 'Local scans restarted by the watchdog');
 
+  /** recorded, then on the bus after COMMIT (presence/store.ts) */
   function emit<T extends EventType>(type: T, data: EventMap[T], subject?: string) {
-    const e = bus.make(type, source, data, subject);
     events.inc({ type });
-    store.push({ kind: 'event', event: e });
-    bus.emit(e);
+    store.push({ kind: 'event', event: bus.make(type, source, data, subject) });
   }
 
   const sessionData = (s: ShopperSession): SessionData => ({
@@ -229,7 +229,7 @@ export function createPresenceService(deps: ServiceDeps, cfg: PresenceConfig, op
   const service = {
     name: 'presence',
     migrations: presenceMigrations,
-    channels: presenceChannels(onAdvertisement, (reason) => rejected.inc({ reason })),
+    channels: presenceChannels((scannerId) => zoneOfScanner.has(scannerId)),
     topicMappers: [omgTopicMapper],
     http: presenceRoutes({
       auth: deps.auth,
@@ -247,6 +247,18 @@ export function createPresenceService(deps: ServiceDeps, cfg: PresenceConfig, op
       },
     }),
     async start() {
+      bus.on('presence', 'presence.advertisements.heard', (e) => {
+        const { scannerId, source: from } = e.data;
+        for (const h of e.data.heard) {
+          const reason = onAdvertisement(scannerId, h.adv, from, h.decoded);
+          if (reason) rejected.inc({ reason });
+        }
+        for (const reason of e.data.invalid) rejected.inc({ reason });
+      });
+      bus.on('presence', 'device.rejected', (e) => {
+        if (e.data.kind !== SCANNER_KIND) return;
+        for (const reason of e.data.items) rejected.inc({ reason });
+      });
       // a shopper erased while in the store: forget them now, or their open session would be written again later
       bus.on('presence', 'privacy.erase.starting', (e) => {
         const inEngine = engine.forget(e.data.shopperId);

@@ -4,7 +4,7 @@ import type { Db } from '../../store/db.ts';
 import type { Migration } from '../../store/migrate.ts';
 import type { SessionData } from './events.ts';
 import type { BeaconHealth } from './fleet.ts';
-import type { ServiceDeps } from '../../service.ts';
+import type { UnitOfWork, Work } from '../../store/unit-of-work.ts';
 
 export const presenceMigrations: Migration[] = [
   {
@@ -51,85 +51,76 @@ type Op =
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
-/**
- * Write-behind for presence: events, session rows and beacon health are queued and committed together,
- * one transaction per batch, so a burst of advertisements never turns into a burst of fsyncs.
- */
-export function createPresenceStore(deps: { db: Db; log: Logger; outbox?: ServiceDeps['outbox'] }) {
-  const { db } = deps;
-  let queue: Op[] = [];
-  let writing: Promise<void> | null = null;
-
-  async function write(ops: Op[]) {
-    await db.transaction(async (tx) => {
-      for (const op of ops) {
-        if (op.kind === 'event') {
-          const d = op.event.data as { shopperId?: string; zone?: string; to?: string };
-          await tx.run('INSERT OR IGNORE INTO presence_events (id, type, shopper_id, zone, time, data) VALUES (?,?,?,?,?,?)', [
-            op.event.id,
-            op.event.type,
-            d.shopperId ?? null,
-            d.zone ?? d.to ?? null,
-            op.event.time,
-            JSON.stringify(op.event.data),
-          ]);
-        } else if (op.kind === 'session') {
-          await tx.run(
-            `INSERT INTO shopper_sessions (id, shopper_id, status, started_at, ended_at, visits, updated_at) VALUES (?,?,?,?,?,?,?)
-             ON CONFLICT(id) DO UPDATE SET status = excluded.status, ended_at = excluded.ended_at, visits = excluded.visits, updated_at = excluded.updated_at`,
-            [op.s.sessionId, op.s.shopperId, op.status, op.s.startedAt, op.s.endedAt, JSON.stringify(op.s.visits), op.at],
-          );
-        } else {
-          for (const b of op.list) {
-            await tx.run(
-              `INSERT INTO ble_beacons (id, role, zone, last_seen_at, battery_mv, temperature_c, missing, battery_low, updated_at) VALUES (?,?,?,?,?,?,?,?,?)
-               ON CONFLICT(id) DO UPDATE SET role = excluded.role, zone = excluded.zone, last_seen_at = excluded.last_seen_at,
-                 battery_mv = excluded.battery_mv, temperature_c = excluded.temperature_c, missing = excluded.missing,
-                 battery_low = excluded.battery_low, updated_at = excluded.updated_at`,
-              [b.id, b.role, b.zone, iso(b.lastSeenAt), b.batteryMv, b.temperatureC, b.missing ? 1 : 0, b.batteryLow ? 1 : 0, op.at],
-            );
-          }
-        }
-      }
-      // sessions (and whatever else cloud.routes asks for) enter the outbox with the rows that record them
-      const forCloud = ops.flatMap((op) => (op.kind === 'event' && deps.outbox?.routed(op.event.type) ? [op.event] : []));
-      if (forCloud.length) await deps.outbox?.enqueue(tx, forCloud);
-    });
+async function write(w: Work, op: Op) {
+  const { tx } = w;
+  if (op.kind === 'event') {
+    const d = op.event.data as { shopperId?: string; zone?: string; to?: string };
+    await tx.run('INSERT OR IGNORE INTO presence_events (id, type, shopper_id, zone, time, data) VALUES (?,?,?,?,?,?)', [
+      op.event.id,
+      op.event.type,
+      d.shopperId ?? null,
+      d.zone ?? d.to ?? null,
+      op.event.time,
+      JSON.stringify(op.event.data),
+    ]);
+    // on the bus after COMMIT; sessions (and whatever else cloud.routes asks for) into the outbox with their rows
+    w.emit(op.event);
+  } else if (op.kind === 'session') {
+    await tx.run(
+      `INSERT INTO shopper_sessions (id, shopper_id, status, started_at, ended_at, visits, updated_at) VALUES (?,?,?,?,?,?,?)
+       ON CONFLICT(id) DO UPDATE SET status = excluded.status, ended_at = excluded.ended_at, visits = excluded.visits, updated_at = excluded.updated_at`,
+      [op.s.sessionId, op.s.shopperId, op.status, op.s.startedAt, op.s.endedAt, JSON.stringify(op.s.visits), op.at],
+    );
+  } else {
+    for (const b of op.list) {
+      await tx.run(
+        `INSERT INTO ble_beacons (id, role, zone, last_seen_at, battery_mv, temperature_c, missing, battery_low, updated_at) VALUES (?,?,?,?,?,?,?,?,?)
+         ON CONFLICT(id) DO UPDATE SET role = excluded.role, zone = excluded.zone, last_seen_at = excluded.last_seen_at,
+           battery_mv = excluded.battery_mv, temperature_c = excluded.temperature_c, missing = excluded.missing,
+           battery_low = excluded.battery_low, updated_at = excluded.updated_at`,
+        [b.id, b.role, b.zone, iso(b.lastSeenAt), b.batteryMv, b.temperatureC, b.missing ? 1 : 0, b.batteryLow ? 1 : 0, op.at],
+      );
+    }
   }
+}
 
-  function drain() {
-    if (writing || queue.length === 0) return;
-    const ops = queue;
-    queue = [];
-    writing = write(ops)
-      .catch((err) => deps.log.error({ err, ops: ops.length }, 'presence write failed'))
-      .finally(() => {
-        writing = null;
-        drain();
-      });
+/**
+ * Presence's rows. What the engine decides in one turn of the event loop (a burst of advertisements can move
+ * several shoppers) is written as one unit of work; its events go on the bus after that COMMIT.
+ */
+export function createPresenceStore(deps: { db: Db; work: UnitOfWork; log: Logger }) {
+  const { db } = deps;
+  let pending: Op[] = [];
+
+  function commit() {
+    const ops = pending;
+    pending = [];
+    if (!ops.length) return;
+    deps.work
+      .run(async (w) => {
+        for (const op of ops) await write(w, op);
+      })
+      .catch((err) => deps.log.error({ err, ops: ops.length }, 'presence write failed'));
   }
 
   return {
     push(op: Op) {
-      queue.push(op);
-      drain();
+      if (pending.push(op) === 1) queueMicrotask(commit);
     },
     /**
-     * Drop the queued writes about one shopper (being erased). A write already under way is ahead of the erase
-     * transaction (transactions run one at a time, in order), so the erase removes what it wrote.
+     * Drop the not yet queued writes about one shopper (being erased). Units already queued run before the
+     * erase's own unit of work (units run in order), so the erase removes what they wrote.
      */
     forget(shopperId: string): number {
-      const before = queue.length;
-      queue = queue.filter((op) =>
+      const before = pending.length;
+      pending = pending.filter((op) =>
         op.kind === 'event' ? (op.event.data as { shopperId?: string }).shopperId !== shopperId : op.kind !== 'session' || op.s.shopperId !== shopperId,
       );
-      return before - queue.length;
+      return before - pending.length;
     },
     async flush() {
-      while (writing || queue.length) {
-        drain();
-        await writing;
-      }
+      commit();
+      await deps.work.flush();
     },
     /** Sessions left open by a previous run end where they were last updated. */
     async closeInterrupted() {

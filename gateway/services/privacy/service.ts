@@ -52,17 +52,22 @@ export function createPrivacyService(
       runRetention: () => job.run(),
       exportShopper: (id) => exportShopper(deps.db, id, deps.clock.now()),
       async eraseShopper(id) {
-        // synchronous: presence drops the shopper's queued writes before the erase transaction takes its turn
+        // synchronous: presence drops the shopper's pending writes before the erase's unit of work is queued
         deps.bus.emit(deps.bus.make(ERASE_STARTING, source, { shopperId: id }, id));
-        const r = await eraseShopper(deps.db, id, {
-          now: deps.clock.now(),
-          via: 'api',
-          ...(deps.outbox ? { outbox: deps.outbox } : {}),
-          makeEvent: (data) => deps.bus.make(ERASE_EVENT, source, data, id),
-        });
+        const r = await deps.work.run((w) =>
+          eraseShopper(w.tx, id, {
+            now: deps.clock.now(),
+            via: 'api',
+            makeEvent: (data) => deps.bus.make(ERASE_EVENT, source, data, id),
+            // the erase request always goes to the cloud, first in line; on the bus after COMMIT
+            forward: async (event) => {
+              w.emit(event, { priority: 'critical' });
+              return deps.outbox.forwarders.length > 0;
+            },
+          }),
+        );
         // the pseudonym is logged (it is the erase request's subject); nothing else about the shopper is
         log.info({ shopperId: id, rows: r.rows, erased: r.erased, forwarded: r.forwarded }, 'shopper erased');
-        deps.bus.emit(r.event);
         return { shopperId: id, rows: r.rows, erased: r.erased, eventId: r.event.id, forwarded: r.forwarded };
       },
     }),

@@ -1,8 +1,6 @@
 import type { DomainEvent } from '../../bus/events.ts';
 import type { Db } from '../../store/db.ts';
-import type { ServiceDeps } from '../../service.ts';
-
-type Outbox = NonNullable<ServiceDeps['outbox']>;
+import { deleteQueued } from '../../store/outbox.ts';
 
 export const ERASE_EVENT = 'privacy.erase.requested';
 export const ERASE_STARTING = 'privacy.erase.starting';
@@ -79,28 +77,25 @@ export async function exportShopper(db: Db, shopperId: string, now: number) {
 }
 
 /**
- * Erases a shopper everywhere in one transaction, queued outbox events included (with their pending rows), and
- * enqueues the erase request for the cloud in that same transaction: either both happen or neither.
- * Earlier erase requests for the same shopper stay queued: they are the proof the cloud must act on.
+ * Erases a shopper everywhere inside the caller's transaction (a unit of work, or the CLI's own), queued outbox
+ * events included (with their pending rows), and hands the erase request to `forward` for the cloud in that same
+ * transaction: either both happen or neither. Earlier erase requests for the same shopper stay queued: they are
+ * the proof the cloud must act on.
  */
 export async function eraseShopper(
-  db: Db,
+  tx: Db,
   shopperId: string,
-  o: { now: number; outbox?: Outbox; makeEvent: (data: ErasureRequested) => DomainEvent; via: 'api' | 'cli' },
+  o: { now: number; makeEvent: (data: ErasureRequested) => DomainEvent; forward: (event: DomainEvent) => Promise<boolean>; via: 'api' | 'cli' },
 ) {
-  return db.transaction(async (tx) => {
-    const erased: Record<string, number> = {};
-    for (const w of await locations(tx, shopperId)) {
-      let sql = w.sql;
-      if (w.table === 'outbox_events') {
-        sql = `${w.sql} AND type != 'storegate.${ERASE_EVENT}' AND type != '${ERASE_EVENT}'`;
-        await tx.run(`DELETE FROM outbox_pending WHERE seq IN (SELECT seq FROM outbox_events WHERE ${sql})`, w.params);
-      }
-      const r = await tx.run(`DELETE FROM ${w.table} WHERE ${sql}`, w.params);
-      if (r.changes) erased[w.table] = (erased[w.table] ?? 0) + r.changes;
-    }
-    const event = o.makeEvent({ shopperId, requestedAt: new Date(o.now).toISOString(), via: o.via, erased });
-    const { enqueued } = o.outbox ? await o.outbox.enqueue(tx, [event], { priority: 'critical' }) : { enqueued: 0 };
-    return { shopperId, erased, rows: Object.values(erased).reduce((a, b) => a + b, 0), event, forwarded: enqueued > 0 };
-  });
+  const erased: Record<string, number> = {};
+  for (const w of await locations(tx, shopperId)) {
+    const r =
+      w.table === 'outbox_events'
+        ? { changes: await deleteQueued(tx, `${w.sql} AND type != 'storegate.${ERASE_EVENT}' AND type != '${ERASE_EVENT}'`, w.params) }
+        : await tx.run(`DELETE FROM ${w.table} WHERE ${w.sql}`, w.params);
+    if (r.changes) erased[w.table] = (erased[w.table] ?? 0) + r.changes;
+  }
+  const event = o.makeEvent({ shopperId, requestedAt: new Date(o.now).toISOString(), via: o.via, erased });
+  const forwarded = await o.forward(event);
+  return { shopperId, erased, rows: Object.values(erased).reduce((a, b) => a + b, 0), event, forwarded };
 }

@@ -8,8 +8,12 @@ import { createRecognitionService, type RecognitionService } from './service.ts'
  * `(deps, config) => createRecognitionGatewayService(deps, config.recognition)`. Other capabilities (the
  * fitting room) reach the model through `recognition`, passed to them as an interface.
  */
-export function createRecognitionGatewayService(deps: ServiceDeps, cfg: RecognitionConfig): GatewayService & { recognition: RecognitionService } {
-  const recognition = createRecognitionService({ log: deps.log, metrics: deps.metrics, config: cfg });
+export function createRecognitionGatewayService(
+  deps: ServiceDeps,
+  cfg: RecognitionConfig,
+  /** main.ts creates it first, so the fitting room gets it in its deps */
+  recognition: RecognitionService = createRecognitionService({ log: deps.log, metrics: deps.metrics, config: cfg }),
+): GatewayService & { recognition: RecognitionService } {
   return {
     name: 'recognition',
     recognition,

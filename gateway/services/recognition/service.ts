@@ -1,27 +1,15 @@
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { createBatcher } from './batcher.ts';
-import { type Candidate, type Catalog, candidates, loadCatalog } from '../../catalog.ts';
+import { type Catalog, candidates, loadCatalog } from '../../catalog.ts';
+import type { Recognition } from '../../recognizer.ts';
+
+export type { Recognition };
 import { RECOGNITION_DEFAULTS, type RecognitionConfig } from './config.ts';
 import { isImageError, RecognitionErrors, type RejectReason } from './errors.ts';
 import { type LoadedModel, loadModel, softmax } from './model.ts';
 import { preprocess } from './preprocess.ts';
 import { createRecognitionMetrics } from './metrics.ts';
-
-export interface Recognition {
-  label: string;
-  classIndex: number;
-  confidence: number;
-  top: Array<{ label: string; confidence: number }>;
-  /** top-1 confidence is below unsureThreshold: show "not sure" rather than a guess */
-  unsure: boolean;
-  modelId: string;
-  latencyMs: number;
-  /** catalog products of the recognised category (empty without a catalog or when unsure) */
-  products: Candidate[];
-  /** penultimate-layer features, for "similar items"; only when asked for */
-  embedding?: number[];
-}
 
 export interface RecognitionStatus {
   ready: boolean;

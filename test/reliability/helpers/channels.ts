@@ -13,6 +13,9 @@ import { createRegistry } from '../../../gateway/registry/registry.ts';
 import type { ServiceDeps } from '../../../gateway/service.ts';
 import { SERVICE_FACTORIES } from '../../../gateway/services/index.ts';
 import { openDb } from '../../../gateway/store/db.ts';
+import { createOutboxStore } from '../../../gateway/store/outbox.ts';
+import { createUnitOfWork } from '../../../gateway/store/unit-of-work.ts';
+import { noRecognizer } from '../../../gateway/recognizer.ts';
 import { nullLink } from '../../../gateway/broker/link.ts';
 
 export interface ChannelInfo {
@@ -36,6 +39,7 @@ export async function registeredChannels(): Promise<{ channels: ChannelInfo[]; s
   // some factories keep keys in the data dir
   const dataDir = mkdtempSync(join(tmpdir(), 'storegate-probe-'));
   const config = loadConfig({ env: {}, overrides: { dataDir } });
+  const outbox = createOutboxStore({ routes: [], forwarders: [], ttlSeconds: { critical: 0, normal: 0, bulk: 0 }, clock: systemClock });
   const deps: ServiceDeps = {
     storeId: config.storeId,
     bus,
@@ -46,10 +50,12 @@ export async function registeredChannels(): Promise<{ channels: ChannelInfo[]; s
     registry: createRegistry({ db, clock: systemClock }),
     link: nullLink,
     auth: createAuth({ admin: 'probe-admin-token' }),
-    outbox: { enqueue: async () => ({ enqueued: 0 }), routed: () => false } as unknown as NonNullable<ServiceDeps['outbox']>,
+    outbox,
+    work: createUnitOfWork({ db, bus, outbox, log, metrics, maxRows: 500 }),
+    recognition: noRecognizer,
   };
   const services = SERVICE_FACTORIES.map((make) => make(deps, config));
-  const channels: ChannelInfo[] = [...coreChannels(bus), ...services.flatMap((s) => s.channels ?? [])].map((h) => ({
+  const channels: ChannelInfo[] = [...coreChannels(), ...services.flatMap((s) => s.channels ?? [])].map((h) => ({
     kind: h.kind,
     channel: h.channel,
     ...(h.schema ? { schema: h.schema } : {}),

@@ -32,7 +32,7 @@ async function orderIntent(gw: TestGateway, orderIntentId: string, sku = 'SG-030
     pickupStoreId: gw.config.storeId,
   };
   const created = nextEvent(gw, 'locker.expected.created', (e) => (e.data as { orderId: string }).orderId === orderIntentId);
-  gw.bus.emit(gw.bus.make('order.intent.created', 'storegate/store-1/mirror/mirror-1', data));
+  void gw.work.run(async (w) => w.emit(gw.bus.make('order.intent.created', 'storegate/store-1/mirror/mirror-1', data)));
   await created;
 }
 

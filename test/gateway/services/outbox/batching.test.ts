@@ -1,9 +1,8 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createFakeClock } from '../../../../gateway/clock.ts';
-import type { Priority } from '../../../../gateway/services/outbox/api.ts';
-import { createEnqueue } from '../../../../gateway/services/outbox/enqueue.ts';
-import { outboxMigrations } from '../../../../gateway/services/outbox/migrations.ts';
+import { outboxMigrations } from '../../../../gateway/store/outbox-migrations.ts';
+import { createOutboxStore, type Priority } from '../../../../gateway/store/outbox.ts';
 import { enforceBudget, nextBatch, totals } from '../../../../gateway/services/outbox/repository.ts';
 import { openDb } from '../../../../gateway/store/db.ts';
 import { migrate } from '../../../../gateway/store/migrate.ts';
@@ -13,13 +12,7 @@ import { event } from './harness.ts';
 async function filled(counts: Partial<Record<Priority, number>>) {
   const db = await openDb(join(tempDir(), 'outbox.db'));
   await migrate(db, outboxMigrations);
-  const outbox = createEnqueue({
-    forwarders: () => ['cloud'],
-    ttlMs: { critical: 0, normal: 0, bulk: 0 },
-    classify: () => undefined,
-    clock: createFakeClock(),
-    onEnqueued: () => {},
-  });
+  const outbox = createOutboxStore({ routes: [], forwarders: ['cloud'], ttlSeconds: { critical: 0, normal: 0, bulk: 0 }, clock: createFakeClock() });
   for (const [priority, n] of Object.entries(counts) as [Priority, number][]) {
     await db.transaction((tx) =>
       outbox.enqueue(

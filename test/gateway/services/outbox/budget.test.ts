@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createFakeClock } from '../../../../gateway/clock.ts';
 import { until } from '../../../helpers/gateway.ts';
-import { event, startOutbox, startReceiver } from './harness.ts';
+import { event, startOutbox, startReceiver, enqueue } from './harness.ts';
 
 const SRC = { lock: 'storegate/s1/locker/lk-01', sess: 'storegate/s1/gateway/presence', tele: 'storegate/s1/ble-scanner/sc-01' };
 
@@ -10,7 +10,7 @@ describe('outbox disk budget, TTL and draining priorities', () => {
     const clock = createFakeClock();
     const rx = await startReceiver();
     rx.setAnswer(() => ({ status: 503 }));
-    const { service, db, bus } = await startOutbox(clock, {
+    const { service, work, bus } = await startOutbox(clock, {
       forwarders: [{ name: 'cloud', kind: 'http', url: rx.url }],
       budget: { maxEvents: 2000, maxBytes: 0 },
       batchSize: 500,
@@ -21,16 +21,16 @@ describe('outbox disk budget, TTL and draining priorities', () => {
     const bulk: string[] = [];
     // ten hours of outage, five minutes at a time: per minute 1 locker event, 2 session events, 10 telemetry events
     for (let step = 0; step < 120; step++) {
-      await db.transaction(async (tx) => {
+      await work.run(async (w) => {
         for (let i = 0; i < 5; i++) {
           const m = step * 5 + i;
           const c = event('locker.parcel.loaded', SRC.lock, m);
           critical.push(c.id);
-          await service.outbox.enqueue(tx, [c], { priority: 'critical' });
-          await service.outbox.enqueue(tx, [event('presence.session.ended', SRC.sess, 2 * m), event('presence.session.ended', SRC.sess, 2 * m + 1)]);
+          await enqueue(w, [c], { priority: 'critical' });
+          await enqueue(w, [event('presence.session.ended', SRC.sess, 2 * m), event('presence.session.ended', SRC.sess, 2 * m + 1)]);
           const t = Array.from({ length: 10 }, (_, k) => event('device.status', SRC.tele, 10 * m + k));
           bulk.push(...t.map((e) => e.id));
-          await service.outbox.enqueue(tx, t, { priority: 'bulk' });
+          await enqueue(w, t, { priority: 'bulk' });
         }
       });
       clock.advance(5 * 60_000);
@@ -65,15 +65,18 @@ describe('outbox disk budget, TTL and draining priorities', () => {
     const clock = createFakeClock();
     const rx = await startReceiver();
     rx.setAnswer(() => ({ status: 503 }));
-    const { service, db } = await startOutbox(clock, { forwarders: [{ name: 'cloud', kind: 'http', url: rx.url }], budget: { maxEvents: 10, maxBytes: 4000 } });
-    await db.transaction((tx) =>
-      service.outbox.enqueue(
-        tx,
+    const { service, work } = await startOutbox(clock, {
+      forwarders: [{ name: 'cloud', kind: 'http', url: rx.url }],
+      budget: { maxEvents: 10, maxBytes: 4000 },
+    });
+    await work.run(async (w) =>
+      enqueue(
+        w,
         Array.from({ length: 30 }, (_, i) => event('locker.door.forced', SRC.lock, i)),
         { priority: 'critical' },
       ),
     );
-    await db.transaction((tx) => service.outbox.enqueue(tx, [event('presence.session.ended', SRC.sess, 0)]));
+    await work.run(async (w) => enqueue(w, [event('presence.session.ended', SRC.sess, 0)]));
     await service.idle();
     await service.maintain();
     const st = await service.status();
@@ -86,14 +89,14 @@ describe('outbox disk budget, TTL and draining priorities', () => {
     const clock = createFakeClock();
     const rx = await startReceiver();
     rx.setAnswer(() => ({ status: 503 }));
-    const { service, db } = await startOutbox(clock, {
+    const { service, work } = await startOutbox(clock, {
       forwarders: [{ name: 'cloud', kind: 'http', url: rx.url }],
       ttlSeconds: { critical: 0, normal: 3600, bulk: 600 },
     });
-    await db.transaction(async (tx) => {
-      await service.outbox.enqueue(tx, [event('locker.parcel.loaded', SRC.lock, 0)], { priority: 'critical' });
-      await service.outbox.enqueue(tx, [event('presence.session.ended', SRC.sess, 0)], { priority: 'normal' });
-      await service.outbox.enqueue(tx, [event('device.status', SRC.tele, 0), event('device.status', SRC.tele, 1)], { priority: 'bulk' });
+    await work.run(async (w) => {
+      await enqueue(w, [event('locker.parcel.loaded', SRC.lock, 0)], { priority: 'critical' });
+      await enqueue(w, [event('presence.session.ended', SRC.sess, 0)], { priority: 'normal' });
+      await enqueue(w, [event('device.status', SRC.tele, 0), event('device.status', SRC.tele, 1)], { priority: 'bulk' });
     });
     clock.advance(601_000);
     await service.idle();
@@ -111,10 +114,10 @@ describe('outbox disk budget, TTL and draining priorities', () => {
     const clock = createFakeClock();
     const rx = await startReceiver();
     rx.setAnswer(() => ({ status: 503 }));
-    const { service, db } = await startOutbox(clock, { forwarders: [{ name: 'cloud', kind: 'http', url: rx.url }], batchSize: 50 });
-    await db.transaction((tx) =>
-      service.outbox.enqueue(
-        tx,
+    const { service, work } = await startOutbox(clock, { forwarders: [{ name: 'cloud', kind: 'http', url: rx.url }], batchSize: 50 });
+    await work.run(async (w) =>
+      enqueue(
+        w,
         Array.from({ length: 1000 }, (_, i) => event('device.status', SRC.tele, i)),
         { priority: 'bulk' },
       ),
@@ -122,7 +125,7 @@ describe('outbox disk budget, TTL and draining priorities', () => {
     await until(() => rx.requests.length >= 1, 5000, 'a failed attempt');
     await service.idle();
     const live = [event('presence.session.started', SRC.sess, 0), event('locker.parcel.loaded', SRC.lock, 0)];
-    await db.transaction((tx) => service.outbox.enqueue(tx, live));
+    await work.run(async (w) => enqueue(w, live));
     await service.idle();
     rx.setAnswer(() => ({ status: 200 }));
     const before = rx.requests.length;

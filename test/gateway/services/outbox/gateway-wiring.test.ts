@@ -3,11 +3,11 @@ import { ADMIN_TOKEN, metricValue, STAFF_TOKEN, startGateway, until } from '../.
 import { event, startReceiver } from './harness.ts';
 
 describe('outbox in a running gateway', () => {
-  it('forwards a configured bus event to the cloud and shows it in /api/v1/outbox (admin only) and /metrics', async () => {
+  it('forwards a routed event a unit of work commits to the cloud and shows it in /api/v1/outbox (admin only) and /metrics', async () => {
     const rx = await startReceiver();
     const gw = await startGateway({ overrides: { 'cloud.forwarders': [{ name: 'cloud', kind: 'http', url: rx.url, token: 'cloud-secret-token' }] } });
     const e = event('alert.device.offline', `storegate/${gw.config.storeId}/gateway/health`, 0);
-    gw.bus.emit(e as never);
+    await gw.work.run(async (w) => w.emit(e));
     await until(() => rx.received.length === 1, 5000, 'the alert at the receiver');
     expect(rx.received[0]).toMatchObject({ id: e.id, type: 'storegate.alert.device.offline', priority: 'critical' });
 
@@ -23,7 +23,7 @@ describe('outbox in a running gateway', () => {
 
   it('keeps the outbox empty and idle when no forwarder is configured', async () => {
     const gw = await startGateway();
-    gw.bus.emit(event('locker.parcel.loaded', `storegate/${gw.config.storeId}/locker/lk-01`, 0) as never);
+    await gw.work.run(async (w) => w.emit(event('locker.parcel.loaded', `storegate/${gw.config.storeId}/locker/lk-01`, 0)));
     const st = await gw.http.inject({ method: 'GET', url: '/api/v1/outbox', headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
     expect(st.json()).toMatchObject({ backlog: { events: 0 }, forwarders: [] });
   });

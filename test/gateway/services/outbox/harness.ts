@@ -4,6 +4,8 @@ import Value from 'typebox/value';
 import { onTestFinished } from 'vitest';
 import type { DomainEvent } from '../../../../gateway/bus/events.ts';
 import type { Clock } from '../../../../gateway/clock.ts';
+import type { Priority } from '../../../../gateway/store/outbox.ts';
+import type { Work } from '../../../../gateway/store/unit-of-work.ts';
 import { type CloudConfig, CloudConfigSchema } from '../../../../gateway/services/outbox/config.ts';
 import { createOutboxService } from '../../../../gateway/services/outbox/service.ts';
 import { ADMIN_TOKEN, tempDir } from '../../../helpers/gateway.ts';
@@ -16,16 +18,22 @@ export function cloudConfig(partial: Record<string, unknown>): CloudConfig {
 
 /** The outbox service alone, over a real SQLite file, a real bus and the given clock. Stopped at test end. */
 export async function startOutbox(clock: Clock, cloud: Record<string, unknown>, dir = tempDir()) {
-  const deps = await serviceDeps({ clock, dir, storeId: 's1', adminToken: ADMIN_TOKEN });
-  const { db, bus, metrics } = deps;
+  const config = cloudConfig(cloud);
+  const deps = await serviceDeps({ clock, dir, storeId: 's1', adminToken: ADMIN_TOKEN, cloud: config });
+  const { db, bus, metrics, work, outbox } = deps;
   let seed = 42;
   const random = () => {
     seed = (seed * 16807) % 2147483647;
     return seed / 2147483647;
   };
-  const service = createOutboxService(deps, cloudConfig(cloud), { random });
+  const service = createOutboxService(deps, config, { random });
   const stop = await startAlone(deps, service);
-  return { service, db, bus, metrics, dir, stop };
+  return { service, db, bus, metrics, dir, stop, work, outbox };
+}
+
+/** Events as a capability commits them, inside `work.run(async (w) => …)`: routed ones (or all, with a class) to the outbox. */
+export function enqueue(w: Work, events: DomainEvent[], opts: { priority?: Priority } = {}) {
+  for (const e of events) w.emit(e, opts);
 }
 
 let n = 0;

@@ -7,7 +7,7 @@ import { describe, expect, it, onTestFinished } from 'vitest';
 import { createFakeClock } from '../../../../gateway/clock.ts';
 import { tempDir, until } from '../../../helpers/gateway.ts';
 import { hasMosquitto, MOSQUITTO, startMosquitto } from '../../../helpers/mosquitto.ts';
-import { dedupe, event, type ReceivedEvent, startOutbox } from './harness.ts';
+import { dedupe, event, type ReceivedEvent, startOutbox, enqueue } from './harness.ts';
 
 const portOpen = (port: number) =>
   new Promise<boolean>((r) => {
@@ -36,7 +36,7 @@ describe.skipIf(!hasMosquitto)('outbox → MQTT bridge to a cloud mosquitto', ()
     const sub = cloudSubscriber(broker.url, 'cloud/s1/#');
     await until(() => sub.subscriptions() === 1, 5000, 'subscribed');
     const clock = createFakeClock();
-    const { service, db } = await startOutbox(clock, {
+    const { service, work } = await startOutbox(clock, {
       forwarders: [{ name: 'broker', kind: 'mqtt', url: broker.url, topic: 'cloud/{storeId}/{type}' }],
       batchSize: 20,
     });
@@ -47,7 +47,7 @@ describe.skipIf(!hasMosquitto)('outbox → MQTT bridge to a cloud mosquitto', ()
       for (let r = 0; r < rounds; r++, round++) {
         const events = sources.map((s) => event('locker.parcel.loaded', s, round));
         all.push(...events.map((e) => e.id));
-        await db.transaction((tx) => service.outbox.enqueue(tx, events));
+        await work.run(async (w) => enqueue(w, events));
       }
     };
 

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { createFakeClock, systemClock } from '../../../../gateway/clock.ts';
 import { backoffDelay, parseRetryAfter } from '../../../../gateway/services/outbox/backoff.ts';
 import { ADMIN_TOKEN, until } from '../../../helpers/gateway.ts';
-import { event, startOutbox, startReceiver } from './harness.ts';
+import { event, startOutbox, startReceiver, enqueue } from './harness.ts';
 
 async function adminApi(plugin: NonNullable<Awaited<ReturnType<typeof startOutbox>>['service']['http']>) {
   const app = Fastify();
@@ -21,10 +21,10 @@ describe('outbox poison and throttling', () => {
     rx.setAnswer((events) =>
       refuse && events.some((e) => e.type === 'storegate.locker.bad-report') ? { status: 400, body: 'unknown event type' } : { status: 200 },
     );
-    const { service, db } = await startOutbox(systemClock, { forwarders: [{ name: 'cloud', kind: 'http', url: rx.url }], batchSize: 16 });
+    const { service, work } = await startOutbox(systemClock, { forwarders: [{ name: 'cloud', kind: 'http', url: rx.url }], batchSize: 16 });
     const events = Array.from({ length: 40 }, (_, i) => event(i % 7 === 3 ? 'locker.bad-report' : 'locker.parcel.loaded', 'storegate/s1/locker/lk-01', i));
     const bad = events.filter((e) => e.type === 'locker.bad-report').map((e) => e.id);
-    await db.transaction((tx) => service.outbox.enqueue(tx, events));
+    await work.run(async (w) => enqueue(w, events));
     await until(() => rx.received.length === events.length - bad.length, 5000, 'the good events');
     await until(async () => (await service.status()).backlog.events === 0, 5000, 'empty outbox');
 
@@ -52,9 +52,9 @@ describe('outbox poison and throttling', () => {
     const clock = createFakeClock();
     const rx = await startReceiver();
     rx.setAnswer(() => (rx.requests.length === 0 ? { status: 429, headers: { 'retry-after': '120' } } : { status: 200 }));
-    const { service, db } = await startOutbox(clock, { forwarders: [{ name: 'cloud', kind: 'http', url: rx.url }], backoff: { initialMs: 1000 } });
+    const { service, work } = await startOutbox(clock, { forwarders: [{ name: 'cloud', kind: 'http', url: rx.url }], backoff: { initialMs: 1000 } });
     const e = event('locker.parcel.loaded', 'storegate/s1/locker/lk-01', 0);
-    await db.transaction((tx) => service.outbox.enqueue(tx, [e]));
+    await work.run(async (w) => enqueue(w, [e]));
     await until(() => rx.requests.length === 1, 5000, 'the throttled request');
     await service.idle();
     const st = (await service.status()).forwarders[0];
@@ -73,11 +73,11 @@ describe('outbox poison and throttling', () => {
     const rx = await startReceiver();
     const answers = [503, 408, 401, 500];
     rx.setAnswer(() => ({ status: answers[rx.requests.length] ?? 200 }));
-    const { service, db } = await startOutbox(systemClock, {
+    const { service, work } = await startOutbox(systemClock, {
       forwarders: [{ name: 'cloud', kind: 'http', url: rx.url }],
       backoff: { initialMs: 5, maxMs: 20 },
     });
-    await db.transaction((tx) => service.outbox.enqueue(tx, [event('order.intent.created', 'storegate/s1/gateway/orders', 0)]));
+    await work.run(async (w) => enqueue(w, [event('order.intent.created', 'storegate/s1/gateway/orders', 0)]));
     await until(() => rx.received.length === 1, 5000, 'delivery after four failures');
     expect(rx.requests.map((r) => r.status)).toEqual([503, 408, 401, 500, 200]);
     expect((await service.status()).deadLetters).toBe(0);

@@ -1,18 +1,12 @@
 import { EventEmitter } from 'node:events';
-import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import type { DeviceLink } from '../../../../gateway/broker/link.ts';
-import { createBus } from '../../../../gateway/bus/bus.ts';
 import { createFakeClock } from '../../../../gateway/clock.ts';
 import { loadConfig } from '../../../../gateway/config/load.ts';
-import { createAuth } from '../../../../gateway/http/auth.ts';
-import { createMetrics } from '../../../../gateway/metrics.ts';
-import { createRegistry } from '../../../../gateway/registry/registry.ts';
 import { createPresenceService, type PresenceServiceOptions } from '../../../../gateway/services/presence/service.ts';
 import { coreMigrations } from '../../../../gateway/store/core-migrations.ts';
-import { openDb } from '../../../../gateway/store/db.ts';
 import { migrate } from '../../../../gateway/store/migrate.ts';
-import { logSink, tempDir } from '../../../helpers/gateway.ts';
+import { logSink } from '../../../helpers/gateway.ts';
+import { serviceDeps } from '../../../helpers/service-deps.ts';
 import { createLogger } from '../../../../gateway/log.ts';
 
 const APP_UUID = 'e2c56db5-dffb-48d2-b060-d0f5a71096e0';
@@ -31,26 +25,14 @@ async function build(loadNoble: PresenceServiceOptions['loadNoble']) {
   const clock = createFakeClock();
   const sink = logSink();
   const log = createLogger({ level: 'debug', destination: sink.stream });
-  const metrics = createMetrics({ defaults: false });
-  const db = await openDb(join(tempDir(), 'sg.db'));
+  const deps = await serviceDeps({ clock, log, adminToken: 'a'.repeat(20) });
+  const { db, bus, metrics } = deps;
   onTestFinished(() => db.close());
   const cfg = loadConfig({
     env: {},
     overrides: { presence: { zones: [{ name: 'till', scanners: ['local'] }], shopperApp: { ibeaconUuids: [APP_UUID] }, localAdapter: { enabled: true } } },
   }).presence;
-  const bus = createBus({ log, metrics, clock });
-  const link = {
-    send() {},
-    disconnectDevice: async () => {},
-    connectedDeviceIds: () => [],
-    isReady: () => true,
-    close: async () => {},
-  } as unknown as DeviceLink;
-  const svc = createPresenceService(
-    { storeId: 'store-1', bus, db, clock, log, metrics, registry: createRegistry({ db, clock }), link, auth: createAuth({ admin: 'a'.repeat(20) }) },
-    cfg,
-    loadNoble ? { loadNoble } : {},
-  );
+  const svc = createPresenceService(deps, cfg, loadNoble ? { loadNoble } : {});
   await migrate(db, [...coreMigrations, ...svc.migrations]);
   return { svc, bus, clock, sink, metrics };
 }
@@ -68,6 +50,8 @@ describe('presence with the local BLE adapter', () => {
       noble.emit('discover', { address: '6e:11:22:33:44:55', rssi: -62, advertisement: { manufacturerData: appAdv } });
       clock.advance(1000);
     }
+    // presence events go on the bus once their unit of work commits
+    await svc.flush();
     expect(seen).toMatchObject([{ zone: 'till' }]);
     expect(svc.current()).toMatchObject([{ zone: 'till' }]);
   });

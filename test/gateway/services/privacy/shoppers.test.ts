@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openDb } from '../../../../gateway/store/db.ts';
 import { cleanEnv, runCli } from '../../../helpers/cli.ts';
-import { ADMIN_TOKEN, startGateway, tempDir, type TestGateway, until } from '../../../helpers/gateway.ts';
+import { ADMIN_TOKEN, startGateway, tempDir, type TestGateway } from '../../../helpers/gateway.ts';
 
 const A = 'sh_aaaaaaaaaaaaaaaaaaaa';
 const B = 'sh_bbbbbbbbbbbbbbbbbbbb';
@@ -30,7 +30,7 @@ async function seedShopper(gw: TestGateway, shopperId: string, tag: string) {
     JSON.stringify([{ zone: 'denim' }]),
     now,
   ]);
-  // a session event on its way to the cloud, queued by the outbox's safety net like presence's own
+  // a session event on its way to the cloud, committed through the unit of work like presence's own
   const e = gw.bus.make(
     'presence.session.closed',
     `storegate/${gw.config.storeId}/gateway/presence`,
@@ -44,8 +44,8 @@ async function seedShopper(gw: TestGateway, shopperId: string, tag: string) {
     },
     shopperId,
   );
-  gw.bus.emit(e);
-  await until(async () => (await gw.db.get('SELECT 1 FROM outbox_events WHERE id = ?', [e.id])) !== undefined, 5000, 'queued session event');
+  await gw.work.run(async (w) => w.emit(e));
+  expect(await gw.db.get('SELECT 1 FROM outbox_events WHERE id = ?', [e.id])).toBeDefined();
 }
 
 const dump = async (gw: { db: TestGateway['db'] }) => {

@@ -1,4 +1,4 @@
-import type { Migration } from '../../store/migrate.ts';
+import type { Migration } from './migrate.ts';
 
 /**
  * outbox_events holds each cloud-bound event once, as its final CloudEvents JSON (`body`), whatever the
