@@ -1,3 +1,4 @@
+import { cmdTopic } from '../../devices/topics.ts';
 import { parseDeviceTopic } from '../../devices/topics.ts';
 import type { Device } from '../registry/registry.ts';
 
@@ -38,6 +39,6 @@ export function canSubscribe(p: Principal, topic: string, storeId: string): bool
   if (p.role === 'service') return true;
   if (p.role === 'anonymous') return false;
   if (p.role === 'observer') return p.prefixes.some((prefix) => topic.startsWith(prefix));
-  const own = `storegate/${storeId}/${p.device.kind}/${p.device.id}/cmd`;
+  const own = cmdTopic(storeId, p.device.kind, p.device.id);
   return topic === own || topic === `${own}/#` || topic.startsWith(`${own}/`);
 }

@@ -1,3 +1,4 @@
+import { deviceSource, deviceTopic, gatewaySource } from '../../devices/topics.ts';
 import { Aedes, type Client, type PublishPacket } from 'aedes';
 import type { Bus } from '../bus/bus.ts';
 import type { Clock } from '../clock.ts';
@@ -68,7 +69,7 @@ export async function createEmbeddedBroker(deps: {
     const ha = config.homeAssistant;
     if (ha.enabled && username === ha.username) {
       if (ha.password && secretMatchesPlain(secret, ha.password)) {
-        client.sg = { role: 'observer', name: username, prefixes: [`${ha.discoveryPrefix}/`, `storegate/${storeId}/gateway/homeassistant/`] };
+        client.sg = { role: 'observer', name: username, prefixes: [`${ha.discoveryPrefix}/`, `${gatewaySource(storeId, 'homeassistant')}/`] };
         return done(null, true);
       }
       return refuse('bad_secret');
@@ -139,7 +140,7 @@ export async function createEmbeddedBroker(deps: {
     if (p?.role === 'device') {
       registry.touch(p.device.id);
       bus.emit(
-        bus.make('device.connected', `storegate/${storeId}/${p.device.kind}/${p.device.id}`, {
+        bus.make('device.connected', deviceSource(storeId, p.device.kind, p.device.id), {
           deviceId: p.device.id,
           kind: p.device.kind,
           clientId: client.id,
@@ -152,7 +153,7 @@ export async function createEmbeddedBroker(deps: {
     const p = client.sg;
     if (p?.role === 'device') {
       bus.emit(
-        bus.make('device.disconnected', `storegate/${storeId}/${p.device.kind}/${p.device.id}`, {
+        bus.make('device.disconnected', deviceSource(storeId, p.device.kind, p.device.id), {
           deviceId: p.device.id,
           kind: p.device.kind,
           clientId: client.id,
@@ -178,7 +179,7 @@ export async function createEmbeddedBroker(deps: {
       aedes.publish(
         {
           cmd: 'publish',
-          topic: `storegate/${storeId}/${kind}/${deviceId}/${channel}`,
+          topic: deviceTopic({ storeId, kind, deviceId, channel }),
           payload: Buffer.from(JSON.stringify(payload)),
           qos: 1,
           retain: false,

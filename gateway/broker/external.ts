@@ -1,3 +1,4 @@
+import { deviceTopic } from '../../devices/topics.ts';
 import mqtt, { type MqttClient } from 'mqtt';
 import type { Config } from '../config/schema.ts';
 import type { Ingest } from '../ingest/ingest.ts';
@@ -49,7 +50,7 @@ export function createExternalBroker(deps: {
       });
   };
 
-  const topics = () => [`storegate/${config.storeId}/+/+/+`, ...(deps.extraSubscriptions?.() ?? [])];
+  const topics = () => [deviceTopic({ storeId: config.storeId, kind: '+', deviceId: '+', channel: '+' }), ...(deps.extraSubscriptions?.() ?? [])];
   client.on('connect', (ack) => {
     up.set(1);
     log.info({ url: ext.url, sessionPresent: ack.sessionPresent }, 'connected to external broker');
@@ -72,7 +73,7 @@ export function createExternalBroker(deps: {
       return { mqtt: 0, ws: 0 };
     },
     send(kind, deviceId, payload, channel = 'cmd') {
-      client.publish(`storegate/${config.storeId}/${kind}/${deviceId}/${channel}`, JSON.stringify(payload), { qos: 1 });
+      client.publish(deviceTopic({ storeId: config.storeId, kind, deviceId, channel }), JSON.stringify(payload), { qos: 1 });
     },
     publishRetained(topic, payload) {
       client.publish(topic, payload, { qos: 1, retain: true });

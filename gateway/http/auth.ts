@@ -4,6 +4,10 @@ import { Errors } from '../errors.ts';
 
 export type Role = 'admin' | 'staff';
 
+/** `?token=` of a parsed query string, if it is one string. */
+export const queryToken = (query: unknown): string | undefined =>
+  query && typeof query === 'object' && 'token' in query && typeof query.token === 'string' ? query.token : undefined;
+
 /**
  * Bearer tokens from config, compared in constant time. Admin may do everything staff may. The dashboard's
  * EventSource cannot set headers, so `?token=` is accepted on GET requests only.
@@ -13,8 +17,8 @@ export function createAuth(tokens: { admin: string; staff?: string | undefined }
     const h = req.headers.authorization;
     if (h?.startsWith('Bearer ')) return h.slice(7).trim();
     if (req.method === 'GET') {
-      const q = (req.query as { token?: unknown } | undefined)?.token;
-      if (typeof q === 'string') return q;
+      const q = queryToken(req.query);
+      if (q) return q;
     }
     const cookie = req.headers.cookie?.match(/(?:^|;\s*)sg_token=([^;]+)/)?.[1];
     return cookie ? decodeURIComponent(cookie) : undefined;

@@ -1,3 +1,4 @@
+import { deviceSource } from '../../../devices/topics.ts';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import Type, { type Static } from 'typebox';
@@ -108,9 +109,7 @@ export function fittingHttp(ctx: Ctx): FastifyPluginAsyncTypebox {
       async (req, reply) => {
         const { id } = req.params;
         const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-        ctx.deps.bus.emit(
-          ctx.deps.bus.make('fitting.frame.received', `storegate/${ctx.deps.storeId}/${MIRROR_KIND}/${id}`, { mirrorId: id, bytes: body.length }),
-        );
+        ctx.deps.bus.emit(ctx.deps.bus.make('fitting.frame.received', deviceSource(ctx.deps.storeId, MIRROR_KIND, id), { mirrorId: id, bytes: body.length }));
         const cmd = await onFrame(ctx, id, body);
         return reply.status(statusOf(cmd)).send(cmd);
       },

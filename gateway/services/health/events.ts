@@ -1,3 +1,4 @@
+import { gatewaySource } from '../../../devices/topics.ts';
 /**
  * Alerts on the bus: one shape for every capability (lockers emit the same two types with the same data).
  * `key` names the cause (`device:lk-01:offline`, `store:network`, `locker:A3:jam`): at most one alert per key
@@ -7,4 +8,4 @@
 export type { AlertData } from '../../bus/events.ts';
 
 export const GATEWAY_DEVICE = 'gateway';
-export const healthSource = (storeId: string) => `storegate/${storeId}/gateway/health`;
+export const healthSource = (storeId: string) => gatewaySource(storeId, 'health');

@@ -1,3 +1,4 @@
+import { gatewaySource } from '../../../devices/topics.ts';
 import type { Config } from '../../config/schema.ts';
 import type { GatewayService, ServiceDeps } from '../../service.ts';
 import { createZoneOccupancy } from '../../zone-occupancy.ts';
@@ -14,7 +15,7 @@ const ZONES_THROTTLE_MS = 1000;
 export function createHomeAssistantService(deps: ServiceDeps, config: Config['homeAssistant'], zones: string[]): GatewayService {
   const { bus, link, registry, storeId } = deps;
   const log = deps.log.child({ module: 'homeassistant' });
-  const base = `storegate/${storeId}/gateway/homeassistant`;
+  const base = gatewaySource(storeId, 'homeassistant');
   const availability = `${base}/availability`;
   const gatewayDevice = { identifiers: [`storegate_${storeId}_gateway`], name: `storegate ${storeId}`, manufacturer: 'storegate', model: 'edge gateway' };
   const published = new Set<string>();

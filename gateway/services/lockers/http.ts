@@ -1,3 +1,4 @@
+import { queryToken } from '../../http/auth.ts';
 import { createHash } from 'node:crypto';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
@@ -40,8 +41,6 @@ const Parcel = Type.Object({
 const IdParam = Type.Object({ id: Type.String({ minLength: 1, maxLength: 128 }) });
 
 /** the `?token=` query parameter, if any (auth.ts accepts it on GET requests) */
-const queryToken = (query: unknown) => (query && typeof query === 'object' && 'token' in query && typeof query.token === 'string' ? query.token : undefined);
-
 /** Staff routes (staff or admin token) and the public shell of the staff page, which logs in by itself. */
 export function lockersHttp(ctx: Ctx): FastifyPluginAsyncTypebox {
   /** for the audit log: the role plus a short fingerprint of the token used (never the token) */

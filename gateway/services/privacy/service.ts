@@ -1,3 +1,4 @@
+import { gatewaySource } from '../../../devices/topics.ts';
 import type { GatewayService, ServiceDeps } from '../../service.ts';
 import type { PrivacyConfig, RetentionDays } from './config.ts';
 import { DATA_CLASSES, daysFor } from './data-classes.ts';
@@ -21,7 +22,7 @@ export function createPrivacyService(
   retention: ReturnType<typeof createRetentionJob>;
 } {
   const log = deps.log.child({ module: 'privacy' });
-  const source = `storegate/${deps.storeId}/gateway/privacy`;
+  const source = gatewaySource(deps.storeId, 'privacy');
   const job = createRetentionJob({
     db: deps.db,
     clock: deps.clock,
