@@ -41,6 +41,13 @@ export function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] as number;
 }
 
+export function median(values: number[]): number {
+  if (!values.length) return Number.NaN;
+  const s = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
+}
+
 export async function waitFor(check: () => Promise<boolean> | boolean, timeoutMs: number, what: string) {
   const end = Date.now() + timeoutMs;
   while (!(await check())) {
@@ -89,7 +96,15 @@ export function printTable(rows: Array<BenchRow & { area: string }>) {
  * `storegate start` as its own process on free ports, with the admin token known and logs at warn; resolves
  * when /readyz answers 200. `coldStartMs` is spawn → ready.
  */
-export async function spawnStoregate(opts: { dataDir: string; args?: string[]; env?: Record<string, string>; nodeArgs?: string[]; timeoutMs?: number }) {
+export async function spawnStoregate(opts: {
+  dataDir: string;
+  args?: string[];
+  env?: Record<string, string>;
+  nodeArgs?: string[];
+  timeoutMs?: number;
+  /** another checkout's `bin/storegate.js` (A/B runs of two builds in one bench run); default this one */
+  bin?: string;
+}) {
   const [http, mqtt, ws] = [await freePort(), await freePort(), await freePort()];
   const env = {
     ...process.env,
@@ -104,7 +119,7 @@ export async function spawnStoregate(opts: { dataDir: string; args?: string[]; e
     ...opts.env,
   };
   const t0 = performance.now();
-  const bin = new URL('../bin/storegate.js', import.meta.url).pathname;
+  const bin = opts.bin ?? new URL('../bin/storegate.js', import.meta.url).pathname;
   const proc = spawnLogged(process.execPath, [...(opts.nodeArgs ?? []), bin, 'start', ...(opts.args ?? [])], env);
   await waitFor(async () => (await fetch(`http://127.0.0.1:${http}/readyz`).catch(() => null))?.ok === true, opts.timeoutMs ?? 60_000, 'storegate /readyz');
   return { proc, ports: { http, mqtt, ws }, coldStartMs: performance.now() - t0, adminToken: 'bench-admin-token' };
