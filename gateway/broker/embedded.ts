@@ -15,6 +15,23 @@ import { startListeners } from './listeners.ts';
 
 type SgClient = Client & { sg?: Principal };
 
+/**
+ * A commit acknowledges a whole batch at once: each client's PUBACKs of that commit leave in one socket write
+ * (corked until the next tick) instead of one write each.
+ */
+const corked = new Set<{ cork(): void; uncork(): void }>();
+const uncorkAll = () => {
+  for (const s of corked) s.uncork();
+  corked.clear();
+};
+function corkUntilNextTick(stream: unknown) {
+  const s = stream as { cork?: () => void; uncork(): void };
+  if (typeof s?.cork !== 'function' || corked.has(s as never)) return;
+  s.cork();
+  if (corked.size === 0) process.nextTick(uncorkAll);
+  corked.add(s as never);
+}
+
 /** The embedded aedes broker: device auth, per-device ACL, and ingest before PUBACK. It listens at `start()`. */
 export async function createEmbeddedBroker(deps: {
   config: Pick<Config, 'storeId' | 'mqtt' | 'service' | 'homeAssistant'>;
@@ -91,7 +108,11 @@ export async function createEmbeddedBroker(deps: {
     // a last will published after its client is gone: recover the principal from the will's topic
     const p: Principal | undefined = client?.sg;
     if (!p) return done(new Error('not authenticated'));
-    const denied = canPublish(p, packet.topic, storeId, ingest.resolveTopic);
+    let where: ReturnType<typeof ingest.resolveTopic> | undefined;
+    const denied = canPublish(p, packet.topic, storeId, (t) => {
+      where = ingest.resolveTopic(t);
+      return where;
+    });
     if (denied) {
       aclDenied.inc({ action: 'publish', reason: denied });
       const who = p.role === 'device' ? p.device.id : p.role;
@@ -110,14 +131,25 @@ export async function createEmbeddedBroker(deps: {
     // the answer to the device (PUBACK, or a rejection on its cmd topic) goes once the outcome is durable;
     // only then does ingest put the events on the bus
     ingest
-      .handle({ topic: packet.topic, payload: packet.payload as Buffer, ...(p.role === 'device' ? { device: p.device } : {}) }, (r) => {
-        if (!r.ok && p.role === 'device') {
-          // MQTT 3.1.1 has no negative PUBACK: tell the device on its cmd topic why
-          link.send(p.device.kind, p.device.id, { type: 'rejected', reason: r.reason, topic: packet.topic });
-        }
-        if (early) qos0InFlight--;
-        else done(null);
-      })
+      .handle(
+        {
+          topic: packet.topic,
+          payload: packet.payload as Buffer,
+          ...(where !== undefined ? { where } : {}),
+          ...(p.role === 'device' ? { device: p.device } : {}),
+        },
+        (r) => {
+          if (!r.ok && p.role === 'device') {
+            // MQTT 3.1.1 has no negative PUBACK: tell the device on its cmd topic why
+            link.send(p.device.kind, p.device.id, { type: 'rejected', reason: r.reason, topic: packet.topic });
+          }
+          if (early) qos0InFlight--;
+          else {
+            if (client) corkUntilNextTick(client.conn);
+            done(null);
+          }
+        },
+      )
       .catch((err) => {
         log.error({ err }, 'ingest failed; not acknowledging');
         if (early) qos0InFlight--;

@@ -78,8 +78,13 @@ export function createSseHub(limits: SseLimits, hooks: { dropped?: () => void } 
     },
 
     publish(event: string, data: unknown) {
+      return this.publishJson(event, JSON.stringify(data));
+    },
+
+    /** publish() for a payload already serialised (one line of JSON) */
+    publishJson(event: string, json: string) {
       const id = ++seq;
-      const text = `id: ${id}\nevent: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
+      const text = `id: ${id}\nevent: ${event}\ndata: ${json}\n\n`;
       ring.push({ seq: id, text });
       // trim in chunks: splicing the front of the array on every message is O(replay) per event (measured as
       // the dashboard's biggest ingest cost)

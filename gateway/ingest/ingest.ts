@@ -64,10 +64,12 @@ export interface IncomingMessage {
   payload: Buffer;
   /** The authenticated device (embedded broker). Absent in external mode: the registry is consulted. */
   device?: Device;
+  /** resolveTopic(topic), when the caller (the broker's ACL) already did it */
+  where?: ReturnType<Ingest['resolveTopic']>;
 }
 
 type Rejected = { ok: false; reason: string; detail?: string };
-export type IngestResult = { ok: true; events: DomainEvent[] } | Rejected;
+export type IngestResult = { ok: true; events: DomainEvent[]; device: Device } | Rejected;
 
 /**
  * The one edge where device messages become domain events: topic → device → channel → size → JSON → schema →
@@ -91,6 +93,17 @@ export function createIngest(deps: {
   const handlers = new Map<string, { h: ChannelHandler; check: ReturnType<typeof Compile> | null }>();
   const mappers: TopicMapper[] = [];
   const deviceCache = new Map<string, { device: Device | undefined; at: number }>();
+  // one labelled child per kind/channel: prom-client hashes a label object on every inc({ … })
+  const receivedBy = new Map<string, ReturnType<typeof received.labels>>();
+  const countReceived = (kind: string, channel: string) => {
+    const key = `${kind}/${channel}`;
+    let c = receivedBy.get(key);
+    if (!c) {
+      c = received.labels({ kind, channel });
+      receivedBy.set(key, c);
+    }
+    c.inc();
+  };
 
   function reject(reason: string, deviceId: string, detail?: string): Rejected {
     rejected.inc({ reason });
@@ -140,12 +153,12 @@ export function createIngest(deps: {
       if (!r.ok) return r;
       for (const e of r.events) deps.bus.emit(e);
       for (const e of r.local) deps.bus.emitLocal(e);
-      return { ok: true, events: r.events };
+      return { ok: true, events: r.events, device: r.device };
     },
   };
 
-  async function accept(msg: IncomingMessage): Promise<Rejected | { ok: true; events: DomainEvent[]; local: DomainEvent[] }> {
-    const where = resolveTopic(msg.topic);
+  async function accept(msg: IncomingMessage): Promise<Rejected | { ok: true; events: DomainEvent[]; local: DomainEvent[]; device: Device }> {
+    const where = msg.where !== undefined ? msg.where : resolveTopic(msg.topic);
     const claimed = msg.device?.id ?? where?.deviceId ?? 'unknown';
     if (!where) return reject('bad_topic', claimed, msg.topic.slice(0, 120));
     if ('storeId' in where && where.storeId !== deps.storeId) return reject('wrong_store', claimed, where.storeId);
@@ -185,10 +198,7 @@ export function createIngest(deps: {
         topic: msg.topic,
         receivedAt,
         source,
-        event: (type, data) => {
-          const e = deps.bus.make(type, source, data);
-          return stable ? { ...e, id: stable } : e;
-        },
+        event: (type, data) => deps.bus.make(type, source, data, undefined, stable),
       });
     } catch (err) {
       log.error({ err, deviceId: device.id, channel: where.channel }, 'channel handler threw');
@@ -210,22 +220,25 @@ export function createIngest(deps: {
 
     const { events } = result;
     if (h.persist !== false) await deps.work.record(events.map((event) => ({ event, deviceId: device.id, kind: device.kind, channel: where.channel })));
-    received.inc({ kind: device.kind, channel: where.channel });
+    countReceived(device.kind, where.channel);
     deps.registry.touch(device.id);
-    return { ok: true, events, local: result.local ?? [] };
+    return { ok: true, events, local: result.local ?? [], device };
   }
 }
 
 const MAX_JSON_DEPTH = 32;
 
-/** Iterative, so the check itself cannot overflow the stack. */
-function nestedDeeper(value: unknown, max: number): boolean {
-  const stack: Array<[unknown, number]> = [[value, 0]];
-  while (stack.length) {
-    const [v, depth] = stack.pop() as [unknown, number];
-    if (v === null || typeof v !== 'object') continue;
-    if (depth >= max) return true;
-    for (const child of Array.isArray(v) ? v : Object.values(v)) if (child !== null && typeof child === 'object') stack.push([child, depth + 1]);
+/** Recursion at most `max` deep (so the check itself cannot overflow the stack), and no allocation per value. */
+function nestedDeeper(value: unknown, max: number, depth = 0): boolean {
+  if (value === null || typeof value !== 'object') return false;
+  if (depth >= max) return true;
+  if (Array.isArray(value)) {
+    for (const child of value) if (child !== null && typeof child === 'object' && nestedDeeper(child, max, depth + 1)) return true;
+    return false;
+  }
+  for (const k in value) {
+    const child = (value as Record<string, unknown>)[k];
+    if (child !== null && typeof child === 'object' && nestedDeeper(child, max, depth + 1)) return true;
   }
   return false;
 }

@@ -1,5 +1,6 @@
 import type { Bus } from '../bus/bus.ts';
 import type { DomainEvent, EventOf, EventType } from '../bus/events.ts';
+import { dataJson } from '../bus/json.ts';
 import type { Logger } from '../log.ts';
 import { counter, histogram, type Registry } from '../metrics.ts';
 import type { Db } from './db.ts';
@@ -220,7 +221,7 @@ export function createUnitOfWork(deps: { db: Db; bus: Bus; outbox: OutboxStore; 
       if (rows.length === 0) return Promise.resolve();
       let ready: ReadyRow[];
       try {
-        ready = rows.map((r) => ({ ...r, json: JSON.stringify(r.event.data) }));
+        ready = rows.map((r) => ({ ...r, json: dataJson(r.event) }));
       } catch (err) {
         // e.g. nesting too deep for JSON.stringify: this caller's write fails, the batch it would have joined does not
         return Promise.reject(err);

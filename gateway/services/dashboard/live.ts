@@ -1,5 +1,6 @@
 import type { Bus } from '../../bus/bus.ts';
 import type { DomainEvent } from '../../bus/events.ts';
+import { dataJson } from '../../bus/json.ts';
 import type { Clock } from '../../clock.ts';
 import type { SseHub } from '../../http/sse.ts';
 import type { ZoneOccupancy } from '../../zone-occupancy.ts';
@@ -14,9 +15,10 @@ export function deviceOf(source: string): { kind: string; id: string } | null {
   return kind && id && kind !== 'gateway' ? { kind, id } : null;
 }
 
-const compact = (data: unknown) => {
-  const s = JSON.stringify(data);
-  return s !== undefined && s.length <= MAX_DATA_CHARS ? data : { truncated: true, chars: s?.length ?? 0 };
+/** the event's data as the store wrote it (serialised once per event), or a stub when it is too big to stream */
+const compactJson = (e: DomainEvent) => {
+  const s = dataJson(e);
+  return s.length <= MAX_DATA_CHARS ? s : JSON.stringify({ truncated: true, chars: s.length });
 };
 
 /**
@@ -42,7 +44,10 @@ export function wireLive(deps: { bus: Bus; clock: Clock; hub: SseHub; status: Re
     if (e.type.startsWith('presence.') || e.type.startsWith('beacon.')) panel('presence');
     if (e.type.startsWith('recognition.')) panel('model');
     if (e.type.startsWith('fitting.')) panel('fitting');
-    if (dev) hub.publish('event', { deviceId: dev.id, kind: dev.kind, type: e.type, time: e.time, id: e.id, data: compact(e.data) });
+    if (dev) {
+      const head = JSON.stringify({ deviceId: dev.id, kind: dev.kind, type: e.type, time: e.time, id: e.id });
+      hub.publishJson('event', `${head.slice(0, -1)},"data":${compactJson(e)}}`);
+    }
   });
   bus.on(owner, 'device.status', (e) => {
     status.set(e.data, e.time);
