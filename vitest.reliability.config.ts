@@ -4,7 +4,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/reliability/**/*.test.ts'],
-    globalSetup: ['test/reliability/helpers/global-setup.ts'],
+    globalSetup: ['test/global-setup.ts', 'test/reliability/helpers/global-setup.ts'],
     testTimeout: 240_000,
     hookTimeout: 60_000,
     pool: 'forks',

@@ -1,8 +1,12 @@
 #!/usr/bin/env node
-// The one entry point. TypeScript sources run through tsx's loader, so there is no build step:
-// `npm install` from a clean clone is enough for `npx storegate`.
-import { register } from 'tsx/esm/api';
-
-register();
-const { main } = await import('../gateway/cli/index.ts');
-await main(process.argv);
+// The one entry point: the compiled CLI in dist/ (plain JavaScript, no TypeScript loader at run time).
+// dist/ is built by `npm install` (prepare), before `npm test` (vitest's global setup) and by `npm run build`.
+let cli;
+try {
+  cli = await import('../dist/cli.js');
+} catch (err) {
+  if (err?.code !== 'ERR_MODULE_NOT_FOUND' || !String(err.message).includes('dist/cli.js')) throw err;
+  process.stderr.write('storegate: dist/ is not built; run `npm run build` (npm install does it)\n');
+  process.exit(1);
+}
+await cli.main(process.argv);

@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import type { InteractionMessage, MirrorCommand } from '../devices/smart-mirror/messages.ts';
 import { MIRROR_CHANNELS, MIRROR_KIND } from '../devices/smart-mirror/topics.ts';
+import { PACKAGE_ROOT } from '../gateway/paths.ts';
 import { DEBIAN_FASHION_MNIST, readIdx } from '../models/camera-frames.ts';
 import { connectDevice, type DeviceClient } from './device-client.ts';
 
@@ -86,7 +87,7 @@ export type MirrorSim = ReturnType<typeof createMirrorSim>;
 
 /** Fashion-MNIST items to hold up to the mirror: the committed test subset, else Debian's dataset. */
 export function mirrorItems(limit = 200): Uint8Array[] {
-  const fx = fileURLToPath(new URL('../test/fixtures/fashion-mnist/', import.meta.url));
+  const fx = `${join(PACKAGE_ROOT, 'test', 'fixtures', 'fashion-mnist')}/`;
   if (existsSync(`${fx}t10k-first1000-images.gz`)) return readIdx(`${fx}t10k-first1000-images.gz`, `${fx}t10k-first1000-labels.gz`, limit).images;
   return readIdx(`${DEBIAN_FASHION_MNIST}t10k-images-idx3-ubyte.gz`, `${DEBIAN_FASHION_MNIST}t10k-labels-idx1-ubyte.gz`, limit).images;
 }

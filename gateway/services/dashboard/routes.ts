@@ -5,10 +5,11 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
 import { Errors } from '../../errors.ts';
 import type { Auth } from '../../http/auth.ts';
+import { PACKAGE_ROOT } from '../../paths.ts';
 import { dashboardPage } from './page.ts';
 import type { SseHub } from '../../http/sse.ts';
 
-const CLIENT_DIR = join(import.meta.dirname, 'client');
+const CLIENT_DIR = join(PACKAGE_ROOT, 'gateway', 'services', 'dashboard', 'client');
 const require = createRequire(import.meta.url);
 const uplotDir = join(require.resolve('uplot'), '..');
 

@@ -1,8 +1,8 @@
-import { fileURLToPath } from 'node:url';
 import Type, { type Static } from 'typebox';
+import { MODELS_DIR } from '../../paths.ts';
 import { MIRROR_MAX_FRAME_BYTES } from '../../../devices/smart-mirror/topics.ts';
 
-const MODELS = fileURLToPath(new URL('../../../models/', import.meta.url));
+const MODELS = MODELS_DIR;
 
 /** The `fitting` config section (fitting-room mirrors). Every key has a default. */
 export const FittingConfigSchema = Type.Object(

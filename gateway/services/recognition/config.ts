@@ -1,7 +1,7 @@
-import { fileURLToPath } from 'node:url';
 import Type, { type Static } from 'typebox';
+import { MODELS_DIR } from '../../paths.ts';
 
-const MODELS = fileURLToPath(new URL('../../../models/', import.meta.url));
+const MODELS = MODELS_DIR;
 
 /** The `recognition` config section. Paths default to the model shipped in models/. */
 export const RecognitionConfigSchema = Type.Object(

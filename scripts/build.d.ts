@@ -1,0 +1,1 @@
+export function buildDist(opts?: { quiet?: boolean }): Promise<{ changed: number; files: string[] }>;
