@@ -3,28 +3,10 @@ import Type from 'typebox';
 import Value from 'typebox/value';
 import YAML from 'yaml';
 import { type Config, ConfigSchema } from './schema.ts';
+import { applyEnv, describeSource, type Source } from './env.ts';
 import { maskSecrets } from './secrets.ts';
 
-/** The documented env contract: scripts and deployments rely on these names. */
-export const ENV_KEYS: Record<string, string> = {
-  STOREGATE_STORE_ID: 'storeId',
-  STOREGATE_DATA_DIR: 'dataDir',
-  STOREGATE_LOG_LEVEL: 'log.level',
-  STOREGATE_HTTP_HOST: 'http.host',
-  STOREGATE_HTTP_PORT: 'http.port',
-  STOREGATE_ADMIN_TOKEN: 'http.adminToken',
-  STOREGATE_STAFF_TOKEN: 'http.staffToken',
-  STOREGATE_MQTT_MODE: 'mqtt.mode',
-  STOREGATE_MQTT_HOST: 'mqtt.host',
-  STOREGATE_MQTT_PORT: 'mqtt.port',
-  STOREGATE_MQTT_WS_PORT: 'mqtt.wsPort',
-  STOREGATE_MQTT_URL: 'mqtt.external.url',
-  STOREGATE_MQTT_USERNAME: 'mqtt.external.username',
-  STOREGATE_MQTT_PASSWORD: 'mqtt.external.password',
-  STOREGATE_SERVICE_USER: 'service.username',
-  STOREGATE_SERVICE_PASSWORD: 'service.password',
-  STOREGATE_HOMEASSISTANT_PASSWORD: 'homeAssistant.password',
-};
+export { ENV_KEYS } from './env.ts';
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -72,18 +54,34 @@ function valueAt(obj: unknown, pointer: string): unknown {
  * File, then `STOREGATE_*` env, then defaults. Validates once, reports every problem with the key it is
  * about, then freezes. Throws ConfigError.
  */
-export function loadConfig(opts: { file?: string; env?: NodeJS.ProcessEnv; overrides?: Record<string, unknown> } = {}): Readonly<Config> {
+export function loadConfig(opts: LoadOptions = {}): Readonly<Config> {
+  return loadConfigWithSources(opts).config;
+}
+
+type LoadOptions = { file?: string; env?: NodeJS.ProcessEnv; overrides?: Record<string, unknown> };
+
+/** A value that is not a default: its key, where it came from, and the value as it may be printed (secrets masked). */
+export interface SourcedValue {
+  key: string;
+  source: string;
+  shown: unknown;
+}
+
+/** loadConfig, plus where every value that is not a default came from (file, env, env `_FILE`), for `config check`. */
+export function loadConfigWithSources(opts: LoadOptions = {}): { config: Readonly<Config>; sources: SourcedValue[] } {
   const raw: Record<string, unknown> = opts.file ? readFile(opts.file) : {};
-  const env = opts.env ?? process.env;
-  for (const [name, path] of Object.entries(ENV_KEYS)) {
-    const v = env[name];
-    if (v !== undefined && v !== '') setPath(raw, path, v);
+  const sources = new Map<string, Source>();
+  if (opts.file) for (const key of leafKeys(raw)) sources.set(key, { kind: 'file', file: opts.file });
+  const fromEnv = applyEnv(raw, opts.env ?? process.env, (path, v) => setPath(raw, path, v));
+  for (const [k, s] of fromEnv.sources) sources.set(k, s);
+  for (const [path, v] of Object.entries(opts.overrides ?? {})) {
+    setPath(raw, path, v);
+    sources.set(path, { kind: 'override' });
   }
-  for (const [path, v] of Object.entries(opts.overrides ?? {})) setPath(raw, path, v);
 
   const withDefaults = Value.Default(ConfigSchema, Value.Clone(raw));
   const converted = Value.Convert(ConfigSchema, withDefaults) as Config;
-  const problems: string[] = [];
+  const problems: string[] = [...fromEnv.problems];
   // a problem quotes the value it is about, so a secret that is wrong is quoted masked
   const shown = maskSecrets(converted);
   for (const e of Value.Errors(ConfigSchema, converted)) {
@@ -106,7 +104,18 @@ export function loadConfig(opts: { file?: string; env?: NodeJS.ProcessEnv; overr
     problems.push('mqtt.external.url: required key is missing (mqtt.mode is "external")');
   }
   if (problems.length) throw new ConfigError([...new Set(problems)]);
-  return deepFreeze(converted);
+  const sourced = [...sources]
+    .map(([key, source]) => ({ key, source: describeSource(source), shown: valueAt(shown, key.replaceAll('.', '/')) }))
+    .sort((a, b) => a.key.localeCompare(b.key));
+  return { config: deepFreeze(converted), sources: sourced };
+}
+
+/** The keys a file sets: down to scalars, an array being one value (`presence.zones`) unless an env secret goes into it. */
+function leafKeys(obj: Record<string, unknown>, at = ''): string[] {
+  return Object.entries(obj).flatMap(([k, v]) => {
+    const key = at ? `${at}.${k}` : k;
+    return v && typeof v === 'object' && !Array.isArray(v) ? leafKeys(v as Record<string, unknown>, key) : [key];
+  });
 }
 
 function deepFreeze<T>(o: T): T {
