@@ -1,8 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { createDeviceAdmin } from './broker/device-admin.ts';
 import { createEmbeddedBroker } from './broker/embedded.ts';
 import { createExternalBroker } from './broker/external.ts';
 import type { Broker, BrokerPorts } from './broker/link.ts';
+import { type Provisioner, registryProvisioner } from './broker/provisioning.ts';
 import { createBus } from './bus/bus.ts';
 import { type Clock, systemClock } from './clock.ts';
 import type { Config } from './config/schema.ts';
@@ -65,16 +67,27 @@ export async function createGateway(config: Config, opts: GatewayOptions = {}) {
   const ingest = createIngest({ storeId: config.storeId, bus, work, registry, log, metrics, clock, maxPayloadBytes: config.mqtt.maxPayloadBytes });
   // the broker is wired now and listens (or connects) at start(): capabilities get their DeviceLink complete
   const services: GatewayService[] = [];
-  const broker: Broker =
-    config.mqtt.mode === 'embedded'
-      ? await createEmbeddedBroker({ config, ingest, registry, bus, log, metrics, clock })
-      : createExternalBroker({
-          config,
-          ingest,
-          log,
-          metrics,
-          extraSubscriptions: () => services.flatMap((s) => s.topicMappers?.map((m) => m.subscribe) ?? []),
-        });
+  const mappers = () => services.flatMap((s) => s.topicMappers ?? []);
+  let provisioner: Provisioner = registryProvisioner;
+  let broker: Broker;
+  if (config.mqtt.mode === 'embedded') broker = await createEmbeddedBroker({ config, ingest, registry, bus, log, metrics, clock });
+  else {
+    const external = createExternalBroker({
+      config,
+      ingest,
+      registry,
+      bus,
+      clock,
+      log,
+      metrics,
+      extraSubscriptions: () => mappers().map((m) => m.subscribe),
+      extraDeviceTopics: (d) => mappers().flatMap((m) => m.deviceTopics?.(d) ?? []),
+    });
+    broker = external;
+    provisioner = external.provisioner;
+  }
+  // device add/revoke for the API and the dashboard: registry, broker provisioning, the live connection
+  const devices = createDeviceAdmin({ registry, provisioner, link: () => broker, forget: (id) => ingest.forgetDevice(id) });
   const recognition = createRecognitionService({ log, metrics, config: config.recognition });
   const deps: ServiceDeps = Object.freeze({ storeId: config.storeId, bus, db, clock, log, metrics, registry, link: broker, auth, work, outbox, recognition });
   // the outbox's forwarders first: being first in the list they stop last, after every producer's final events
@@ -104,7 +117,7 @@ export async function createGateway(config: Config, opts: GatewayOptions = {}) {
         ],
       }),
     },
-    { name: 'devices', plugin: devicesPlugin({ registry, link: () => broker, auth, bus }) },
+    { name: 'devices', plugin: devicesPlugin({ registry, admin: devices, link: () => broker, auth, bus }) },
     ...services.filter((s) => s.http).map((s) => ({ name: s.name, plugin: s.http as NonNullable<GatewayService['http']> })),
   ];
   const https = config.http.tls ? { key: readFileSync(config.http.tls.keyFile), cert: readFileSync(config.http.tls.certFile) } : undefined;
@@ -119,6 +132,7 @@ export async function createGateway(config: Config, opts: GatewayOptions = {}) {
     bus,
     ingest,
     registry,
+    devices,
     metrics,
     http,
     link: broker,

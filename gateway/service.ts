@@ -44,7 +44,8 @@ export interface GatewayService {
   name: string;
   migrations?: Migration[];
   channels?: ChannelHandler[];
-  topicMappers?: { mapper: TopicMapper; subscribe: string }[];
+  /** `deviceTopics`: the mapped topics a device may publish, for provisioning it on an external broker */
+  topicMappers?: { mapper: TopicMapper; subscribe: string; deviceTopics?: (device: { id: string; kind: string }) => string[] }[];
   http?: FastifyPluginAsync;
   /** part of /readyz */
   ready?(): boolean;

@@ -82,6 +82,24 @@ export const ConfigSchema = Type.Object(
               username: Type.Optional(Type.String()),
               password: Type.Optional(Secret('external broker password')),
               clientId: Type.Optional(Type.String()),
+              /** TLS to the broker (an `mqtts://` url): its CA, and a client certificate when the broker asks for one */
+              caFile: Type.Optional(Type.String({ minLength: 1, description: 'PEM CA that signed the broker certificate' })),
+              certFile: Type.Optional(Type.String({ minLength: 1, description: 'PEM client certificate (mutual TLS)' })),
+              keyFile: Type.Optional(Type.String({ minLength: 1, description: 'PEM key of the client certificate' })),
+              protocolVersion: Type.Union([Type.Literal(4), Type.Literal(5)], { default: 4, description: "the gateway's own MQTT version to the broker" }),
+              dynamicSecurity: Type.Boolean({
+                default: false,
+                description: "mosquitto's dynamic-security plugin: device add/revoke create/delete the device's client and role on the broker",
+              }),
+              clientEvents: Type.Union([Type.Literal('none'), Type.Literal('mosquitto-log')], {
+                default: 'none',
+                description: "mosquitto-log: read mosquitto's connect/disconnect notices on $SYS/broker/log/N (needs `log_dest topic`)",
+              }),
+              offlineAfterSeconds: Type.Integer({
+                minimum: 5,
+                default: 120,
+                description: 'a device the broker does not report connected is offline after this long without a message',
+              }),
             },
             { additionalProperties: false },
           ),

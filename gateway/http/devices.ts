@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import Type from 'typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { DeviceAdmin } from '../broker/device-admin.ts';
 import type { DeviceLink } from '../broker/link.ts';
 import type { Bus } from '../bus/bus.ts';
 import { Errors } from '../errors.ts';
@@ -19,7 +20,16 @@ const DeviceSchema = Type.Object({
 });
 
 /** The device registry over HTTP (admin). A new device's secret is in the POST answer and nowhere else. */
-export function devicesPlugin(deps: { registry: Registry; link: () => DeviceLink | undefined; auth: Auth; bus: Bus }): FastifyPluginAsyncTypebox {
+/** What the broker side of an add or revoke did: done, or the steps store IT must take on a broker without an API. */
+const BrokerOutcome = Type.Object({ provisioned: Type.Boolean(), instructions: Type.Optional(Type.String()) });
+
+export function devicesPlugin(deps: {
+  registry: Registry;
+  admin: DeviceAdmin;
+  link: () => DeviceLink | undefined;
+  auth: Auth;
+  bus: Bus;
+}): FastifyPluginAsyncTypebox {
   return async (app) => {
     app.addHook('onRequest', deps.auth.requireAdmin);
     const connected = () => new Set(deps.link()?.connectedDeviceIds() ?? []);
@@ -56,15 +66,16 @@ export function devicesPlugin(deps: { registry: Registry; link: () => DeviceLink
             },
             { additionalProperties: false },
           ),
-          response: { 201: Type.Object({ device: DeviceSchema, secret: Type.String() }) },
+          response: { 201: Type.Object({ device: DeviceSchema, secret: Type.String(), broker: BrokerOutcome }) },
         },
       },
       async (req, reply) => {
         try {
-          const { device, secret } = await deps.registry.add(req.body);
-          return reply.status(201).send({ device: { ...device, connected: false }, secret });
+          const { device, secret, broker } = await deps.admin.add(req.body);
+          return reply.status(201).send({ device: { ...device, connected: false }, secret, broker });
         } catch (err) {
           if ((err as { code?: string }).code === 'SG_DEVICE_EXISTS') throw new Errors.conflict((err as Error).message);
+          if ((err as { code?: string }).code === 'SG_BROKER_UNAVAILABLE') throw new Errors.unavailable((err as Error).message);
           throw err;
         }
       },
@@ -116,15 +127,13 @@ export function devicesPlugin(deps: { registry: Registry; link: () => DeviceLink
           tags: ['devices'],
           security: [{ bearer: [] }],
           params: Type.Object({ id: Type.String() }),
-          response: { 200: Type.Object({ revoked: Type.Boolean() }) },
+          response: { 200: Type.Object({ revoked: Type.Boolean(), broker: BrokerOutcome }) },
         },
       },
       async (req) => {
         const { id } = req.params;
         if (!(await deps.registry.get(id))) throw new Errors.notFound(`device ${id}`);
-        const revoked = await deps.registry.revoke(id);
-        await deps.link()?.disconnectDevice(id);
-        return { revoked };
+        return deps.admin.revoke(id);
       },
     );
   };

@@ -51,7 +51,7 @@ describe('HTTP core and device API', () => {
     expect(JSON.stringify(list)).not.toContain(secret);
 
     const closed = new Promise<void>((r) => client.once('close', () => r()));
-    expect((await gw.http.inject({ method: 'DELETE', url: '/api/v1/devices/m-1', headers: auth })).json()).toEqual({ revoked: true });
+    expect((await gw.http.inject({ method: 'DELETE', url: '/api/v1/devices/m-1', headers: auth })).json()).toEqual({ revoked: true, broker: { provisioned: true } });
     await closed;
     expect((await gw.http.inject({ method: 'DELETE', url: '/api/v1/devices/nobody', headers: auth })).statusCode).toBe(404);
   });

@@ -9,6 +9,7 @@ import type { Clock } from '../../gateway/clock.ts';
 import { loadConfig } from '../../gateway/config/load.ts';
 import { createLogger } from '../../gateway/log.ts';
 import { createGateway, type Gateway } from '../../gateway/main.ts';
+import { startMosquittoDynsec } from './mosquitto.ts';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789';
 export const STAFF_TOKEN = 'test-staff-token-0123456789';
@@ -31,9 +32,40 @@ export function logSink() {
   return { stream, lines, parsed: () => lines.map((l) => JSON.parse(l) as Record<string, unknown>) };
 }
 
+/**
+ * Which broker the capability suites run on: `embedded` (aedes) or `mosquitto` (external mode against a real
+ * mosquitto with dynamic security and client notices). vitest.config.ts runs the capability suites once per broker.
+ */
+export type TestBroker = 'embedded' | 'mosquitto';
+export const TEST_BROKER: TestBroker = process.env.STOREGATE_TEST_BROKER === 'mosquitto' ? 'mosquitto' : 'embedded';
+
+/** One mosquitto per data dir: a gateway restarted on the same data dir finds the broker (and its devices) it left. */
+const mosquittos = new Map<string, { url: string; port: number; service: { username: string; password: string } }>();
+
+async function externalOverrides(dataDir: string, clientId: string) {
+  let m = mosquittos.get(dataDir);
+  if (!m) {
+    const service = { username: 'storegate-service', password: `svc-${Math.random().toString(36).slice(2)}` };
+    const dir = tempDir('storegate-mosquitto-');
+    const mosq = await startMosquittoDynsec(dir, service);
+    m = { url: mosq.url, port: mosq.port, service };
+    mosquittos.set(dataDir, m);
+    onTestFinished(() => void mosquittos.delete(dataDir));
+  }
+  const overrides = {
+    'mqtt.mode': 'external',
+    'mqtt.external': { url: m.url, clientId, dynamicSecurity: true, clientEvents: 'mosquitto-log' },
+    'service.username': m.service.username,
+    'service.password': m.service.password,
+  };
+  return { overrides, port: m.port };
+}
+
 /** A real gateway on port 0 everywhere, a temp data dir, stopped when the test ends. */
-export async function startGateway(opts: { dataDir?: string; overrides?: Record<string, unknown>; clock?: Clock; keep?: boolean } = {}) {
+export async function startGateway(opts: { dataDir?: string; overrides?: Record<string, unknown>; clock?: Clock; keep?: boolean; broker?: TestBroker } = {}) {
   const dataDir = opts.dataDir ?? tempDir();
+  const broker = opts.broker ?? TEST_BROKER;
+  const external = broker === 'mosquitto' ? await externalOverrides(dataDir, `storegate-test-${Math.random().toString(36).slice(2, 8)}`) : undefined;
   const config = loadConfig({
     env: {},
     overrides: {
@@ -47,6 +79,7 @@ export async function startGateway(opts: { dataDir?: string; overrides?: Record<
       'mqtt.host': '127.0.0.1',
       'log.level': 'debug',
       ...opts.overrides,
+      ...external?.overrides,
     },
   });
   const sink = logSink();
@@ -59,12 +92,18 @@ export async function startGateway(opts: { dataDir?: string; overrides?: Record<
     await gw.stop();
   };
   if (!opts.keep) onTestFinished(stop);
-  return Object.assign(gw, { logs: sink, dataDir, stopGateway: stop });
+  if (external) {
+    // the port devices connect to: the external broker's
+    const own = Object.getOwnPropertyDescriptor(gw, 'ports')?.get?.bind(gw);
+    Object.defineProperty(gw, 'ports', { get: () => ({ ...own?.(), mqtt: external.port }) });
+  }
+  return Object.assign(gw, { logs: sink, dataDir, stopGateway: stop, broker });
 }
 export type TestGateway = Awaited<ReturnType<typeof startGateway>>;
 
+/** Registers a device the way the CLI and the API do: in the registry and, in external mode, on the broker. */
 export async function addDevice(gw: Gateway, id: string, kind: string, zone?: string) {
-  const { secret } = await gw.registry.add({ id, kind, zone: zone ?? null });
+  const { secret } = await gw.devices.add({ id, kind, zone: zone ?? null });
   return secret;
 }
 

@@ -56,10 +56,12 @@ export function presenceChannels(inZone: (scannerId: string) => boolean): Channe
 }
 
 /** `home/<gateway>/BTtoMQTT/<mac>` belongs to the registered ble-scanner named `<gateway>`. */
-export const omgTopicMapper: { mapper: TopicMapper; subscribe: string } = {
+export const omgTopicMapper: { mapper: TopicMapper; subscribe: string; deviceTopics: (d: { id: string; kind: string }) => string[] } = {
   mapper: (topic) => {
     const t = parseOmgTopic(topic);
     return t ? { deviceId: t.gateway, channel: 'omg', kind: SCANNER_KIND } : null;
   },
   subscribe: 'home/+/BTtoMQTT/+',
+  // what an external broker must let the scanner publish (provisioning)
+  deviceTopics: (d) => (d.kind === SCANNER_KIND ? [`home/${d.id}/BTtoMQTT/+`] : []),
 };

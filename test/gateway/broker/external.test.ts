@@ -12,7 +12,8 @@ describe.skipIf(!hasMosquitto)('external broker mode (real mosquitto)', () => {
     // in external mode mosquitto authenticates devices; the gateway checks the registry
     const device = await connectMqtt(mosq.port, { clientId: 'lk-01' });
     await new Promise((r) => device.subscribe(deviceTopic(gw, 'locker', 'lk-01', 'cmd'), { qos: 1 }, r));
-    const notice = new Promise<string>((r) => device.on('message', (_t, p) => r(p.toString())));
+    const heard: unknown[] = [];
+    device.on('message', (_t, p) => heard.push(JSON.parse(p.toString())));
     await publish(device, deviceTopic(gw, 'locker', 'lk-01', 'status'), JSON.stringify({ online: true, firmware: '2.0.0' }));
     await until(
       async () => (await gw.db.get<{ n: number }>('SELECT COUNT(*) AS n FROM device_events WHERE device_id = ?', ['lk-01']))?.n === 1,
@@ -26,8 +27,12 @@ describe.skipIf(!hasMosquitto)('external broker mode (real mosquitto)', () => {
     await until(async () => (await metricValue(gw, 'storegate_ingest_rejected_total', { reason: 'not_json' })) === 1, 5000, 'not_json counted');
     expect(await metricValue(gw, 'storegate_ingest_rejected_total', { reason: 'unknown_device' })).toBe(1);
 
+    // as on the embedded broker, the device hears why its message was rejected (not for topics it does not own)
+    await until(() => heard.length === 1, 5000, 'rejection notice');
+    expect(heard[0]).toMatchObject({ type: 'rejected', reason: 'not_json' });
     gw.link.send('locker', 'lk-01', { type: 'open', compartment: 'A1' });
-    expect(JSON.parse(await notice)).toEqual({ type: 'open', compartment: 'A1' });
+    await until(() => heard.length === 2, 5000, 'command');
+    expect(heard[1]).toEqual({ type: 'open', compartment: 'A1' });
     const ready = await gw.http.inject({ url: '/readyz' });
     expect(ready.json()).toMatchObject({ ready: true, checks: { broker: true } });
   });
