@@ -2,7 +2,6 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createDeviceAdmin } from './broker/device-admin.ts';
 import { createEmbeddedBroker } from './broker/embedded.ts';
-import { createExternalBroker } from './broker/external.ts';
 import type { Broker, BrokerPorts } from './broker/link.ts';
 import { type Provisioner, registryProvisioner } from './broker/provisioning.ts';
 import { createBus } from './bus/bus.ts';
@@ -28,8 +27,9 @@ import { migrate } from './store/migrate.ts';
 import { createOutboxStore } from './store/outbox.ts';
 import { readOrCreateSecretFile } from './store/secret-file.ts';
 import { createUnitOfWork } from './store/unit-of-work.ts';
+import { VERSION } from './version.ts';
 
-export const VERSION = '0.1.0';
+export { VERSION };
 
 export interface GatewayOptions {
   log?: Logger;
@@ -72,7 +72,8 @@ export async function createGateway(config: Config, opts: GatewayOptions = {}) {
   let broker: Broker;
   if (config.mqtt.mode === 'embedded') broker = await createEmbeddedBroker({ config, ingest, registry, bus, log, metrics, clock });
   else {
-    const external = createExternalBroker({
+    // loaded only in external mode: mqtt.js (≈ 20 MB) is not needed on the embedded broker
+    const external = (await import('./broker/external.ts')).createExternalBroker({
       config,
       ingest,
       registry,

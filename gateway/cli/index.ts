@@ -1,34 +1,35 @@
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config/load.ts';
-import { VERSION } from '../main.ts';
-import { registerBleDecode } from './commands/ble-decode.ts';
-import { registerCatalog } from './commands/catalog.ts';
-import { registerCerts } from './commands/certs.ts';
-import { registerConfig } from './commands/config.ts';
-import { registerDemo } from './commands/demo.ts';
-import { registerDevice } from './commands/device.ts';
-import { registerLocker } from './commands/locker.ts';
-import { registerPrivacy } from './commands/privacy.ts';
-import { registerScenario } from './commands/scenario.ts';
-import { registerRecognize } from './commands/recognize.ts';
-import { registerSimulate } from './commands/simulate.ts';
-import { registerStart } from './commands/start.ts';
+import { VERSION } from '../version.ts';
 
-/** Each command module registers itself here. Add one line per tool subcommand. */
-const COMMANDS: Array<(program: Command) => void> = [
-  registerStart,
-  registerDemo,
-  registerConfig,
-  registerDevice,
-  registerCerts,
-  registerRecognize,
-  registerCatalog,
-  registerBleDecode,
-  registerLocker,
-  registerScenario,
-  registerSimulate,
-  registerPrivacy,
-];
+type Register = (program: Command) => void;
+
+/**
+ * Each command module registers itself here: add one line per tool subcommand. Modules are loaded on demand (the
+ * build makes each one its own chunk), so `storegate start` does not load the simulators, sharp or the certificate
+ * tooling; help and unknown commands load them all.
+ */
+const COMMANDS: Record<string, () => Promise<Register>> = {
+  start: async () => (await import('./commands/start.ts')).registerStart,
+  demo: async () => (await import('./commands/demo.ts')).registerDemo,
+  config: async () => (await import('./commands/config.ts')).registerConfig,
+  device: async () => (await import('./commands/device.ts')).registerDevice,
+  certs: async () => (await import('./commands/certs.ts')).registerCerts,
+  recognize: async () => (await import('./commands/recognize.ts')).registerRecognize,
+  catalog: async () => (await import('./commands/catalog.ts')).registerCatalog,
+  'ble-decode': async () => (await import('./commands/ble-decode.ts')).registerBleDecode,
+  locker: async () => (await import('./commands/locker.ts')).registerLocker,
+  scenario: async () => (await import('./commands/scenario.ts')).registerScenario,
+  simulate: async () => (await import('./commands/simulate.ts')).registerSimulate,
+  privacy: async () => (await import('./commands/privacy.ts')).registerPrivacy,
+};
+
+/** The command modules argv needs: the one it names, or all of them (help, no command, a typo). */
+function commandsFor(argv: string[]): Array<() => Promise<Register>> {
+  const name = argv.slice(2).find((a) => !a.startsWith('-'));
+  const one = name ? COMMANDS[name] : undefined;
+  return one ? [one] : Object.values(COMMANDS);
+}
 
 export async function main(argv: string[]) {
   const program = new Command('storegate')
@@ -36,7 +37,7 @@ export async function main(argv: string[]) {
     .version(VERSION)
     .showHelpAfterError()
     .exitOverride();
-  for (const register of COMMANDS) register(program);
+  for (const register of await Promise.all(commandsFor(argv).map((load) => load()))) register(program);
   try {
     await program.parseAsync(argv);
   } catch (err) {

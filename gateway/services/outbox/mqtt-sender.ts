@@ -1,4 +1,4 @@
-import mqtt, { type MqttClient } from 'mqtt';
+import type { MqttClient } from 'mqtt';
 import type { OutboxItem } from './repository.ts';
 import type { SendResult, Sender } from './sender.ts';
 
@@ -43,32 +43,38 @@ export function createMqttSender(o: MqttSenderOptions): Sender {
 
   function connect(): Promise<MqttClient> {
     if (client?.connected) return Promise.resolve(client);
-    connecting ??= new Promise<MqttClient>((resolve, reject) => {
-      const c = mqtt.connect(o.url, {
-        clientId: o.clientId,
-        clean: true,
-        reconnectPeriod: 0,
-        connectTimeout: o.timeoutMs,
-        ...(o.username ? { username: o.username } : {}),
-        ...(o.password ? { password: o.password } : {}),
+    // mqtt.js (≈ 20 MB) is loaded with the first connection: a store without an MQTT forwarder never loads it
+    connecting ??= import('mqtt')
+      .then(
+        ({ default: mqtt }) =>
+          new Promise<MqttClient>((resolve, reject) => {
+            const c = mqtt.connect(o.url, {
+              clientId: o.clientId,
+              clean: true,
+              reconnectPeriod: 0,
+              connectTimeout: o.timeoutMs,
+              ...(o.username ? { username: o.username } : {}),
+              ...(o.password ? { password: o.password } : {}),
+            });
+            c.once('connect', () => {
+              client = c;
+              c.on('close', () => client === c && drop('connection closed'));
+              resolve(c);
+            });
+            // kept for the client's whole life: an 'error' without a listener would crash the process
+            c.on('error', (err) => {
+              if (client === c) drop(err.message);
+              else {
+                c.end(true);
+                reject(err);
+              }
+            });
+            c.once('close', () => reject(new Error('connection closed before CONNACK')));
+          }),
+      )
+      .finally(() => {
+        connecting = undefined;
       });
-      c.once('connect', () => {
-        client = c;
-        c.on('close', () => client === c && drop('connection closed'));
-        resolve(c);
-      });
-      // kept for the client's whole life: an 'error' without a listener would crash the process
-      c.on('error', (err) => {
-        if (client === c) drop(err.message);
-        else {
-          c.end(true);
-          reject(err);
-        }
-      });
-      c.once('close', () => reject(new Error('connection closed before CONNACK')));
-    }).finally(() => {
-      connecting = undefined;
-    });
     return connecting;
   }
 

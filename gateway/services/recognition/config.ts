@@ -7,6 +7,11 @@ const MODELS = MODELS_DIR;
 export const RecognitionConfigSchema = Type.Object(
   {
     enabled: Type.Boolean({ default: true }),
+    /**
+     * auto: load the model (with onnxruntime and sharp, ≈ 50 MB and 0.5 s) at start when a mirror is registered, else
+     * with the first frame; start: always at start
+     */
+    load: Type.Union([Type.Literal('auto'), Type.Literal('start')], { default: 'auto' }),
     modelPath: Type.String({ minLength: 1, default: `${MODELS}product-cnn.onnx` }),
     labelsPath: Type.String({ minLength: 1, default: `${MODELS}labels.json` }),
     /** products per category, returned as candidates with each result; '' for none */
@@ -31,6 +36,7 @@ export type RecognitionConfig = Static<typeof RecognitionConfigSchema>;
 
 export const RECOGNITION_DEFAULTS: RecognitionConfig = {
   enabled: true,
+  load: 'auto',
   modelPath: `${MODELS}product-cnn.onnx`,
   labelsPath: `${MODELS}labels.json`,
   catalogPath: `${MODELS}catalog.sample.json`,

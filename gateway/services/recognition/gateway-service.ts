@@ -1,3 +1,4 @@
+import { MIRROR_KIND } from '../../../devices/smart-mirror/topics.ts';
 import type { GatewayService, ServiceDeps } from '../../service.ts';
 import type { RecognitionConfig } from './config.ts';
 import { recognitionRoutes } from './routes.ts';
@@ -20,7 +21,12 @@ export function createRecognitionGatewayService(
     ...(cfg.enabled ? { http: recognitionRoutes({ recognition, guard: deps.auth.requireStaff, maxBytes: cfg.maxBytes }) } : {}),
     ready: () => !cfg.enabled || recognition.isReady(),
     async start() {
-      if (cfg.enabled) await recognition.start();
+      if (!cfg.enabled) return;
+      // a store without mirrors does not pay for the recognition stack at start; the first frame loads it
+      const mirrors = await deps.db.get<{ n: number }>('SELECT count(*) AS n FROM devices WHERE kind = ? AND enabled = 1', [MIRROR_KIND]);
+      if (cfg.load === 'start' || (mirrors?.n ?? 0) > 0) return recognition.start();
+      recognition.startOnDemand();
+      deps.log.child({ module: 'recognition' }).info('no mirror registered: the model loads with the first frame');
     },
     stop: () => recognition.stop(),
   };

@@ -1,4 +1,4 @@
-import sharp, { type Metadata } from 'sharp';
+import type { Metadata, default as SharpFn } from 'sharp';
 import { imageError } from './errors.ts';
 
 /**
@@ -24,11 +24,19 @@ export interface GreyImage {
   data: Uint8Array;
 }
 
+let sharpModule: Promise<typeof SharpFn> | undefined;
+/** sharp is loaded with the first frame, not with the gateway: a store without mirrors never pays for it (≈ 30 MB) */
+const loadSharp = () => {
+  sharpModule ??= import('sharp').then((m) => m.default);
+  return sharpModule;
+};
+
 /** Validates the header before decoding, so a decompression bomb costs a header parse, not its pixels. */
 export async function decodeGrey(bytes: Buffer, limits: PreprocessLimits): Promise<GreyImage> {
   // a POST without a body (or with a content type that was not parsed as bytes) is an empty frame
   if (!Buffer.isBuffer(bytes) || bytes.length === 0) throw imageError('empty', 'empty body');
   if (bytes.length > limits.maxBytes) throw imageError('too_many_bytes', `${bytes.length} bytes > ${limits.maxBytes}`);
+  const sharp = await loadSharp();
   let meta: Metadata;
   try {
     meta = await sharp(bytes, { limitInputPixels: false }).metadata();

@@ -23,6 +23,8 @@ export interface RecognitionStatus {
 
 export interface RecognitionService {
   start(): Promise<void>;
+  /** Ready without the model: it (and onnxruntime, sharp) loads with the first frame. For stores with no mirror. */
+  startOnDemand(): void;
   stop(): Promise<void>;
   isReady(): boolean;
   recognise(bytes: Buffer, opts?: { embedding?: boolean }): Promise<Recognition>;
@@ -63,28 +65,54 @@ export function createRecognitionService(deps: { log: Logger; metrics: Registry;
     m.frames.inc({ outcome: 'rejected' });
   };
 
+  let onDemand = false;
+  let loading: Promise<void> | undefined;
+
+  async function load() {
+    const t0 = performance.now();
+    const loaded = await loadModel(config.modelPath, config.labelsPath);
+    try {
+      catalog = config.catalogPath ? await loadCatalog(config.catalogPath, loaded.labels) : undefined;
+    } catch (err) {
+      await loaded.close();
+      throw new Error(`recognition.catalogPath: ${(err as Error).message}`);
+    }
+    model = loaded;
+    log.info({ modelId: model.id, classes: model.labels.length, ms: Math.round(performance.now() - t0) }, 'recognition model loaded');
+  }
+  // one load at a time; a failed load may be tried again by the next frame
+  const ensureLoaded = () => {
+    loading ??= load().catch((err) => {
+      loading = undefined;
+      throw err;
+    });
+    return loading;
+  };
+
   return {
-    async start() {
-      const t0 = performance.now();
-      const loaded = await loadModel(config.modelPath, config.labelsPath);
-      try {
-        catalog = config.catalogPath ? await loadCatalog(config.catalogPath, loaded.labels) : undefined;
-      } catch (err) {
-        await loaded.close();
-        throw new Error(`recognition.catalogPath: ${(err as Error).message}`);
-      }
-      model = loaded;
-      log.info({ modelId: model.id, classes: model.labels.length, ms: Math.round(performance.now() - t0) }, 'recognition model loaded');
+    start: () => ensureLoaded(),
+    startOnDemand() {
+      onDemand = true;
     },
     async stop() {
+      onDemand = false;
+      loading = undefined;
       const m0 = model;
       model = undefined;
       batcher.close(new RecognitionErrors.unavailable('stopped'));
       await m0?.close();
     },
-    isReady: () => model !== undefined,
+    isReady: () => model !== undefined || onDemand,
     async recognise(bytes, opts = {}) {
       const t0 = performance.now();
+      if (!model && onDemand) {
+        try {
+          await ensureLoaded();
+        } catch (err) {
+          log.error({ err }, 'recognition model failed to load');
+          throw new RecognitionErrors.unavailable('model failed to load');
+        }
+      }
       if (!model) throw new RecognitionErrors.unavailable('not started');
       if (inFlight >= config.maxQueue) {
         reject('overloaded');
