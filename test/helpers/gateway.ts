@@ -96,6 +96,7 @@ export async function startGateway(opts: { dataDir?: string; overrides?: Record<
     // the port devices connect to: the external broker's
     const own = Object.getOwnPropertyDescriptor(gw, 'ports')?.get?.bind(gw);
     Object.defineProperty(gw, 'ports', { get: () => ({ ...own?.(), mqtt: external.port }) });
+    watchIngest(gw, external.port);
   }
   return Object.assign(gw, { logs: sink, dataDir, stopGateway: stop, broker });
 }
@@ -118,8 +119,45 @@ export function connectMqtt(port: number, opts: IClientOptions = {}): Promise<Mq
   });
 }
 
-export function publish(client: MqttClient, topic: string, payload: string | Buffer, qos: 0 | 1 = 1): Promise<void> {
-  return new Promise((resolve, reject) => client.publish(topic, payload, { qos }, (err) => (err ? reject(err) : resolve())));
+/**
+ * External mode: the device's PUBACK comes from the broker, before the gateway has the message. Tests written
+ * for "PUBACK = stored" (the embedded contract) then wait for the gateway to have handled it: ingest's answers
+ * are counted per topic for each gateway on a broker port.
+ */
+const handledByPort = new Map<number, { count: Map<string, number>; waiters: Set<() => void> }>();
+
+function watchIngest(gw: Gateway, port: number) {
+  const seen = { count: new Map<string, number>(), waiters: new Set<() => void>() };
+  handledByPort.set(port, seen);
+  onTestFinished(() => void handledByPort.delete(port));
+  const handle = gw.ingest.handle;
+  gw.ingest.handle = (msg, ack) =>
+    handle(msg, (r) => {
+      ack?.(r);
+      seen.count.set(msg.topic, (seen.count.get(msg.topic) ?? 0) + 1);
+      for (const w of [...seen.waiters]) w();
+    });
+}
+
+export async function publish(client: MqttClient, topic: string, payload: string | Buffer, qos: 0 | 1 = 1): Promise<void> {
+  const seen = handledByPort.get(Number(client.options.port));
+  const before = seen?.count.get(topic) ?? 0;
+  await new Promise<void>((resolve, reject) => client.publish(topic, payload, { qos }, (err) => (err ? reject(err) : resolve())));
+  if (!seen || (seen.count.get(topic) ?? 0) > before) return;
+  // a message the broker refuses (its ACL) never arrives: give up after a while rather than fail here
+  await new Promise<void>((resolve) => {
+    const done = () => {
+      if ((seen.count.get(topic) ?? 0) <= before) return;
+      clearTimeout(t);
+      seen.waiters.delete(done);
+      resolve();
+    };
+    const t = setTimeout(() => {
+      seen.waiters.delete(done);
+      resolve();
+    }, 3000);
+    seen.waiters.add(done);
+  });
 }
 
 /** Resolves with the next bus event of a type that matches, or rejects after a timeout. */

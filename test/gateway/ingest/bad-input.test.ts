@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { addDevice, connectMqtt, deviceTopic, metricValue, publish, startGateway } from '../../helpers/gateway.ts';
+import { addDevice, connectMqtt, deviceTopic, metricValue, publish, startGateway, until } from '../../helpers/gateway.ts';
 
 describe('ingest rejects malformed device messages', () => {
   it('rejects not-JSON, wrong schema, a 1 MB blob, binary garbage and an unknown channel with counted reasons, and accepts the next good message', async () => {
@@ -33,6 +33,8 @@ describe('ingest rejects malformed device messages', () => {
     // still connected, and the next good message is accepted
     await publish(client, status, JSON.stringify({ online: true }));
     expect((await gw.db.get<{ n: number }>('SELECT COUNT(*) AS n FROM device_events'))?.n).toBe(1);
+    // on an external broker the notices travel gateway → broker → device after the device's PUBACK
+    await until(() => ['not_json', 'schema', 'too_large', 'unknown_channel'].every((r) => notices.some((x) => x.reason === r)), 5000, 'notices');
     expect(notices.map((x) => x.reason)).toEqual(expect.arrayContaining(['not_json', 'schema', 'too_large', 'unknown_channel']));
     const text = (await gw.http.inject({ url: '/metrics' })).body;
     expect(text).toMatch(/storegate_ingest_rejected_total\{reason="too_large"\} 1/);

@@ -172,7 +172,9 @@ export function initDevices() {
     const body = { id: $('addId').value.trim(), kind: $('addKind').value.trim() };
     if ($('addZone').value.trim()) body.zone = $('addZone').value.trim();
     try {
-      const { device, secret } = await api('POST', '/api/v1/devices', body);
+      const { device, secret, broker } = await api('POST', '/api/v1/devices', body);
+      // an external broker without a provisioning API: store IT must add the device there by hand
+      if (broker?.instructions) say(broker.instructions, true);
       state.devices.set(device.id, { ...device, status: null });
       $('secretFor').textContent = device.id;
       $('secret').textContent = secret;
