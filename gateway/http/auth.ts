@@ -4,22 +4,16 @@ import { Errors } from '../errors.ts';
 
 export type Role = 'admin' | 'staff';
 
-/** `?token=` of a parsed query string, if it is one string. */
-export const queryToken = (query: unknown): string | undefined =>
-  query && typeof query === 'object' && 'token' in query && typeof query.token === 'string' ? query.token : undefined;
-
 /**
- * Bearer tokens from config, compared in constant time. Admin may do everything staff may. The dashboard's
- * EventSource cannot set headers, so `?token=` is accepted on GET requests only.
+ * Bearer tokens from config, compared in constant time. Admin may do everything staff may. A token is never taken
+ * from a query string (it would end up in browser history and proxy logs): pages get it from the URL fragment
+ * (`#token=`, never sent to a server) or a login form, and send it as a header or, for EventSource, which cannot set
+ * headers, as the `sg_token` cookie (SameSite=Strict).
  */
 export function createAuth(tokens: { admin: string; staff?: string | undefined }, limits = { maxFailures: 20, windowMs: 60_000 }) {
   const tokenOf = (req: FastifyRequest): string | undefined => {
     const h = req.headers.authorization;
     if (h?.startsWith('Bearer ')) return h.slice(7).trim();
-    if (req.method === 'GET') {
-      const q = queryToken(req.query);
-      if (q) return q;
-    }
     const cookie = req.headers.cookie?.match(/(?:^|;\s*)sg_token=([^;]+)/)?.[1];
     return cookie ? decodeURIComponent(cookie) : undefined;
   };

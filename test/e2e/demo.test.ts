@@ -20,7 +20,7 @@ describe('npm run demo (storegate demo)', () => {
     child.stderr.on('data', (d) => (out += d));
     const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
     try {
-      await until(() => /dashboard: +http:\/\/localhost:\d+\/\?token=/.test(out), 60_000, 'the dashboard URL');
+      await until(() => /dashboard: +http:\/\/localhost:\d+\/#token=/.test(out), 60_000, 'the dashboard URL');
       const cloudUrl = /cloud: +(http:\/\/127.0.0.1:\d+\/events)/.exec(out)?.[1];
       expect(cloudUrl).toBeDefined();
       const base = `http://127.0.0.1:${http}`;

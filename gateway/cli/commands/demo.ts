@@ -61,7 +61,7 @@ export function registerDemo(program: Command) {
         [
           '',
           `storegate demo store "${gw.config.storeId}": a store day every ${Math.round((8 * 3600) / speed / 60)} min (${speed}x), ${SCENARIO_DEVICES.length} simulated devices`,
-          `  dashboard:    ${httpUrl}/?token=${encodeURIComponent(admin)}`,
+          `  dashboard:    ${httpUrl}/#token=${encodeURIComponent(admin)}`,
           `  mirror:       ${httpUrl}/mirror/${SCENARIO_MIRROR.id}#key=${encodeURIComponent(state.secrets[SCENARIO_MIRROR.id] ?? '')}`,
           `  staff pages:  ${httpUrl}/staff/fitting-rooms#token=${encodeURIComponent(staffToken)}`,
           `                ${httpUrl}/staff/lockers#token=${encodeURIComponent(staffToken)}  (staff token: ${staffToken})`,

@@ -1,4 +1,3 @@
-import { queryToken } from '../../http/auth.ts';
 import { createHash } from 'node:crypto';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
@@ -40,7 +39,6 @@ const Parcel = Type.Object({
 });
 const IdParam = Type.Object({ id: Type.String({ minLength: 1, maxLength: 128 }) });
 
-/** the `?token=` query parameter, if any (auth.ts accepts it on GET requests) */
 /** Staff routes (staff or admin token) and the public shell of the staff page, which logs in by itself. */
 export function lockersHttp(ctx: Ctx): FastifyPluginAsyncTypebox {
   /** for the audit log: the role plus a short fingerprint of the token used (never the token) */
@@ -48,7 +46,7 @@ export function lockersHttp(ctx: Ctx): FastifyPluginAsyncTypebox {
     const h = req.headers.authorization;
     const token = h?.startsWith('Bearer ')
       ? h.slice(7).trim()
-      : decodeURIComponent(req.headers.cookie?.match(/(?:^|;\s*)sg_token=([^;]+)/)?.[1] ?? queryToken(req.query) ?? '');
+      : decodeURIComponent(req.headers.cookie?.match(/(?:^|;\s*)sg_token=([^;]+)/)?.[1] ?? '');
     const role = ctx.deps.auth.roleOf(req) ?? 'unknown';
     return token ? `${role}:${createHash('sha256').update(token).digest('hex').slice(0, 8)}` : role;
   };

@@ -94,12 +94,13 @@ $('logout').addEventListener('click', () => {
   showApp(false);
 });
 
-// `storegate demo` prints a URL with ?token=: take it, then drop it from the address bar and history
-const fromUrl = new URLSearchParams(location.search).get('token');
+// `storegate demo` prints a URL with #token= (a fragment never reaches a server or a proxy log): take it, then drop
+// it from the address bar and history
+const fromUrl = new URLSearchParams(location.hash.slice(1)).get('token');
 if (fromUrl) {
   state.token = fromUrl;
   localStorage.setItem('sg_token', fromUrl);
-  history.replaceState(null, '', location.pathname + location.hash);
+  history.replaceState(null, '', location.pathname + location.search);
 }
 
 initDevices();
