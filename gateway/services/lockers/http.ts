@@ -44,9 +44,7 @@ export function lockersHttp(ctx: Ctx): FastifyPluginAsyncTypebox {
   /** for the audit log: the role plus a short fingerprint of the token used (never the token) */
   const actor = (req: FastifyRequest) => {
     const h = req.headers.authorization;
-    const token = h?.startsWith('Bearer ')
-      ? h.slice(7).trim()
-      : decodeURIComponent(req.headers.cookie?.match(/(?:^|;\s*)sg_token=([^;]+)/)?.[1] ?? '');
+    const token = h?.startsWith('Bearer ') ? h.slice(7).trim() : decodeURIComponent(req.headers.cookie?.match(/(?:^|;\s*)sg_token=([^;]+)/)?.[1] ?? '');
     const role = ctx.deps.auth.roleOf(req) ?? 'unknown';
     return token ? `${role}:${createHash('sha256').update(token).digest('hex').slice(0, 8)}` : role;
   };
