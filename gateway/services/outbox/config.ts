@@ -13,7 +13,18 @@ export const ForwarderSchema = Type.Object(
     username: Type.Optional(Type.String()),
     password: Type.Optional(Secret('cloud broker password')),
     clientId: Type.Optional(Type.String({ minLength: 1 })),
-    topic: Type.Optional(Type.String({ description: 'MQTT topic template: {storeId} {type} {source} {id}; default storegate/{storeId}/events/{type}' })),
+    topic: Type.Optional(
+      Type.String({
+        description: 'MQTT topic template: {storeId} {type} {typePath} (the type with / for .) {source} {id}; default storegate/{storeId}/events/{type}',
+      }),
+    ),
+    protocolVersion: Type.Optional(Type.Union([Type.Literal(4), Type.Literal(5)], { description: 'MQTT bridge: 4 (3.1.1, default) or 5' })),
+    contentMode: Type.Optional(
+      Type.Union([Type.Literal('structured'), Type.Literal('binary')], {
+        description:
+          'CloudEvents MQTT binding: structured (the event as JSON; the only mode on 3.1.1) or binary (data as payload, attributes as MQTT 5 user properties); default binary on MQTT 5',
+      }),
+    ),
     batchSize: Type.Optional(Type.Integer({ minimum: 1, maximum: 5000, description: 'events per request / per publish burst' })),
     timeoutSeconds: Type.Number({ exclusiveMinimum: 0, default: 15, description: 'one request or one burst of PUBACKs' }),
   },

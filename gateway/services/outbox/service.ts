@@ -56,6 +56,8 @@ export function createOutboxService(deps: ServiceDeps, config: CloudConfig, opts
       topic: f.topic ?? 'storegate/{storeId}/events/{type}',
       storeId: deps.storeId,
       timeoutMs,
+      protocolVersion: f.protocolVersion ?? 4,
+      ...(f.contentMode ? { contentMode: f.contentMode } : {}),
     });
   }
 

@@ -1,0 +1,53 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import { join } from 'node:path';
+import { onTestFinished } from 'vitest';
+import { freePort } from './mosquitto.ts';
+
+const CANDIDATES = ['/usr/sbin/nats-server', '/usr/bin/nats-server', '/usr/local/bin/nats-server'];
+export const NATS = CANDIDATES.find((p) => existsSync(p));
+/** Under CI a missing nats-server fails the tests that need it instead of skipping them. */
+export const hasNats = Boolean(NATS) || Boolean(process.env.CI);
+if (!NATS)
+  console.warn(
+    process.env.CI
+      ? '[storegate tests] nats-server not found and CI is set: the second-broker tests will FAIL (apt-get install nats-server)'
+      : '[storegate tests] nats-server not found: the second-broker (NATS MQTT) tests are SKIPPED (apt-get install nats-server)',
+  );
+
+/** nats-server with JetStream (its MQTT listener needs it) and the MQTT listener, on 127.0.0.1 and free ports. */
+export async function startNats(dir: string): Promise<{ port: number; url: string; proc: ChildProcess }> {
+  if (!NATS) throw new Error('nats-server not installed');
+  const [natsPort, port] = [await freePort(), await freePort()];
+  const conf = join(dir, 'nats.conf');
+  writeFileSync(
+    conf,
+    [
+      `listen: 127.0.0.1:${natsPort}`,
+      'server_name: storegate-test',
+      `jetstream { store_dir: "${join(dir, 'js')}" }`,
+      `mqtt { listen: 127.0.0.1:${port} }`,
+    ].join('\n'),
+  );
+  const proc = spawn(NATS, ['-c', conf], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  proc.stderr?.on('data', (d) => (stderr += d));
+  onTestFinished(() => {
+    proc.kill('SIGTERM');
+  });
+  const end = Date.now() + 10_000;
+  for (;;) {
+    const ok = await new Promise<boolean>((r) => {
+      const s = connect(port, '127.0.0.1', () => {
+        s.destroy();
+        r(true);
+      });
+      s.on('error', () => r(false));
+    });
+    if (ok) break;
+    if (Date.now() > end || proc.exitCode !== null) throw new Error(`nats-server did not start: ${stderr}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return { port, url: `mqtt://127.0.0.1:${port}`, proc };
+}
