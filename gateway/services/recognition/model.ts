@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type * as Ort from 'onnxruntime-node';
+import { loadOnnxRuntime } from './onnxruntime.ts';
 import { INPUT_SIZE } from './preprocess.ts';
 
 export const PIXELS = INPUT_SIZE * INPUT_SIZE;
@@ -21,8 +22,8 @@ export const modelIdOf = (bytes: Uint8Array) => `product-cnn-${createHash('sha25
 export async function loadModel(modelPath: string, labelsPath: string): Promise<LoadedModel> {
   const [bytes, labelsText] = await Promise.all([readFile(modelPath), readFile(labelsPath, 'utf8')]);
   const labels = JSON.parse(labelsText) as unknown;
-  // onnxruntime-node is loaded with the model, not with the gateway (see recognition's lazy start)
-  const ort: typeof Ort = await import('onnxruntime-node');
+  // onnxruntime-node is loaded with the model, not with the gateway (see recognition's lazy start), telemetry off
+  const ort: typeof Ort = await loadOnnxRuntime();
   if (!Array.isArray(labels) || labels.some((l) => typeof l !== 'string')) throw new Error(`${labelsPath}: expected a JSON array of label strings`);
   // 1 intra-op thread: on a 2-core box a second thread halves throughput (see MEASURED.md)
   const session = await ort.InferenceSession.create(bytes, {

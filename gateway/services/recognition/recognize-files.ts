@@ -26,6 +26,7 @@ export async function recognizeFiles(
   const write = opts.write ?? ((line: string) => process.stdout.write(`${line}\n`));
   const svc = createRecognitionService({ log: opts.log, metrics: new Registry(), config: opts.config ?? {} });
   await svc.start();
+  const model = svc.status().modelId;
   let ok = 0;
   let failed = 0;
   try {
@@ -55,7 +56,7 @@ export async function recognizeFiles(
   } finally {
     await svc.stop();
   }
-  const summary = { summary: { files: files.length, recognised: ok, failed, model: svc.status().modelId } };
+  const summary = { summary: { files: files.length, recognised: ok, failed, model } };
   write(opts.json ? JSON.stringify(summary) : `${ok} recognised, ${failed} failed, of ${files.length}`);
   return { exitCode: 0, ok, failed };
 }
