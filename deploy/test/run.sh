@@ -78,7 +78,7 @@ $P stop -t 20 "$GW" >/dev/null
 [ "$(exit_code "$GW")" = 0 ] || fail "clean stop on SIGTERM (exit code $(exit_code "$GW"))"
 $P logs "$GW" 2>&1 | grep -q '"storegate stopped"' || fail "clean stop: the log says storegate stopped"
 pass "clean stop on SIGTERM: exit code 0, store flushed ('storegate stopped')"
-$P start "$GW" >/dev/null
+$P start "$GW" >/dev/null 2>>"$WORK/podman.log"
 wait_http "http://127.0.0.1:$H/readyz" 90 || fail "ready again after restart"
 curl -fsS -H "Authorization: Bearer $ADMIN" "http://127.0.0.1:$H/api/v1/devices" | grep -q '"lk-deploy"' || fail "data kept across restart"
 [ -s "$DATA/storegate.db" ] || fail "the database is in the /data volume"
