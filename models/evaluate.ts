@@ -3,13 +3,18 @@
  * no Python): t10k from the Debian dataset files, and a camera-like set generated from t10k (off-centre on
  * 640x480 JPEGs, light and dark backgrounds, tilted, noisy). Prints accuracy and per-class confusion.
  *
- *   npx tsx models/evaluate.ts [--limit 10000] [--camera 1000] [--json]
+ *   npx tsx models/evaluate.ts [--limit 10000] [--camera 1000] [--json] [--fixtures]
+ *
+ * --fixtures reads the committed first 1000 t10k images (test/fixtures/fashion-mnist) instead of the Debian dataset.
  */
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import pino from 'pino';
 import { Registry } from 'prom-client';
 import { createRecognitionService, type RecognitionService } from '../gateway/services/recognition/index.ts';
 import { cameraJpeg, DEBIAN_FASHION_MNIST, pngOf, readIdx, xorshift } from './camera-frames.ts';
+
+const FIXTURES = fileURLToPath(new URL('../test/fixtures/fashion-mnist/', import.meta.url));
 
 interface Report {
   set: string;
@@ -62,8 +67,11 @@ function print(r: Report, names: string[]) {
 }
 
 async function main() {
-  const { values } = parseArgs({ options: { limit: { type: 'string', default: '10000' }, camera: { type: 'string', default: '1000' }, json: { type: 'boolean', default: false } } });
-  const t10k = readIdx(`${DEBIAN_FASHION_MNIST}t10k-images-idx3-ubyte.gz`, `${DEBIAN_FASHION_MNIST}t10k-labels-idx1-ubyte.gz`, Number(values.limit));
+  const { values } = parseArgs({ options: { limit: { type: 'string', default: '10000' }, camera: { type: 'string', default: '1000' }, json: { type: 'boolean', default: false }, fixtures: { type: 'boolean', default: false } } });
+  const [images, labels] = values.fixtures
+    ? [`${FIXTURES}t10k-first1000-images.gz`, `${FIXTURES}t10k-first1000-labels.gz`]
+    : [`${DEBIAN_FASHION_MNIST}t10k-images-idx3-ubyte.gz`, `${DEBIAN_FASHION_MNIST}t10k-labels-idx1-ubyte.gz`];
+  const t10k = readIdx(images, labels, Number(values.limit));
   const svc = createRecognitionService({ log: pino({ level: 'silent' }), metrics: new Registry(), config: { maxBatch: 32 } });
   await svc.start();
   const names = svc.status().labels;

@@ -1,4 +1,4 @@
-import type { Metadata, default as SharpFn } from 'sharp';
+import type { default as SharpFn } from 'sharp';
 import { imageError } from './errors.ts';
 
 /**
@@ -31,33 +31,92 @@ const loadSharp = () => {
   return sharpModule;
 };
 
+/**
+ * The smallest short side the pixel steps work at: the item fills 40–85 % of a mirror frame's short side, so at 112 px
+ * it still covers 45–95 px before the 28x28 area average. Larger JPEGs are decoded straight to that size.
+ */
+export const WORK_MIN_SIDE = 112;
+
+/**
+ * The working size for a w x h frame: w/s x h/s for the largest JPEG shrink-on-load factor s (2, 4, 8) that keeps the
+ * short side at WORK_MIN_SIDE or more, one pixel under it so that sharp really asks libjpeg for 1/s (at an exact factor
+ * it halves the shrink for libjpeg's rounding): libjpeg then does the downscaling in its inverse DCT, the frame is
+ * never decoded at full size, and the pixel steps below touch 1/s² of the pixels.
+ */
+export function workingSize(width: number, height: number): { width: number; height: number } | null {
+  let s = 8;
+  while (s > 1 && Math.min(width, height) / s < WORK_MIN_SIDE) s /= 2;
+  if (s === 1) return null;
+  return { width: Math.ceil(width / s) - 1, height: Math.ceil(height / s) - 1 };
+}
+
+export interface DecodeOptions {
+  /**
+   * false: decode JPEGs at full size, as models/preprocess.py still does (the parity fixtures are made that way);
+   * the gateway always shrinks on load.
+   */
+  shrinkOnLoad?: boolean;
+}
+
 /** Validates the header before decoding, so a decompression bomb costs a header parse, not its pixels. */
-export async function decodeGrey(bytes: Buffer, limits: PreprocessLimits): Promise<GreyImage> {
+export async function decodeGrey(bytes: Buffer, limits: PreprocessLimits, opts: DecodeOptions = {}): Promise<GreyImage> {
   // a POST without a body (or with a content type that was not parsed as bytes) is an empty frame
   if (!Buffer.isBuffer(bytes) || bytes.length === 0) throw imageError('empty', 'empty body');
   if (bytes.length > limits.maxBytes) throw imageError('too_many_bytes', `${bytes.length} bytes > ${limits.maxBytes}`);
   const sharp = await loadSharp();
-  let meta: Metadata;
-  try {
-    meta = await sharp(bytes, { limitInputPixels: false }).metadata();
-  } catch {
-    throw imageError('not_an_image', 'not a JPEG, PNG or WebP image');
+  // a camera JPEG's size is read here (a few bytes of markers); anything else asks libvips for its header
+  let head: { format?: string; width?: number; height?: number; hasAlpha?: boolean } | null = jpegSize(bytes);
+  if (!head) {
+    try {
+      head = await sharp(bytes, { limitInputPixels: false }).metadata();
+    } catch {
+      throw imageError('not_an_image', 'not a JPEG, PNG or WebP image');
+    }
   }
-  if (!meta.format || !FORMATS.has(meta.format)) throw imageError('unsupported_format', `format ${meta.format ?? 'unknown'}`);
-  const { width = 0, height = 0 } = meta;
+  if (!head.format || !FORMATS.has(head.format)) throw imageError('unsupported_format', `format ${head.format ?? 'unknown'}`);
+  const { width = 0, height = 0 } = head;
   if (width * height > limits.maxInputPixels) throw imageError('too_many_pixels', `${width}x${height} > ${limits.maxInputPixels} pixels`);
   if (width < MIN_SIDE || height < MIN_SIDE) throw imageError('too_small', `${width}x${height}, need at least ${MIN_SIDE}x${MIN_SIDE}`);
   try {
     // failOn 'error': a truncated JPEG is an error here, not a half-grey frame
-    const { data, info } = await sharp(bytes, { limitInputPixels: limits.maxInputPixels, failOn: 'error', pages: 1 })
-      .rotate()
-      .flatten({ background: '#ffffff' })
-      .raw()
-      .toBuffer({ resolveWithObject: true });
+    let img = sharp(bytes, { limitInputPixels: limits.maxInputPixels, failOn: 'error', pages: 1 }).rotate();
+    const work = head.format === 'jpeg' && opts.shrinkOnLoad !== false ? workingSize(width, height) : null;
+    // nearest: the step after libjpeg's 1/s only skips one row and one column, no need to filter
+    if (work) img = img.resize(work.width, work.height, { fit: 'fill', kernel: 'nearest' });
+    if (head.hasAlpha !== false) img = img.flatten({ background: '#ffffff' });
+    const { data, info } = await img.raw().toBuffer({ resolveWithObject: true });
     return { width: info.width, height: info.height, data: toGrey(data, info.channels) };
   } catch {
     throw imageError('corrupt', 'image data is truncated or corrupt');
   }
+}
+
+/**
+ * Width and height from a JPEG's start-of-frame marker, or null when this is not a well-formed JPEG header (then
+ * libvips reads it). EXIF orientation may swap the two, which changes neither the pixel count nor the short side.
+ */
+export function jpegSize(b: Buffer): { format: 'jpeg'; width: number; height: number; hasAlpha: false } | null {
+  if (b.length < 4 || b[0] !== 0xff || b[1] !== 0xd8) return null;
+  let i = 2;
+  while (i + 9 < b.length) {
+    if (b[i] !== 0xff) return null;
+    const marker = b[i + 1]!;
+    if (marker === 0xff) {
+      i++; // fill byte
+      continue;
+    }
+    const len = b.readUInt16BE(i + 2);
+    if (len < 2) return null;
+    // SOF0..SOF15 except DHT (C4), JPG (C8) and DAC (CC)
+    if (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) {
+      const height = b.readUInt16BE(i + 5);
+      const width = b.readUInt16BE(i + 7);
+      return width > 0 && height > 0 ? { format: 'jpeg', width, height, hasAlpha: false } : null;
+    }
+    if (marker === 0xda || marker === 0xd9) return null; // scan before any frame header
+    i += 2 + len;
+  }
+  return null;
 }
 
 function toGrey(data: Buffer, channels: number): Uint8Array {
@@ -198,6 +257,6 @@ function span(counts: Uint32Array, min: number): [number, number] {
   return [a, b];
 }
 
-export async function preprocess(bytes: Buffer, limits: PreprocessLimits): Promise<Float32Array> {
-  return toTensor(await decodeGrey(bytes, limits));
+export async function preprocess(bytes: Buffer, limits: PreprocessLimits, opts: DecodeOptions = {}): Promise<Float32Array> {
+  return toTensor(await decodeGrey(bytes, limits, opts));
 }

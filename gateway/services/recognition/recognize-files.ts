@@ -29,28 +29,33 @@ export async function recognizeFiles(
   const model = svc.status().modelId;
   let ok = 0;
   let failed = 0;
+  const limit = svc.status().config.maxBytes;
+  const one = async (file: string): Promise<RecognizeLine> => {
+    try {
+      if ((await stat(file)).size > limit) throw Object.assign(new Error(`image too large: more than ${limit} bytes`), { code: 'SG_IMAGE_TOO_LARGE' });
+      const r = await svc.recognise(await readFile(file));
+      ok++;
+      return {
+        file,
+        label: r.label,
+        labelIndex: r.classIndex,
+        score: round(r.confidence),
+        unsure: r.unsure,
+        top: r.top.map((t) => ({ label: t.label, score: round(t.confidence) })),
+        model: r.modelId,
+      };
+    } catch (err) {
+      const e = err as NodeJS.ErrnoException;
+      failed++;
+      return { file, error: e.code ? `${e.code}: ${e.message}` : e.message };
+    }
+  };
   try {
-    for (const file of files) {
-      let line: RecognizeLine;
-      try {
-        const limit = svc.status().config.maxBytes;
-        if ((await stat(file)).size > limit) throw Object.assign(new Error(`image too large: more than ${limit} bytes`), { code: 'SG_IMAGE_TOO_LARGE' });
-        const r = await svc.recognise(await readFile(file));
-        line = {
-          file,
-          label: r.label,
-          labelIndex: r.classIndex,
-          score: round(r.confidence),
-          unsure: r.unsure,
-          top: r.top.map((t) => ({ label: t.label, score: round(t.confidence) })),
-          model: r.modelId,
-        };
-        ok++;
-      } catch (err) {
-        const e = err as NodeJS.ErrnoException;
-        line = { file, error: e.code ? `${e.code}: ${e.message}` : e.message };
-        failed++;
-      }
+    // a few files in flight: the next ones are read and decoded (sharp's threads) while one is inferred; lines stay in order
+    const inFlight: Array<Promise<RecognizeLine>> = [];
+    for (let i = 0; i < files.length || inFlight.length > 0; ) {
+      while (i < files.length && inFlight.length < IN_FLIGHT) inFlight.push(one(files[i++]!));
+      const line = await inFlight.shift()!;
       write(opts.json ? JSON.stringify(line) : human(line));
     }
   } finally {
@@ -61,6 +66,7 @@ export async function recognizeFiles(
   return { exitCode: 0, ok, failed };
 }
 
+const IN_FLIGHT = 4;
 const round = (v: number) => Math.round(v * 1e4) / 1e4;
 
 function human(l: RecognizeLine): string {

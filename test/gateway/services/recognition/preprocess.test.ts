@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { INPUT_SIZE, preprocess } from '../../../../gateway/services/recognition/preprocess.ts';
+import { decodeGrey, INPUT_SIZE, jpegSize, preprocess, workingSize } from '../../../../gateway/services/recognition/preprocess.ts';
 import { FIXTURES } from './fixtures.ts';
 
 const LIMITS = { maxBytes: 8 << 20, maxInputPixels: 24_000_000 };
@@ -9,7 +9,8 @@ const parity = JSON.parse(readFileSync(`${FIXTURES}parity.json`, 'utf8')) as { c
 describe('recognition preprocessing', () => {
   for (const c of parity.cases) {
     it(`gives the same tensor as the Python training transform for ${c.file}`, async () => {
-      const t = await preprocess(readFileSync(`${FIXTURES}${c.file}`), LIMITS);
+      // full-size decode: preprocess.py has no JPEG shrink-on-load yet, so the parity holds for the pixel steps
+      const t = await preprocess(readFileSync(`${FIXTURES}${c.file}`), LIMITS, { shrinkOnLoad: false });
       expect(t.length).toBe(INPUT_SIZE * INPUT_SIZE);
       let worst = 0;
       for (let i = 0; i < t.length; i++) worst = Math.max(worst, Math.abs(t[i]! - c.tensor[i]!));
@@ -17,4 +18,38 @@ describe('recognition preprocessing', () => {
       expect(worst).toBeLessThan(c.file.endsWith('.png') ? 1e-4 : 0.01);
     });
   }
+});
+
+describe('JPEG shrink-on-load', () => {
+  it('works at the largest 1/2, 1/4, 1/8 that keeps the short side at 112 px or more, and not below', () => {
+    expect(workingSize(640, 480)).toEqual({ width: 159, height: 119 });
+    expect(workingSize(320, 240)).toEqual({ width: 159, height: 119 });
+    expect(workingSize(1920, 1080)).toEqual({ width: 239, height: 134 });
+    expect(workingSize(4000, 3000)).toEqual({ width: 499, height: 374 });
+    expect(workingSize(200, 150)).toBeNull();
+  });
+
+  it('reads the frame size from the JPEG header without libvips, and leaves other bytes to libvips', async () => {
+    const jpeg = readFileSync(`${FIXTURES}parity-light-320x240.jpg`);
+    expect(jpegSize(jpeg)).toEqual({ format: 'jpeg', width: 320, height: 240, hasAlpha: false });
+    expect(jpegSize(readFileSync(`${FIXTURES}parity-t10k-0.png`))).toBeNull();
+    expect(jpegSize(jpeg.subarray(0, 20))).toBeNull();
+  });
+
+  it('decodes a 320x240 camera JPEG at 159x119 with the same item found as at full size', async () => {
+    const jpeg = readFileSync(`${FIXTURES}parity-light-320x240.jpg`);
+    const small = await decodeGrey(jpeg, LIMITS);
+    expect([small.width, small.height]).toEqual([159, 119]);
+    const a = await preprocess(jpeg, LIMITS);
+    const b = await preprocess(jpeg, LIMITS, { shrinkOnLoad: false });
+    let dot = 0;
+    let na = 0;
+    let nb = 0;
+    for (let i = 0; i < a.length; i++) {
+      dot += a[i]! * b[i]!;
+      na += a[i]! * a[i]!;
+      nb += b[i]! * b[i]!;
+    }
+    expect(dot / Math.sqrt(na * nb)).toBeGreaterThan(0.95);
+  });
 });
