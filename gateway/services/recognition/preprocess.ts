@@ -81,8 +81,9 @@ export async function decodeGrey(bytes: Buffer, limits: PreprocessLimits, opts: 
     // failOn 'error': a truncated JPEG is an error here, not a half-grey frame
     let img = sharp(bytes, { limitInputPixels: limits.maxInputPixels, failOn: 'error', pages: 1 }).rotate();
     const work = head.format === 'jpeg' && opts.shrinkOnLoad !== false ? workingSize(width, height) : null;
-    // nearest: the step after libjpeg's 1/s only skips one row and one column, no need to filter
-    if (work) img = img.resize(work.width, work.height, { fit: 'fill', kernel: 'nearest' });
+    // nearest: the step after libjpeg's 1/s only skips one row and one column, no need to filter; 'outside' keeps the
+    // aspect when EXIF turns the frame (sharp then rotates first and cannot shrink on load, but the item stays whole)
+    if (work) img = img.resize(work.width, work.height, { fit: 'outside', kernel: 'nearest' });
     if (head.hasAlpha !== false) img = img.flatten({ background: '#ffffff' });
     const { data, info } = await img.raw().toBuffer({ resolveWithObject: true });
     return { width: info.width, height: info.height, data: toGrey(data, info.channels) };

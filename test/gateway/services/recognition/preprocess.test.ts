@@ -53,3 +53,16 @@ describe('JPEG shrink-on-load', () => {
     expect(dot / Math.sqrt(na * nb)).toBeGreaterThan(0.95);
   });
 });
+
+describe('JPEG shrink-on-load with EXIF orientation', () => {
+  it('keeps a frame turned by EXIF (orientation 6) upright and unsquashed', async () => {
+    const sharp = (await import('sharp')).default;
+    const jpeg = await sharp(readFileSync(`${FIXTURES}parity-light-320x240.jpg`))
+      .withMetadata({ orientation: 6 })
+      .jpeg()
+      .toBuffer();
+    const img = await decodeGrey(jpeg, LIMITS);
+    expect(img.height).toBeGreaterThan(img.width);
+    expect(img.height / img.width).toBeCloseTo(320 / 240, 1);
+  });
+});
