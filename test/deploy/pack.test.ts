@@ -59,7 +59,7 @@ describe('the npm package', () => {
     const frame = await cameraJpeg(loadT10kSubset().images[0]!, 9);
     const res = await fetch(`${base}/api/v1/recognition`, {
       method: 'POST',
-      body: frame,
+      body: new Uint8Array(frame),
       headers: { 'content-type': 'image/jpeg', authorization: `Bearer ${STAFF_TOKEN}` },
     });
     expect(res.status).toBe(200);
