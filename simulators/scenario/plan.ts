@@ -122,9 +122,9 @@ export const CONFIDENT_FRAMES = [
 ] as const;
 /** `guess`: the model's first guess, which the shopper picks on the mirror */
 export const UNSURE_FRAMES = [
-  { index: 26, guess: 'Coat' },
-  { index: 27, guess: 'T-shirt/top' },
-  { index: 29, guess: 'Dress' },
+  { index: 27, guess: 'Shirt' },
+  { index: 29, guess: 'Coat' },
+  { index: 32, guess: 'Dress' },
 ] as const;
 const FITTING_THEN: FittingThen[] = ['late_size_request', 'order_locker', 'size_request', 'order_home', 'browse'];
 const FITTING_ZONE = 'fitting-rooms';
