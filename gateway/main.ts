@@ -149,6 +149,8 @@ export async function createGateway(config: Config, opts: GatewayOptions = {}) {
       // handoffs between capabilities that a previous run committed but did not finish
       await work.resume();
       await http.listen({ port: config.http.port, host: config.http.host });
+      // work the capabilities run alongside the start (the recognition model): /readyz says 503 until it is done
+      await Promise.all(services.map((s) => s.started?.()));
       const addr = http.server.address();
       ports = { ...ports, http: typeof addr === 'object' && addr ? addr.port : 0 };
       timers.push(clock.setInterval(() => void registry.flushLastSeen().catch((err) => log.warn({ err }, 'last-seen flush failed')), 10_000));

@@ -50,5 +50,10 @@ export interface GatewayService {
   /** part of /readyz */
   ready?(): boolean;
   start(): Promise<void>;
+  /**
+   * Slow start-up work start() began and runs alongside the rest of the gateway's start (the recognition model):
+   * the gateway's start() waits for it after HTTP listens, and fails if it fails; ready() stays false until then.
+   */
+  started?(): Promise<void>;
   stop(): Promise<void>;
 }

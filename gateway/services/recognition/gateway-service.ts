@@ -15,6 +15,7 @@ export function createRecognitionGatewayService(
   /** main.ts creates it first, so the fitting room gets it in its deps */
   recognition: RecognitionService = createRecognitionService({ log: deps.log, metrics: deps.metrics, config: cfg }),
 ): GatewayService & { recognition: RecognitionService } {
+  let loading: Promise<void> | undefined;
   return {
     name: 'recognition',
     recognition,
@@ -24,10 +25,19 @@ export function createRecognitionGatewayService(
       if (!cfg.enabled) return;
       // a store without mirrors does not pay for the recognition stack at start; the first frame loads it
       const mirrors = await deps.db.get<{ n: number }>('SELECT count(*) AS n FROM devices WHERE kind = ? AND enabled = 1', [MIRROR_KIND]);
-      if (cfg.load === 'start' || (mirrors?.n ?? 0) > 0) return recognition.start();
+      if (cfg.load === 'start' || (mirrors?.n ?? 0) > 0) {
+        // onnxruntime, sharp and the model load while the other capabilities and HTTP start (ready() waits for it)
+        loading = recognition.start();
+        loading.catch(() => {}); // reported by started(), which the gateway's start awaits
+        return;
+      }
       recognition.startOnDemand();
       deps.log.child({ module: 'recognition' }).info('no mirror registered: the model loads with the first frame');
     },
-    stop: () => recognition.stop(),
+    started: () => loading ?? Promise.resolve(),
+    async stop() {
+      await loading?.catch(() => {});
+      await recognition.stop();
+    },
   };
 }
