@@ -18,8 +18,22 @@ if (!NATS)
 
 /** nats-server with JetStream (its MQTT listener needs it) and the MQTT listener, on 127.0.0.1 and free ports. */
 export async function startNats(dir: string): Promise<{ port: number; url: string; proc: ChildProcess }> {
+  // a free port can be taken by another test process before nats binds it: try again on fresh ports
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startNatsOnce(dir);
+    } catch (err) {
+      if (attempt >= 3 || !/address already in use/i.test((err as Error).message)) throw err;
+    }
+  }
+}
+
+async function startNatsOnce(dir: string): Promise<{ port: number; url: string; proc: ChildProcess }> {
   if (!NATS) throw new Error('nats-server not installed');
-  const [natsPort, port] = [await freePort(), await freePort()];
+  const natsPort = await freePort();
+  // two sequential asks may get the same port back (the first was closed): insist on two
+  let port = await freePort();
+  while (port === natsPort) port = await freePort();
   const conf = join(dir, 'nats.conf');
   writeFileSync(
     conf,
@@ -46,7 +60,10 @@ export async function startNats(dir: string): Promise<{ port: number; url: strin
       s.on('error', () => r(false));
     });
     if (ok) break;
-    if (Date.now() > end || proc.exitCode !== null) throw new Error(`nats-server did not start: ${stderr}`);
+    if (Date.now() > end || proc.exitCode !== null) {
+      proc.kill('SIGTERM');
+      throw new Error(`nats-server did not start: ${stderr}`);
+    }
     await new Promise((r) => setTimeout(r, 50));
   }
   return { port, url: `mqtt://127.0.0.1:${port}`, proc };
