@@ -54,9 +54,14 @@ export async function startMosquitto(dir: string, extraConf = ''): Promise<{ por
   onTestFinished(() => {
     proc.kill('SIGTERM');
   });
-  // ready when it accepts a TCP connection
+  await untilListening(port, proc, 5000, () => `mosquitto did not start: ${stderr}`);
+  return { port, url: `mqtt://127.0.0.1:${port}`, proc };
+}
+
+/** Resolves when a broker process accepts TCP connections on 127.0.0.1:port; throws `failure()` if it exits or times out. */
+export async function untilListening(port: number, proc: { exitCode: number | null }, timeoutMs: number, failure: () => string) {
   const { connect } = await import('node:net');
-  const end = Date.now() + 5000;
+  const end = Date.now() + timeoutMs;
   for (;;) {
     const ok = await new Promise<boolean>((r) => {
       const s = connect(port, '127.0.0.1', () => {
@@ -65,11 +70,10 @@ export async function startMosquitto(dir: string, extraConf = ''): Promise<{ por
       });
       s.on('error', () => r(false));
     });
-    if (ok) break;
-    if (Date.now() > end || proc.exitCode !== null) throw new Error(`mosquitto did not start: ${stderr}`);
+    if (ok) return;
+    if (Date.now() > end || proc.exitCode !== null) throw new Error(failure());
     await new Promise((r) => setTimeout(r, 50));
   }
-  return { port, url: `mqtt://127.0.0.1:${port}`, proc };
 }
 
 /**

@@ -1,9 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
 import { join } from 'node:path';
 import { onTestFinished } from 'vitest';
-import { freePort } from './mosquitto.ts';
+import { freePort, untilListening } from './mosquitto.ts';
 
 const CANDIDATES = ['/usr/sbin/nats-server', '/usr/bin/nats-server', '/usr/local/bin/nats-server'];
 export const NATS = CANDIDATES.find((p) => existsSync(p));
@@ -50,21 +49,11 @@ async function startNatsOnce(dir: string): Promise<{ port: number; url: string; 
   onTestFinished(() => {
     proc.kill('SIGTERM');
   });
-  const end = Date.now() + 10_000;
-  for (;;) {
-    const ok = await new Promise<boolean>((r) => {
-      const s = connect(port, '127.0.0.1', () => {
-        s.destroy();
-        r(true);
-      });
-      s.on('error', () => r(false));
-    });
-    if (ok) break;
-    if (Date.now() > end || proc.exitCode !== null) {
-      proc.kill('SIGTERM');
-      throw new Error(`nats-server did not start: ${stderr}`);
-    }
-    await new Promise((r) => setTimeout(r, 50));
+  try {
+    await untilListening(port, proc, 10_000, () => `nats-server did not start: ${stderr}`);
+  } catch (err) {
+    proc.kill('SIGTERM');
+    throw err;
   }
   return { port, url: `mqtt://127.0.0.1:${port}`, proc };
 }
