@@ -462,7 +462,7 @@ export async function run(): Promise<BenchRow[]> {
             { name: 'bare aedes QoS 0 events/s to a # subscriber', value: med(bareQ0, (x) => x.rate), unit: 'ev/s', ...ref(q0ref, (x) => x.rate) },
           ]
         : []),
-      { name: 'cold start to /readyz OK', value: sg.coldStartMs, unit: 'ms', note: 'spawn → 200, tsx loader included' },
+      { name: 'cold start to /readyz OK', value: sg.coldStartMs, unit: 'ms', note: 'spawn → 200 (compiled dist/; see bench/startup.ts for the floor)' },
       { name: 'idle RSS', value: idleRss, unit: 'MB' },
       { name: 'RSS after load', value: loadedRss, unit: 'MB' },
     );
