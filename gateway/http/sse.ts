@@ -49,6 +49,22 @@ export function createSseHub(limits: SseLimits, hooks: { dropped?: () => void } 
     for (const c of clients) write(c, chunk);
   };
 
+  /** publish() for a payload already serialised (one line of JSON) */
+  const publishJson = (event: string, json: string) => {
+    const id = ++seq;
+    const text = `id: ${id}\nevent: ${event}\ndata: ${json}\n\n`;
+    ring.push({ seq: id, text });
+    // trim in chunks: splicing the front of the array on every message is O(replay) per event (measured as
+    // the dashboard's biggest ingest cost)
+    if (ring.length >= limits.replay * 2) ring.splice(0, ring.length - limits.replay);
+    pending += text;
+    if (!scheduled) {
+      scheduled = true;
+      setImmediate(flush);
+    }
+    return id;
+  };
+
   return {
     get size() {
       return clients.size;
@@ -77,25 +93,8 @@ export function createSseHub(limits: SseLimits, hooks: { dropped?: () => void } 
       return c.id;
     },
 
-    publish(event: string, data: unknown) {
-      return this.publishJson(event, JSON.stringify(data));
-    },
-
-    /** publish() for a payload already serialised (one line of JSON) */
-    publishJson(event: string, json: string) {
-      const id = ++seq;
-      const text = `id: ${id}\nevent: ${event}\ndata: ${json}\n\n`;
-      ring.push({ seq: id, text });
-      // trim in chunks: splicing the front of the array on every message is O(replay) per event (measured as
-      // the dashboard's biggest ingest cost)
-      if (ring.length >= limits.replay * 2) ring.splice(0, ring.length - limits.replay);
-      pending += text;
-      if (!scheduled) {
-        scheduled = true;
-        setImmediate(flush);
-      }
-      return id;
-    },
+    publish: (event: string, data: unknown) => publishJson(event, JSON.stringify(data)),
+    publishJson,
 
     /** a comment line keeps proxies and the browser from timing the stream out */
     ping() {
