@@ -300,6 +300,15 @@ async function startBareAedes() {
   return { proc, target };
 }
 
+/** The durable-ingest floor (aedes + sqlite3 doing only parse → group-commit INSERT → PUBACK), its own process. */
+async function startDurableFloor() {
+  const port = await freePort();
+  const proc = started(spawnLogged(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'aedes-durable.ts'), String(port)]));
+  await waitFor(() => proc.output().includes('listening'), 20_000, 'durable floor');
+  const target: Target = { port, pid: proc.pid as number, creds: () => ({}), reader: {} };
+  return { proc, target };
+}
+
 /** Rows the killed gateway left in device_events for the QoS 1 runs (their msgIds start with `q1`). */
 async function countStored(dbFile: string): Promise<number> {
   const db = await new Promise<sqlite3.Database>((resolve, reject) => {
@@ -343,23 +352,27 @@ export async function run(): Promise<BenchRow[]> {
     await new Promise((r) => setTimeout(r, 1500));
     const idleRss = rssMb(sg.target.pid);
     const mq = await startMosquitto(dir, devices);
+    const floor = SKIP.has('floor') ? undefined : await startDurableFloor();
 
     type Q1 = Awaited<ReturnType<typeof runQos1>>;
     type Q0 = Awaited<ReturnType<typeof runQos0>>;
     const q1: Q1[] = [];
     const q1ref: Q1[] = [];
     const q1cmp: Q1[] = [];
+    const q1floor: Q1[] = [];
     const q0: Q0[] = [];
     const q0ref: Q0[] = [];
     // a short unmeasured round on each broker first: a gateway runs for days, so its JIT-cold first seconds
     // are not what a store sees
-    for (const t of [sg.target, ...(cmp ? [cmp.target] : []), ...(mq ? [mq.target] : [])]) await runQos1(t, `warm-${t.port}`, t === mq?.target, WARMUP);
+    for (const t of [sg.target, ...(cmp ? [cmp.target] : []), ...(mq ? [mq.target] : []), ...(floor ? [floor.target] : [])])
+      await runQos1(t, `warm-${t.port}`, t === mq?.target, WARMUP);
     // alternate which broker goes first, so a drift in the box's load does not favour one
     for (let r = 0; r < ROUNDS; r++) {
       const sgRun = async () => void q1.push(await runQos1(sg.target, `q1-r${r}`, false));
       const mqRun = async () => void (mq && q1ref.push(await runQos1(mq.target, `mq1-r${r}`, true)));
       const cmpRun = async () => void (cmp && q1cmp.push(await runQos1(cmp.target, `q1-r${r}`, false)));
-      for (const step of r % 2 === 0 ? [sgRun, mqRun, cmpRun] : [cmpRun, mqRun, sgRun]) await step();
+      const floorRun = async () => void (floor && q1floor.push(await runQos1(floor.target, `f1-r${r}`, false)));
+      for (const step of r % 2 === 0 ? [sgRun, mqRun, floorRun, cmpRun] : [cmpRun, floorRun, mqRun, sgRun]) await step();
     }
     for (let r = 0; r < (SKIP.has('qos0') ? 0 : ROUNDS); r++) {
       q0.push(await runQos0(sg.target, `q0-r${r}`));
@@ -391,6 +404,7 @@ export async function run(): Promise<BenchRow[]> {
       }
       await stopProcess(bare.proc);
     }
+    if (floor) await stopProcess(floor.proc);
     const mqDropped = mq ? /dropped/i.test(mq.proc.output()) : false;
     const mqReceived = q1ref.reduce((s, x) => s + x.received, 0);
     const mqAcked = q1ref.reduce((s, x) => s + x.acked, 0);
@@ -415,6 +429,25 @@ export async function run(): Promise<BenchRow[]> {
         ...ref(q1ref, (x) => x.cpuUs),
         note: 'utime+stime of the broker process, all threads',
       },
+      ...(q1floor.length
+        ? [
+            {
+              name: 'durable floor: QoS 1 events/s (aedes + sqlite3 only)',
+              value: med(q1floor, (x) => x.rate),
+              unit: 'ev/s',
+              ...ref(q1ref, (x) => x.rate),
+              note: 'bench/aedes-durable.ts: JSON.parse → group-commit INSERT into the same table and indexes → PUBACK; no auth, checks, envelope, bus',
+            },
+            { name: 'durable floor: QoS 1 CPU per event', value: med(q1floor, (x) => x.cpuUs), unit: 'µs', ...ref(q1ref, (x) => x.cpuUs) },
+            {
+              name: 'storegate vs the durable floor: CPU per event',
+              value: med(q1, (x) => x.cpuUs),
+              unit: 'µs',
+              reference: med(q1floor, (x) => x.cpuUs),
+              note: 'what storegate adds on top of its two libraries',
+            },
+          ]
+        : []),
       { name: 'QoS 1 publish→PUBACK p50', value: med(q1, (x) => x.p50), unit: 'ms', ...ref(q1ref, (x) => x.p50) },
       { name: 'QoS 1 publish→PUBACK p99', value: med(q1, (x) => x.p99), unit: 'ms', ...ref(q1ref, (x) => x.p99) },
       ...(cmp
