@@ -49,9 +49,8 @@ export function createBus(deps: { log: Logger; metrics: Registry; clock: Clock }
 
   return {
     on<T extends EventType>(owner: string, type: T | '*', handler: Handler<T>) {
-      const list = byType.get(type) ?? [];
-      list.push({ owner, type, handler: handler as AnyHandler });
-      byType.set(type, list);
+      // lists are replaced, never changed in place: an emit in progress keeps iterating the list it started with
+      byType.set(type, [...(byType.get(type) ?? []), { owner, type, handler: handler as AnyHandler }]);
     },
 
     off(owner: string) {
@@ -64,11 +63,11 @@ export function createBus(deps: { log: Logger; metrics: Registry; clock: Clock }
 
     emit(event: DomainEvent) {
       count(event.type);
-      // snapshots (a handler may subscribe or unsubscribe), without building a merged array per event
+      // no snapshot needed: on() and off() replace the lists (a handler may subscribe or unsubscribe)
       const typed = byType.get(event.type);
       const any = byType.get('*');
-      if (typed) for (const sub of typed.slice()) deliver(sub, event);
-      if (any) for (const sub of any.slice()) deliver(sub, event);
+      if (typed) for (const sub of typed) deliver(sub, event);
+      if (any) for (const sub of any) deliver(sub, event);
     },
 
     /**
@@ -79,7 +78,7 @@ export function createBus(deps: { log: Logger; metrics: Registry; clock: Clock }
     emitLocal(event: DomainEvent) {
       count(event.type);
       const typed = byType.get(event.type);
-      if (typed) for (const sub of typed.slice()) deliver(sub, event);
+      if (typed) for (const sub of typed) deliver(sub, event);
     },
 
     /**

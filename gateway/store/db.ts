@@ -46,8 +46,12 @@ export async function openDb(path: string, opts: OpenOptions = {}): Promise<Db> 
   const runPrepared = (sql: string, params: Params = []) =>
     new Promise<{ changes: number }>((resolve, reject) => {
       let st = statements.get(sql);
-      if (!st) {
-        if (statements.size >= 64) {
+      if (st) {
+        // least recently used goes first: keep the hot statements at the end
+        statements.delete(sql);
+        statements.set(sql, st);
+      } else {
+        if (statements.size >= 128) {
           const [oldest, old] = statements.entries().next().value as [string, sqlite3.Statement];
           statements.delete(oldest);
           old.finalize();

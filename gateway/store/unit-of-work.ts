@@ -66,12 +66,12 @@ export function createUnitOfWork(deps: { db: Db; bus: Bus; outbox: OutboxStore; 
   let running: Promise<void> | null = null;
 
   const insertRows = (target: Pick<Db, 'runPrepared'>, chunk: ReadyRow[]) => {
+    const size = rowsClass(chunk.length);
     const params: unknown[] = [];
     for (const r of chunk) params.push(r.event.id, r.deviceId, r.kind, r.channel, r.event.type, r.event.time, r.json);
-    return target.runPrepared(
-      `INSERT OR IGNORE INTO device_events (id, device_id, kind, channel, type, time, data) VALUES ${chunk.map(() => '(?,?,?,?,?,?,?)').join(',')}`,
-      params,
-    );
+    // pad to the statement's size with copies of the last row: INSERT OR IGNORE stores it once
+    for (let i = chunk.length; i < size; i++) params.push(...params.slice((chunk.length - 1) * 7, chunk.length * 7));
+    return target.runPrepared(insertSql(size), params);
   };
 
   /** Routed events in runs of one class, in order, so each source's sequence follows emit order. */
@@ -260,3 +260,19 @@ export function createUnitOfWork(deps: { db: Db; bus: Bus; outbox: OutboxStore; 
 }
 
 export type UnitOfWork = ReturnType<typeof createUnitOfWork>;
+
+/**
+ * Statement sizes for the multi-row device-event INSERT: exact up to 8 rows, then multiples of 8. A statement per
+ * batch size thrashed the prepared-statement cache (under load nearly every commit re-prepared a statement of
+ * hundreds of placeholders); with size classes a handful stay prepared, at the price of binding ≤ 7 padding rows.
+ */
+const rowsClass = (n: number) => (n <= 8 ? n : Math.ceil(n / 8) * 8);
+const sqlBySize = new Map<number, string>();
+function insertSql(size: number): string {
+  let sql = sqlBySize.get(size);
+  if (!sql) {
+    sql = `INSERT OR IGNORE INTO device_events (id, device_id, kind, channel, type, time, data) VALUES ${Array.from({ length: size }, () => '(?,?,?,?,?,?,?)').join(',')}`;
+    sqlBySize.set(size, sql);
+  }
+  return sql;
+}

@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import { createFakeClock } from '../../../gateway/clock.ts';
+import type { DomainEvent } from '../../../gateway/bus/events.ts';
+import { coreMigrations } from '../../../gateway/store/core-migrations.ts';
+import { migrate } from '../../../gateway/store/migrate.ts';
+import { serviceDeps } from '../../helpers/service-deps.ts';
+
+async function setup() {
+  const deps = await serviceDeps({ clock: createFakeClock() });
+  await migrate(deps.db, coreMigrations);
+  const make = (id: string, n: number) =>
+    deps.bus.make('device.message', 'storegate/store-1/locker/lk-1', { deviceId: 'lk-1', kind: 'locker', channel: 'telemetry', body: { n } }, undefined, id);
+  const record = (e: DomainEvent) => deps.work.record([{ event: e, deviceId: 'lk-1', kind: 'locker', channel: 'telemetry' }]);
+  const stored = () => deps.db.all<{ id: string; data: string }>('SELECT id, data FROM device_events ORDER BY seq');
+  return { deps, make, record, stored };
+}
+
+describe('unit of work: device-event group commit', () => {
+  // batches of every size from 1 to 40 rows, so the exact sizes and the padded size classes (multiples of 8) all run
+  it.each([1, 2, 7, 8, 9, 13, 16, 17, 31, 40])('stores each event of a %i-event batch once, with its own data', async (n) => {
+    const { deps, make, record, stored } = await setup();
+    // one in flight holds the connection, so the rest queue and go in as one multi-row INSERT
+    await Promise.all([record(make('first', -1)), ...Array.from({ length: n }, (_, i) => record(make(`ev-${i}`, i)))]);
+    const rows = await stored();
+    expect(rows.map((r) => r.id)).toEqual(['first', ...Array.from({ length: n }, (_, i) => `ev-${i}`)]);
+    expect(rows.slice(1).map((r) => (JSON.parse(r.data) as { body: { n: number } }).body.n)).toEqual(Array.from({ length: n }, (_, i) => i));
+    await deps.db.close();
+  });
+
+  it('keeps a resend (same id) once when it lands in the same batch, and the first copy wins', async () => {
+    const { deps, make, record, stored } = await setup();
+    await Promise.all([record(make('first', -1)), record(make('dup', 1)), record(make('other', 2)), record(make('dup', 3))]);
+    const rows = await stored();
+    expect(rows.map((r) => r.id)).toEqual(['first', 'dup', 'other']);
+    expect((JSON.parse(rows[1]?.data ?? '{}') as { body: { n: number } }).body.n).toBe(1);
+    await deps.db.close();
+  });
+});
