@@ -46,9 +46,8 @@ export async function connectDevice(dev: DeviceIdentity, opts: DeviceClientOptio
     opts.onCommand?.(cmd);
   });
   await client.subscribeAsync(cmdTopic(dev.storeId, dev.kind, dev.id), { qos: 1 });
+  // after an automatic reconnect the next heartbeat says it is online again (the broker's client notices say it at once)
   await presence.online(client);
-  // after an automatic reconnect the device says again that it is online (the broker may have sent its will)
-  client.on('connect', () => void presence.online(client).catch(() => {}));
 
   return {
     client,
