@@ -4,6 +4,7 @@ import { createDeviceAdmin } from './broker/device-admin.ts';
 import { createEmbeddedBroker } from './broker/embedded.ts';
 import type { Broker, BrokerPorts } from './broker/link.ts';
 import { type Provisioner, registryProvisioner } from './broker/provisioning.ts';
+import { provisionSeeded, seedConfigDevices } from './broker/seeded-devices.ts';
 import { createBus } from './bus/bus.ts';
 import { type Clock, systemClock } from './clock.ts';
 import type { Config } from './config/schema.ts';
@@ -100,7 +101,8 @@ export async function createGateway(config: Config, opts: GatewayOptions = {}) {
 
   const applied = await migrate(db, [...coreMigrations, ...services.flatMap((s) => s.migrations ?? [])]);
   if (applied.length) log.info({ applied }, 'migrations applied');
-  await registry.seed(config.devices);
+  // devices declared in config: the registry now, the broker once it is connected (start)
+  const seeded = await seedConfigDevices(registry, config.devices);
   for (const h of coreChannels()) ingest.register(h);
   for (const s of services) for (const h of s.channels ?? []) ingest.register(h);
   for (const s of services) for (const m of s.topicMappers ?? []) ingest.addTopicMapper(m.mapper);
@@ -145,6 +147,7 @@ export async function createGateway(config: Config, opts: GatewayOptions = {}) {
 
     async start() {
       ports = { ...ports, ...(await broker.start()) };
+      await provisionSeeded(seeded, { provisioner, link: broker, log });
       for (const s of services) await s.start();
       // handoffs between capabilities that a previous run committed but did not finish
       await work.resume();

@@ -1,35 +1,26 @@
 import mqtt, { type MqttClient } from 'mqtt';
 import { cmdTopic, deviceTopic } from '../devices/topics.ts';
+import { type DeviceIdentity, devicePresence } from './device-presence.ts';
 
-export interface DeviceIdentity {
-  storeId: string;
-  kind: string;
-  id: string;
-  secret: string;
-}
+export type { DeviceIdentity };
 
 export interface DeviceClientOptions {
   url: string;
   firmware?: string;
-  /** seconds between `status` heartbeats; 0 = none */
+  /** seconds between `status` heartbeats (default 30); 0 = none */
   heartbeatSeconds?: number;
   onCommand?: (cmd: Record<string, unknown>) => void;
 }
 
 /**
- * A device as the gateway sees it: an MQTT client with its own credentials, a last will that says it went
- * offline, heartbeats on `status`, and commands on `cmd`. Every simulator is built on this, never on gateway
- * internals.
+ * A device as the gateway sees it: an MQTT client with its own credentials, commands on `cmd`, and its presence
+ * (retained status, retained last will, heartbeats: device-presence.ts). Every simulator is built on this or on
+ * devicePresence, never on gateway internals.
  */
 export async function connectDevice(dev: DeviceIdentity, opts: DeviceClientOptions) {
   const topic = (channel: string) => deviceTopic({ storeId: dev.storeId, kind: dev.kind, deviceId: dev.id, channel });
-  const client: MqttClient = mqtt.connect(opts.url, {
-    clientId: `${dev.id}-${Math.random().toString(36).slice(2, 8)}`,
-    username: dev.id,
-    password: dev.secret,
-    reconnectPeriod: 1000,
-    will: { topic: topic('status'), payload: Buffer.from(JSON.stringify({ online: false })), qos: 1, retain: false },
-  });
+  const presence = devicePresence(dev, { firmware: opts.firmware ?? 'sim-1.0.0', heartbeatSeconds: opts.heartbeatSeconds ?? 30 });
+  const client: MqttClient = mqtt.connect(opts.url, presence.connectOptions({ reconnectPeriod: 1000 }));
   const startedAt = Date.now();
   await new Promise<void>((resolve, reject) => {
     client.once('connect', () => resolve());
@@ -55,25 +46,18 @@ export async function connectDevice(dev: DeviceIdentity, opts: DeviceClientOptio
     opts.onCommand?.(cmd);
   });
   await client.subscribeAsync(cmdTopic(dev.storeId, dev.kind, dev.id), { qos: 1 });
-  const sendStatus = (extra: Record<string, unknown> = {}) =>
-    client.publishAsync(
-      topic('status'),
-      JSON.stringify({ online: true, firmware: opts.firmware ?? 'sim-1.0.0', uptimeSeconds: Math.round((Date.now() - startedAt) / 1000), ...extra }),
-      { qos: 1 },
-    );
-  await sendStatus();
-  const hb = opts.heartbeatSeconds ? setInterval(() => void sendStatus().catch(() => {}), opts.heartbeatSeconds * 1000) : null;
-  hb?.unref();
+  // after an automatic reconnect the next heartbeat says it is online again (the broker's client notices say it at once)
+  await presence.online(client);
 
   return {
     client,
     identity: dev,
     topic,
-    sendStatus,
+    sendStatus: (extra: Record<string, unknown> = {}) => presence.status(client, extra),
     publish: (channel: string, body: unknown, qos: 0 | 1 = 1) =>
       client.publishAsync(topic(channel), Buffer.isBuffer(body) ? body : JSON.stringify(body), { qos }),
     async close() {
-      if (hb) clearInterval(hb);
+      await presence.offline(client);
       await client.endAsync();
     },
   };

@@ -1,5 +1,6 @@
 import mqtt, { type MqttClient } from 'mqtt';
 import { cmdTopic, deviceTopic } from '../devices/topics.ts';
+import { type DevicePresence, devicePresence } from './device-presence.ts';
 
 export interface LoadOptions {
   /** MQTT URL of the gateway, e.g. mqtt://localhost:1883 */
@@ -56,9 +57,12 @@ export async function runLoad(o: LoadOptions): Promise<LoadReport> {
     created.push({ id, kind, secret: r.body.secret as string });
   }
   const clients: MqttClient[] = [];
+  const presences: DevicePresence[] = [];
   try {
     for (const d of created) {
-      const c = mqtt.connect(o.url, { username: d.id, password: d.secret, clientId: d.id, reconnectPeriod: 1000 });
+      // retained status and last will like every device; no extra heartbeat: the telemetry stream is one
+      const presence = devicePresence({ storeId: o.storeId, kind: d.kind, id: d.id, secret: d.secret }, { firmware: 'load-sim 1.0', heartbeatSeconds: 0 });
+      const c = mqtt.connect(o.url, presence.connectOptions({ clientId: d.id, reconnectPeriod: 1000 }));
       await new Promise<void>((resolve, reject) => {
         c.once('connect', () => resolve());
         c.once('error', reject);
@@ -67,7 +71,9 @@ export async function runLoad(o: LoadOptions): Promise<LoadReport> {
         if (/"rejected"/.test(p.toString())) report.rejected++;
       });
       await c.subscribeAsync(cmdTopic(o.storeId, d.kind, d.id), { qos: 1 });
+      await presence.online(c);
       clients.push(c);
+      presences.push(presence);
       report.connected++;
     }
     const start = Date.now();
@@ -104,7 +110,7 @@ export async function runLoad(o: LoadOptions): Promise<LoadReport> {
     report.seconds = (Date.now() - start) / 1000;
     return report;
   } finally {
-    await Promise.all(clients.map((c) => c.endAsync().catch(() => {})));
+    await Promise.all(clients.map((c, i) => (presences[i] as DevicePresence).offline(c).then(() => c.endAsync().catch(() => {}))));
     if (!o.keepDevices) for (const d of created) await api(o, 'DELETE', `/api/v1/devices/${encodeURIComponent(d.id)}`).catch(() => {});
   }
 }

@@ -1,6 +1,7 @@
 import mqtt, { type MqttClient } from 'mqtt';
 import type { DoorState, KeypadMessage, LockerCommand, LockerEventMessage, StateReportMessage } from '../devices/locker/messages.ts';
-import { lockerTopic } from '../devices/locker/topics.ts';
+import { LOCKER_KIND, lockerTopic } from '../devices/locker/topics.ts';
+import { devicePresence } from './device-presence.ts';
 
 export interface SimCompartment {
   id: string;
@@ -19,6 +20,8 @@ export interface LockerSimOptions {
   autoCloseMs?: number;
   /** with autoCloseMs: these compartments' doors stay open this much longer (a shopper walked off) */
   leaveOpen?: { compartments: string[]; extraMs: number };
+  /** seconds between `status` heartbeats (default 30); 0 = none */
+  heartbeatSeconds?: number;
 }
 
 /**
@@ -39,6 +42,11 @@ export function createLockerSim(opts: LockerSimOptions) {
   let msgSeq = 0;
   let powerLoss = false;
   const topic = (ch: 'event' | 'keypad' | 'state' | 'status' | 'cmd') => lockerTopic(opts.storeId, opts.deviceId, ch);
+  // retained status, retained last will and heartbeats, as every simulated device has them
+  const presence = devicePresence(
+    { storeId: opts.storeId, kind: LOCKER_KIND, id: opts.deviceId, secret: opts.secret },
+    { firmware: 'locker-sim 1.0', heartbeatSeconds: opts.heartbeatSeconds ?? 30 },
+  );
 
   const pub = (ch: 'event' | 'keypad' | 'state' | 'status', body: object) =>
     new Promise<void>((resolve, reject) => {
@@ -75,14 +83,7 @@ export function createLockerSim(opts: LockerSimOptions) {
     /** connect (or reconnect, optionally to another broker URL): subscribe to cmd, say online, and send the full state */
     connect(url = opts.url): Promise<void> {
       return new Promise((resolve, reject) => {
-        const c = mqtt.connect(url, {
-          username: opts.deviceId,
-          password: opts.secret,
-          clientId: `${opts.deviceId}-${Math.random().toString(16).slice(2, 8)}`,
-          reconnectPeriod: 0,
-          connectTimeout: 5000,
-          will: { topic: topic('status'), payload: Buffer.from(JSON.stringify({ online: false })), qos: 1, retain: false },
-        });
+        const c = mqtt.connect(url, presence.connectOptions({ reconnectPeriod: 0, connectTimeout: 5000 }));
         c.on('message', (_t, payload) => {
           let cmd: LockerCommand;
           try {
@@ -100,7 +101,7 @@ export function createLockerSim(opts: LockerSimOptions) {
           c.subscribe(topic('cmd'), { qos: 1 }, async (err) => {
             if (err) return reject(err);
             try {
-              await pub('status', { msgId: msgId(), online: true, firmware: 'locker-sim 1.0' });
+              await presence.online(c, { msgId: msgId() });
               await pub('state', report());
               powerLoss = false;
               resolve();
@@ -170,6 +171,7 @@ export function createLockerSim(opts: LockerSimOptions) {
     /** the controller loses power: the connection drops without a goodbye; the next connect reports powerLoss */
     powerCut() {
       powerLoss = true;
+      presence.vanish();
       client?.stream.destroy();
       client?.end(true);
       client = undefined;
@@ -177,6 +179,7 @@ export function createLockerSim(opts: LockerSimOptions) {
     async disconnect() {
       const c = client;
       client = undefined;
+      if (c) await presence.offline(c);
       if (c) await new Promise<void>((r) => c.end(true, {}, () => r()));
     },
     connected: () => client?.connected ?? false,

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # `npm run test:deploy`: the store-IT paths for real, with podman — the image from deploy/Dockerfile (build, ready as
 # non-root, healthcheck, secrets from files, data kept across a restart, clean stop on SIGTERM), the compose flow
-# (gateway + store mosquitto in external mode + cloud mosquitto: a device provisioned per deploy/README.md publishes and
-# its event reaches the cloud broker), the systemd unit (systemd-analyze verify), and `npm pack` installed in an empty
-# folder serving /readyz. Every step prints PASS or FAIL; the first FAIL stops the run with a non-zero exit.
+# (gateway + store mosquitto with dynamic security in external mode + cloud mosquitto: a device added with
+# `storegate device add` publishes, shows online, its event reaches the cloud broker, and `storegate device revoke` cuts
+# it off), the systemd unit (systemd-analyze verify), and `npm pack` installed in an empty folder serving /readyz.
+# Every step prints PASS or FAIL; the first FAIL stops the run with a non-zero exit.
 # Needs podman + runc (CI: .ci/run installs them and builds the base image; see ../shared/CONTAINERS.md).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -40,8 +41,10 @@ say "base images"
 if ! $P image exists docker.io/library/node:20-bookworm-slim; then
   if [ -x ../shared/tools/node-base-image.sh ]; then ../shared/tools/node-base-image.sh; else $P pull docker.io/library/node:20-bookworm-slim; fi
 fi
-if ! $P image exists docker.io/library/eclipse-mosquitto:2; then
-  # no registry here: Debian's mosquitto 2 laid out like the official image (deploy/test/mosquitto-standin.Containerfile)
+# no registry here: Debian's mosquitto 2 laid out like the official image (deploy/test/mosquitto-standin.Containerfile);
+# (re)built when absent or older than the dynamic-security layout, unless the real image can be pulled
+if ! $P image exists docker.io/library/eclipse-mosquitto:2 ||
+  ! $P run --rm --network=host docker.io/library/eclipse-mosquitto:2 test -e /usr/lib/mosquitto_dynamic_security.so 2>>"$WORK/podman.log"; then
   $P pull docker.io/library/eclipse-mosquitto:2 >/dev/null 2>&1 ||
     $P build -q --network=host --pull=never -f deploy/test/mosquitto-standin.Containerfile -t docker.io/library/eclipse-mosquitto:2 deploy/test >/dev/null
 fi
@@ -87,7 +90,7 @@ $P stop -t 20 "$GW" >/dev/null
 [ "$(exit_code "$GW")" = 0 ] || fail "clean stop after restart"
 pass "clean stop again: exit code 0"
 
-say "compose flow: gateway + store mosquitto (external mode) + cloud mosquitto"
+say "compose flow: gateway + store mosquitto (external mode, dynamic security) + cloud mosquitto"
 # deploy/compose.yaml's services, started one by one with its images, mounts, environment and commands. Two changes,
 # because these hosts have no bridge network (no service DNS names, no port publishing): every container is on the
 # host network, so each broker's `listener 1883` and the gateway config's broker URLs point at free ports instead.
@@ -101,23 +104,27 @@ sed -e "s#mqtt://mosquitto:1883#mqtt://127.0.0.1:$MP#" -e "s#mqtt://cloud:1883#m
 grep -q "listener $MP" "$WORK/compose/mosquitto/mosquitto.conf" && grep -q "127.0.0.1:$CP" "$WORK/compose/storegate.yaml" || fail "compose: port substitution"
 MQ=$RUN_ID-mosquitto CL=$RUN_ID-cloud SG=$RUN_ID-storegate
 run_c "$MQ" -e STOREGATE_SERVICE_PASSWORD="$SERVICE_PASSWORD" \
-  -v "$WORK/compose/mosquitto/mosquitto.conf":/mosquitto/config/mosquitto.conf:ro -v "$ROOT/deploy/mosquitto/acl":/mosquitto/config/acl:ro \
+  -v "$WORK/compose/mosquitto/mosquitto.conf":/mosquitto/config/mosquitto.conf:ro \
   -v "$ROOT/deploy/mosquitto/init.sh":/mosquitto/config/init.sh:ro -v "$WORK/mosquitto-data":/mosquitto/data \
   docker.io/library/eclipse-mosquitto:2 sh /mosquitto/config/init.sh
 run_c "$CL" -v "$WORK/compose/cloud-mosquitto.conf":/mosquitto/config/mosquitto.conf:ro -v "$WORK/cloud-data":/mosquitto/data \
   docker.io/library/eclipse-mosquitto:2
-run_c "$SG" -e STOREGATE_MQTT_PASSWORD="$SERVICE_PASSWORD" -e STOREGATE_ADMIN_TOKEN="$ADMIN" -e STOREGATE_HTTP_PORT="$GH" -e STOREGATE_HTTP_HOST=127.0.0.1 \
+run_c "$SG" -e STOREGATE_SERVICE_PASSWORD="$SERVICE_PASSWORD" -e STOREGATE_ADMIN_TOKEN="$ADMIN" -e STOREGATE_HTTP_PORT="$GH" -e STOREGATE_HTTP_HOST=127.0.0.1 \
   -v "$WORK/compose-data":/data -v "$WORK/compose/storegate.yaml":/etc/storegate/storegate.yaml:ro \
   "$IMAGE" start --config /etc/storegate/storegate.yaml
 wait_http "http://127.0.0.1:$GH/readyz" 90 || fail "compose: gateway ready in external mode"
-pass "compose: the gateway is ready, connected to the store mosquitto as storegate-service"
-# provisioning per deploy/README.md: register in storegate (secret printed once), the same user in mosquitto, reload
-secret=$($P exec "$SG" node bin/storegate.js device add --id lk-01 --kind locker --zone backroom --config /etc/storegate/storegate.yaml |
-  sed -n 's/^MQTT password: //p')
-[ -n "$secret" ] || fail "compose: storegate device add printed a secret"
-$P exec "$MQ" sh -c "mosquitto_passwd -b /mosquitto/data/passwd lk-01 '$secret' && chown mosquitto /mosquitto/data/passwd && kill -HUP 1"
-pass "compose: device lk-01 provisioned (storegate device add; mosquitto_passwd + reload in the mosquitto container)"
-# the cloud side listens first (a probe it receives proves it is subscribed), then the device publishes as the README shows
+[ -s "$WORK/mosquitto-data/dynamic-security.json" ] || fail "compose: init.sh created the dynamic-security file in the broker's volume"
+pass "compose: the gateway is ready, connected to the store mosquitto as storegate-service (the dynamic-security admin init.sh created)"
+# a device exactly as deploy/README.md says: one command in the gateway's container; no step on the broker
+devices_json() { curl -fsS -H "Authorization: Bearer $ADMIN" "http://127.0.0.1:$GH/api/v1/devices"; }
+connected() { devices_json | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const d=JSON.parse(s).devices.find(x=>x.id===process.argv[1]);process.stdout.write(String(Boolean(d&&d.connected)))})' "$1"; }
+$P exec "$SG" node bin/storegate.js device add --id lk-01 --kind locker --zone backroom --config /etc/storegate/storegate.yaml >"$WORK/add.txt" 2>&1 ||
+  { cat "$WORK/add.txt"; fail "compose: storegate device add"; }
+secret=$(sed -n 's/^MQTT password: //p' "$WORK/add.txt")
+[ -n "$secret" ] || { cat "$WORK/add.txt"; fail "compose: storegate device add printed a secret"; }
+grep -q 'provisioned on the broker' "$WORK/add.txt" || { cat "$WORK/add.txt"; fail "compose: device add provisioned lk-01 on mosquitto"; }
+pass "compose: storegate device add lk-01 provisioned it on mosquitto (client + role through dynamic security)"
+# the cloud side listens first (a probe it receives proves it is subscribed)
 timeout 120 mosquitto_sub -h 127.0.0.1 -p "$CP" -t 'stores/#' -v >"$WORK/cloud.txt" 2>&1 &
 SUB=$!
 for _ in $(seq 1 40); do
@@ -126,23 +133,39 @@ for _ in $(seq 1 40); do
   sleep 0.25
 done
 grep -q '^stores/_probe' "$WORK/cloud.txt" || fail "compose: a subscriber on the cloud broker"
-published=0
-for _ in $(seq 1 20); do
-  # mosquitto may still be reloading its password file: retry until the broker accepts the device's login
-  if mosquitto_pub -h 127.0.0.1 -p "$MP" -u lk-01 -P "$secret" -i lk-01 -q 1 -t storegate/compose-store/locker/lk-01/status \
-    -m '{"online":true,"firmware":"1.0.0","msgId":"deploy-test-1"}' 2>"$WORK/pub.err"; then published=1 && break; fi
-  sleep 0.5
-done
-[ $published = 1 ] || { cat "$WORK/pub.err"; fail "compose: the device publishes with its secret"; }
+# the device stays connected on its cmd topic (as a controller does) and says it is online (retained, as devices should)
+timeout 120 mosquitto_sub -h 127.0.0.1 -p "$MP" -u lk-01 -P "$secret" -i lk-01 -q 1 -t storegate/compose-store/locker/lk-01/cmd \
+  >"$WORK/device-cmd.txt" 2>"$WORK/device-cmd.err" &
+DEV=$!
+mosquitto_pub -h 127.0.0.1 -p "$MP" -u lk-01 -P "$secret" -i lk-01-status -q 1 -r -t storegate/compose-store/locker/lk-01/status \
+  -m '{"online":true,"firmware":"1.0.0","msgId":"deploy-test-1"}' 2>"$WORK/pub.err" || { cat "$WORK/pub.err"; fail "compose: the device publishes with its secret"; }
 end=$((SECONDS + 60))
 until grep -q '^stores/compose-store/events/.*"lk-01"' "$WORK/cloud.txt" || ((SECONDS >= end)); do sleep 0.25; done
 kill "$SUB" 2>/dev/null || true
 grep -q '^stores/compose-store/events/.*"lk-01"' "$WORK/cloud.txt" || { cat "$WORK/cloud.txt"; fail "compose: lk-01's event reaches the cloud broker within 60 s"; }
 pass "compose: lk-01's status reached the cloud broker as a CloudEvent on $(grep -m1 '^stores/compose' "$WORK/cloud.txt" | cut -d' ' -f1)"
+end=$((SECONDS + 30))
+until [ "$(connected lk-01)" = true ] || ((SECONDS >= end)); do sleep 0.25; done
+[ "$(connected lk-01)" = true ] || { devices_json; fail "compose: the gateway shows lk-01 online"; }
+pass "compose: /api/v1/devices shows lk-01 connected (mosquitto's client notices)"
 if mosquitto_pub -h 127.0.0.1 -p "$MP" -u lk-01 -P wrong-secret -q 1 -t storegate/compose-store/locker/lk-01/status -m '{}' 2>/dev/null; then
   fail "compose: mosquitto refuses a wrong device secret"
 fi
 pass "compose: mosquitto refuses lk-01 with a wrong secret"
+# revoke: mosquitto deletes the client, which disconnects the device at once; its secret stops working
+t0=$SECONDS
+$P exec "$SG" node bin/storegate.js device revoke lk-01 --config /etc/storegate/storegate.yaml >"$WORK/revoke.txt" 2>&1 || { cat "$WORK/revoke.txt"; fail "compose: storegate device revoke"; }
+grep -q 'deleted on the broker' "$WORK/revoke.txt" || { cat "$WORK/revoke.txt"; fail "compose: revoke deleted lk-01 on mosquitto"; }
+end=$((SECONDS + 10))
+while kill -0 "$DEV" 2>/dev/null && ((SECONDS < end)); do sleep 0.1; done
+if kill -0 "$DEV" 2>/dev/null; then kill "$DEV"; fail "compose: the revoked device's connection is cut"; fi
+grep -qi 'not authori' "$WORK/device-cmd.err" || { cat "$WORK/device-cmd.err"; fail "compose: the revoked device cannot reconnect"; }
+pass "compose: storegate device revoke lk-01 cut its connection ($((SECONDS - t0)) s incl. the CLI's start; its reconnect was refused: $(head -1 "$WORK/device-cmd.err"))"
+if mosquitto_pub -h 127.0.0.1 -p "$MP" -u lk-01 -P "$secret" -q 1 -t storegate/compose-store/locker/lk-01/status -m '{}' 2>/dev/null; then
+  fail "compose: mosquitto refuses the revoked device's secret"
+fi
+[ "$(connected lk-01)" = false ] || fail "compose: the gateway shows lk-01 offline after revoke"
+pass "compose: the revoked secret is refused and the gateway shows lk-01 offline"
 $P stop -t 20 "$SG" >/dev/null
 [ "$(exit_code "$SG")" = 0 ] || fail "compose: clean stop of the gateway"
 pass "compose: clean stop (exit code 0)"

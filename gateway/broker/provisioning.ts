@@ -1,5 +1,5 @@
 import { cmdTopic, deviceTopic, TOPIC_ROOT } from '../../devices/topics.ts';
-import type { Acl, Dynsec } from './dynsec.ts';
+import type { Acl, Dynsec, DynsecCommand } from './dynsec.ts';
 import { MOSQUITTO_LOG_TOPIC } from './mosquitto-events.ts';
 
 /** A device as the broker must know it. */
@@ -24,7 +24,15 @@ export interface Provisioner {
   add(device: BrokerDevice, secret: string): Promise<ProvisionOutcome>;
   /** deletes the broker's client: mosquitto disconnects the device at once */
   remove(device: BrokerDevice): Promise<ProvisionOutcome>;
+  /**
+   * A device declared in config, at every start: makes the broker match without disturbing a device that already
+   * matches (mosquitto disconnects a client whose password or roles change). `changed` says what the registry
+   * just did: registered it, gave it a new secret, or nothing. `secret` is the config's (absent: unknown here).
+   */
+  sync(device: BrokerDevice, secret: string | undefined, changed: SeedChange): Promise<ProvisionOutcome & { updated: boolean }>;
 }
+
+export type SeedChange = 'added' | 'secret' | 'none';
 
 /** Topics a device publishes outside the storegate tree (OpenMQTTGateway scanners), from the capabilities. */
 export type ExtraDeviceTopics = (device: BrokerDevice) => string[];
@@ -64,7 +72,12 @@ export const registryProvisioner: Provisioner = {
   kind: 'registry',
   add: async () => ({ provisioned: true }),
   remove: async () => ({ provisioned: true }),
+  sync: async () => ({ provisioned: true, updated: false }),
 };
+
+const noSecret = (id: string) =>
+  `device "${id}" is declared in config without a secret, so storegate cannot give the broker its password: set devices[].secret ` +
+  `(or STOREGATE_DEVICE_${id.toUpperCase().replace(/[^A-Z0-9]/g, '_')}_SECRET), or register it with \`storegate device add\` instead`;
 
 export function dynsecProvisioner(opts: { storeId: string; dynsec: () => Promise<Dynsec>; extraTopics?: ExtraDeviceTopics }): Provisioner {
   return {
@@ -96,6 +109,40 @@ export function dynsecProvisioner(opts: { storeId: string; dynsec: () => Promise
       ]);
       return { provisioned: true };
     },
+    async sync(d, secret, changed) {
+      const ds = await opts.dynsec();
+      const rolename = roleName(d.id);
+      const [client, role] = await ds.run([
+        { command: 'getClient', username: d.id },
+        { command: 'getRole', rolename },
+      ]);
+      const commands: DynsecCommand[] = [];
+      if (role?.error)
+        commands.push({
+          command: 'createRole',
+          rolename,
+          textdescription: `storegate ${d.kind} ${d.id}: its own topics`,
+          acls: deviceAcls(opts.storeId, d, opts.extraTopics?.(d)),
+        });
+      if (client?.error) {
+        // without a secret the client still gets its role (a broker that logs devices in by certificate needs no password)
+        commands.push({
+          command: 'createClient',
+          username: d.id,
+          ...(secret ? { password: secret } : {}),
+          textname: `storegate ${d.kind}`,
+          roles: [{ rolename }],
+        });
+      } else {
+        // only when the password may differ: setting it disconnects the device
+        if (secret && changed !== 'none') commands.push({ command: 'setClientPassword', username: d.id, password: secret });
+        const roles = (client?.data as { client?: { roles?: { rolename: string }[] } } | undefined)?.client?.roles ?? [];
+        if (!roles.some((r) => r.rolename === rolename)) commands.push({ command: 'addClientRole', username: d.id, rolename });
+      }
+      if (commands.length) await ds.apply(commands);
+      const updated = commands.length > 0;
+      return secret || !client?.error ? { provisioned: true, updated } : { provisioned: false, updated, instructions: noSecret(d.id) };
+    },
   };
 }
 
@@ -123,6 +170,11 @@ export function manualProvisioner(opts: { storeId: string; broker: string; extra
           "  Or load mosquitto's dynamic-security plugin and set mqtt.external.dynamicSecurity: true, and storegate does it.",
         ].join('\n'),
       };
+    },
+    async sync(d, secret, changed) {
+      if (changed === 'none') return { provisioned: false, updated: false };
+      const instructions = (await this.add(d, secret ?? '')).instructions?.replace('the secret printed above', 'its secret from the config');
+      return { provisioned: false, updated: false, instructions: secret ? instructions : `${noSecret(d.id)}\n${instructions}` };
     },
     async remove(d) {
       return {

@@ -77,11 +77,11 @@ export function createRegistry(deps: { db: Db; clock: Clock }) {
       return { device: (await this.get(d.id)) as Device, secret };
     },
 
-    /** Seed devices from config: registered if absent, left alone if present. */
+    /** Seed devices from config: registered if absent (marked `meta.source: 'config'`), left alone if present. */
     async seed(list: readonly { id: string; kind: string; zone?: string; secret?: string }[]) {
       for (const d of list) {
         const row = await db.get<DeviceRow>('SELECT * FROM devices WHERE id = ?', [d.id]);
-        if (!row) await this.add(d);
+        if (!row) await this.add({ ...d, meta: { source: 'config' } });
         else if (d.secret && row.enabled === 1 && !secretMatches(d.secret, row.secret_hash)) {
           await db.run('UPDATE devices SET secret_hash = ?, kind = ?, zone = ? WHERE id = ?', [hashSecret(d.secret), d.kind, d.zone ?? null, d.id]);
         }
