@@ -39,6 +39,9 @@ export function createContext(deps: ServiceDeps, cfg: FittingConfig, catalog: Ca
     return hub;
   };
 
+  /** the staff page's live stream: every size-request change */
+  const staffLive = createSseHub({ maxClients: 32, clientBufferBytes: 256 * 1024, replay: 50 });
+
   function sendNow(mirrorId: string, cmd: MirrorCommand) {
     if (cmd.type === 'recognised' || cmd.type === 'ask_pick' || cmd.type === 'order_online') lastAnswer.set(mirrorId, cmd);
     if (cmd.type === 'session' && cmd.status === 'closed') lastAnswer.delete(mirrorId);
@@ -74,6 +77,7 @@ export function createContext(deps: ServiceDeps, cfg: FittingConfig, catalog: Ca
     lastAnswer,
     live,
     liveHub,
+    staffLive,
     now: () => deps.clock.now(),
     newId: () => randomUUID(),
     /** zone → the shopper pseudonym last seen entering it (from presence events) */

@@ -68,7 +68,8 @@ export function createFittingService(deps: ServiceDeps, cfg: FittingConfig): Gat
       channel: MIRROR_CHANNELS.interaction,
       schema: InteractionMessage,
       toEvents: (m, ictx) => ({
-        events: [ictx.event('device.message', { deviceId: ictx.device.id, kind: MIRROR_KIND, channel: 'interaction', body: m })],
+        // the shopper's contact goes to the cloud with the order only: never into device_events
+        events: [ictx.event('device.message', { deviceId: ictx.device.id, kind: MIRROR_KIND, channel: 'interaction', body: withoutContact(m) })],
         local: [ictx.event('fitting.mirror.interaction', { mirrorId: ictx.device.id, message: m })],
       }),
     }),
@@ -101,12 +102,17 @@ export function createFittingService(deps: ServiceDeps, cfg: FittingConfig): Gat
         ctx.shopperSessions.delete(e.data.shopperId);
         for (const [zone, shopper] of ctx.shoppersInZone) if (shopper === e.data.shopperId) ctx.shoppersInZone.delete(zone);
       });
+      // the staff page refreshes its queue on each change, and rings for a new request
+      deps.bus.on('fitting', 'fitting.size_request.updated', (e) => void
+        ctx.staffLive.publish('request', { ...e.data, productName: ctx.catalog.products.find((p) => p.sku === e.data.sku)?.name ?? e.data.sku }),
+      );
       deps.bus.on('fitting', 'presence.exited', (e) => leftZone(e.data.shopperId, e.data.zone));
       const every = Math.max(1000, Math.min(30_000, (cfg.sizeRequestAlertSeconds * 1000) / 4));
       // a comment line every 15 s keeps open mirror pages' streams from timing out
       timers.push(
         deps.clock.setInterval(() => {
           for (const hub of ctx.live.values()) hub.ping();
+          ctx.staffLive.ping();
         }, 15_000),
       );
       timers.push(
@@ -128,6 +134,12 @@ export function createFittingService(deps: ServiceDeps, cfg: FittingConfig): Gat
     },
   };
 }
+
+const withoutContact = (m: InteractionMessage) => {
+  if (!m.contact) return m;
+  const { contact, ...rest } = m;
+  return { ...rest, contact: contact.channel };
+};
 
 /**
  * A frame is raw image bytes, or JSON `{"image": "<base64>"}` for mirrors whose MQTT stack only sends text.
