@@ -20,7 +20,10 @@ export type Delivery = Static<typeof Delivery>;
  * the cloud with the order and is not kept on the gateway: not in its tables, not in device_events, not in logs.
  */
 export const Contact = Type.Union([
-  Type.Object({ channel: Type.Literal('sms'), address: Type.String({ pattern: '^\\+?[0-9][0-9 ()/-]{5,19}$' }), consent: Type.Literal(true) }, { additionalProperties: false }),
+  Type.Object(
+    { channel: Type.Literal('sms'), address: Type.String({ pattern: '^\\+?[0-9][0-9 ()/-]{5,19}$' }), consent: Type.Literal(true) },
+    { additionalProperties: false },
+  ),
   Type.Object(
     { channel: Type.Literal('email'), address: Type.String({ maxLength: 254, pattern: '^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$' }), consent: Type.Literal(true) },
     { additionalProperties: false },
@@ -65,6 +68,8 @@ export interface Suggestion {
   colour?: string;
   /** what the mirror shows: "also in black", "goes with your dress", "similar: Striped boat-neck top" */
   reason: string;
+  /** the reason as a message key and its argument, for pages in other languages: `colour` (arg: the colour), `often_with` (the item's name), `goes_with` (the item's kind, e.g. dress), `similar` (this suggestion's name) */
+  why?: { key: 'colour' | 'often_with' | 'goes_with' | 'similar'; arg: string };
   /** sizes in store now */
   inStock: string[];
 }

@@ -41,7 +41,10 @@ export const ConfigSchema = Type.Object(
   {
     storeId: Type.String({ pattern: '^[a-z0-9][a-z0-9-]{0,31}$', default: 'store-1' }),
     /** the store's language: shopper pages (the mirror) and staff pages start in it; shoppers and staff may switch */
-    language: Type.Union(LANGUAGES.map((l) => Type.Literal(l)), { default: 'en' }),
+    language: Type.Union(
+      LANGUAGES.map((l) => Type.Literal(l)),
+      { default: 'en' },
+    ),
     dataDir: Type.String({ minLength: 1, default: './data' }),
     log: Type.Object(
       {

@@ -1,7 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { secretMatchesPlain } from '../broker/secrets.ts';
 import { Errors } from '../errors.ts';
-import type { StaffRole } from '../staff/accounts.ts';
+import type { Language, StaffRole } from '../staff/accounts.ts';
 import type { StaffSessions } from '../staff/sessions.ts';
 
 /** the coarse role of the original two tokens, still what `roleOf` answers */
@@ -21,6 +21,8 @@ export interface Principal {
   name: string;
   roles: StaffRole[];
   actor: string;
+  /** a person's own page language, when their account has one */
+  language?: Language | null;
 }
 
 export interface ApiToken {
@@ -61,7 +63,7 @@ export function createAuth(
     const t = tokenOf(req);
     if (!t) return null;
     const s = opts.sessions?.touch(t);
-    if (s) return { kind: 'staff', id: s.login, name: s.name, roles: [s.role], actor: `staff:${s.login}` };
+    if (s) return { kind: 'staff', id: s.login, name: s.name, roles: [s.role], actor: `staff:${s.login}`, language: s.language };
     // every configured token is compared (no early exit): the time does not tell which one nearly matched
     let hit: (typeof fixed)[number] | undefined;
     for (const f of fixed) if (secretMatchesPlain(t, f.token) && !hit) hit = f;

@@ -31,7 +31,15 @@ const LoginParam = Type.Object({ login: Login });
  * Staff log in per person (`POST /api/v1/staff/login` with login and PIN or password): the answer sets the HttpOnly
  * `sg_session` cookie (SameSite=Strict, so other sites cannot ride on it). Store IT manages the accounts (admin).
  */
-export function staffPlugin(deps: { accounts: StaffAccounts; sessions: StaffSessions; auth: Auth; log: Logger; metrics: Metrics; clock: Clock; https: boolean }) {
+export function staffPlugin(deps: {
+  accounts: StaffAccounts;
+  sessions: StaffSessions;
+  auth: Auth;
+  log: Logger;
+  metrics: Metrics;
+  clock: Clock;
+  https: boolean;
+}) {
   const log = deps.log.child({ module: 'staff' });
   const warn = createThrottledWarn(log, deps.clock);
   const logins = counter(deps.metrics, 'storegate_staff_logins_total', 'Staff logins by outcome', ['outcome']);
@@ -90,7 +98,7 @@ export function staffPlugin(deps: { accounts: StaffAccounts; sessions: StaffSess
     });
     app.get('/api/v1/staff/me', { onRequest: deps.auth.requireStaff, schema: { tags, security, summary: 'Who this session or token is' } }, async (req) => {
       const p = req.principal;
-      return { kind: p?.kind, id: p?.id, name: p?.name, roles: p?.roles ?? [] };
+      return { kind: p?.kind, id: p?.id, name: p?.name, roles: p?.roles ?? [], language: p?.language ?? null };
     });
 
     // store IT: the accounts
@@ -107,7 +115,13 @@ export function staffPlugin(deps: { accounts: StaffAccounts; sessions: StaffSess
             security,
             summary: 'Add a person; without a PIN one is made and shown once in the answer',
             body: Type.Object(
-              { login: Login, name: Type.String({ minLength: 1, maxLength: 80 }), role: RoleT, secret: Type.Optional(Type.String()), language: Type.Optional(LanguageT) },
+              {
+                login: Login,
+                name: Type.String({ minLength: 1, maxLength: 80 }),
+                role: RoleT,
+                secret: Type.Optional(Type.String()),
+                language: Type.Optional(LanguageT),
+              },
               { additionalProperties: false },
             ),
             response: { 201: WithPin },

@@ -122,7 +122,10 @@ export function createStaffAccounts(deps: { db: Db; clock: Clock; lockout?: Lock
     /** logins that may no longer act (disabled or deleted): their sessions end */
     async disabledLogins(logins: string[]): Promise<string[]> {
       if (!logins.length) return [];
-      const on = await db.all<{ login: string }>(`SELECT login FROM staff_accounts WHERE enabled = 1 AND login IN (${logins.map(() => '?').join(',')})`, logins);
+      const on = await db.all<{ login: string }>(
+        `SELECT login FROM staff_accounts WHERE enabled = 1 AND login IN (${logins.map(() => '?').join(',')})`,
+        logins,
+      );
       const enabled = new Set(on.map((r) => r.login));
       return logins.filter((l) => !enabled.has(l));
     },

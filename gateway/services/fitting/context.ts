@@ -8,6 +8,7 @@ import type { ServiceDeps } from '../../service.ts';
 import { createSseHub, type SseHub } from '../../http/sse.ts';
 import type { Db } from '../../store/db.ts';
 import type { Catalog } from '../../catalog.ts';
+import type { Language } from '../../staff/accounts.ts';
 import type { FittingConfig } from './config.ts';
 import './events.ts';
 
@@ -18,7 +19,7 @@ export interface Effects {
   send(mirrorId: string, cmd: MirrorCommand): MirrorCommand;
 }
 
-export function createContext(deps: ServiceDeps, cfg: FittingConfig, catalog: Catalog) {
+export function createContext(deps: ServiceDeps, cfg: FittingConfig, catalog: Catalog, language: Language = 'en') {
   const log = deps.log.child({ module: 'fitting' });
   const metrics = {
     frames: counter(deps.metrics, 'storegate_fitting_frames_total', 'Mirror frames handled, by outcome', ['outcome']),
@@ -70,6 +71,8 @@ export function createContext(deps: ServiceDeps, cfg: FittingConfig, catalog: Ca
     deps,
     cfg,
     catalog,
+    /** the store's language: shopper and staff pages start in it */
+    language,
     log,
     metrics,
     work,

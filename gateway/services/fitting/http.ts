@@ -10,6 +10,7 @@ import { onFrame, onInteraction } from './mirror.ts';
 import { mirrorPage } from './page.ts';
 import { type SizeRequestRow, setRequestStatus } from './sessions.ts';
 import { fittingStaffPage } from './staff-page.ts';
+import { pageLanguage } from '../../http/staff-shell.ts';
 
 const tags = ['fitting'];
 const security = [{ bearer: [] }];
@@ -138,7 +139,17 @@ export function fittingHttp(ctx: Ctx): FastifyPluginAsyncTypebox {
         const device = await ctx.deps.registry.get(id);
         if (!device || device.revokedAt || device.kind !== MIRROR_KIND) throw new Errors.notFound(`mirror ${id}`);
         const cmd = await onInteraction(ctx, id, req.body);
-        return reply.status(cmd.type === 'error' ? (cmd.reason === 'unknown_product' || cmd.reason === 'unknown_request' ? 404 : cmd.reason === 'request_answered' ? 409 : 400) : 200).send(cmd);
+        return reply
+          .status(
+            cmd.type === 'error'
+              ? cmd.reason === 'unknown_product' || cmd.reason === 'unknown_request'
+                ? 404
+                : cmd.reason === 'request_answered'
+                  ? 409
+                  : 400
+              : 200,
+          )
+          .send(cmd);
       },
     );
     app.get(
@@ -168,9 +179,11 @@ export function fittingHttp(ctx: Ctx): FastifyPluginAsyncTypebox {
       },
     );
     // the page is public (it holds no data); everything it shows comes from the staff API with the staff token
-    app.get('/staff/fitting-rooms', { schema: { hide: true } }, async (_req, reply) => reply.type('text/html; charset=utf-8').send(fittingStaffPage()));
+    app.get('/staff/fitting-rooms', { schema: { hide: true } }, async (req, reply) =>
+      reply.type('text/html; charset=utf-8').send(fittingStaffPage(pageLanguage(req.query, ctx.language))),
+    );
     app.get('/mirror/:id', { schema: { hide: true, params: IdParam } }, async (req, reply) =>
-      reply.type('text/html; charset=utf-8').send(mirrorPage(req.params.id)),
+      reply.type('text/html; charset=utf-8').send(mirrorPage(req.params.id, { language: ctx.language, lockerPickup: ctx.cfg.lockerPickup })),
     );
   };
 

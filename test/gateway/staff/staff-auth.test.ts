@@ -2,8 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { ADMIN_TOKEN, metricValue, runCliIn, STAFF_TOKEN, startGateway, until } from './helpers.ts';
 
 const post = (gw: { ports: { http: number } }, path: string, body: unknown, headers: Record<string, string> = {}) =>
-  fetch(`http://127.0.0.1:${gw.ports.http}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
-const get = (gw: { ports: { http: number } }, path: string, headers: Record<string, string> = {}) => fetch(`http://127.0.0.1:${gw.ports.http}${path}`, { headers });
+  fetch(`http://127.0.0.1:${gw.ports.http}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  });
+const get = (gw: { ports: { http: number } }, path: string, headers: Record<string, string> = {}) =>
+  fetch(`http://127.0.0.1:${gw.ports.http}${path}`, { headers });
 const admin = { authorization: `Bearer ${ADMIN_TOKEN}` };
 const sessionCookie = (res: Response) => (res.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
 
@@ -89,7 +94,7 @@ describe('staff accounts', () => {
     expect((await post(gw, '/api/v1/staff', { login: 'cem', name: 'Cem 2', role: 'fitting' }, admin)).status).toBe(409);
   });
 
-  it('storegate staff add/list/disable works through the database file; a running gateway ends the disabled person\'s session', async () => {
+  it("storegate staff add/list/disable works through the database file; a running gateway ends the disabled person's session", async () => {
     const gw = await startGateway();
     const add = await runCliIn(gw.dataDir, ['staff', 'add', '--login', 'dora', '--name', 'Dora M', '--role', 'fitting']);
     expect(add.code).toBe(0);
