@@ -113,8 +113,10 @@ $('logout').onclick = () => {
 };
 function switchLang(l) { localStorage.setItem('sg_lang', l); const u = new URL(location.href); u.searchParams.set('lang', l); location.replace(u.pathname + u.search); }
 for (const a of document.querySelectorAll('[data-lang]')) a.onclick = (ev) => { ev.preventDefault(); switchLang(a.dataset.lang); };
-const chosen = localStorage.getItem('sg_lang');
-if (chosen && chosen !== LANG && !new URLSearchParams(location.search).get('lang')) switchLang(chosen);
+{
+  const chosen = localStorage.getItem('sg_lang');
+  if (chosen && chosen !== LANG && !new URLSearchParams(location.search).get('lang')) switchLang(chosen);
+}
 ${
   refreshMs > 0
     ? `setInterval(() => {

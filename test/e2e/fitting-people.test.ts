@@ -44,7 +44,8 @@ const recordBrowserAlerts = () => {
   w.Notification = FakeNotification;
   w.AudioContext = FakeAudioContext;
 };
-const alerts = (page: Page) => page.evaluate(() => (window as unknown as { __alerts: { notifications: Array<{ title: string; body: string }>; tones: number[] } }).__alerts);
+const alerts = (page: Page) =>
+  page.evaluate(() => (window as unknown as { __alerts: { notifications: Array<{ title: string; body: string }>; tones: number[] } }).__alerts);
 
 async function mirrorPage(browser: Browser, port: number, secret: string) {
   const page = await browser.newPage({ viewport: { width: 768, height: 1024 }, hasTouch: true });
@@ -201,13 +202,23 @@ describe.skipIf(!hasChromium)('fitting-room people in headless Chromium', () => 
     const order = await mirror.nextCommand('order');
     expect(order).toMatchObject({ productId: 'SG-0301', size: 'M', delivery: 'locker' });
     await page.waitForFunction(() => document.querySelector('#notice')?.textContent?.includes('We will send you the pickup code'));
-    const intent = await until(() => gw.db.get<{ body: string }>("SELECT body FROM outbox_events WHERE type LIKE '%order.intent.created' AND body LIKE ?", [`%${order.id}%`]));
+    const intent = await until(() =>
+      gw.db.get<{ body: string }>("SELECT body FROM outbox_events WHERE type LIKE '%order.intent.created' AND body LIKE ?", [`%${order.id}%`]),
+    );
     expect(JSON.parse(intent?.body ?? '{}').data.contact).toEqual({ channel: 'sms', address: '+49 170 1234567' });
 
     // over MQTT too: the interaction's device event keeps only the channel, never the address
-    await mirror.interact({ type: 'order', productId: 'SG-0301', size: 'M', delivery: 'home', contact: { channel: 'email', address: 'kim@example.org', consent: true } });
+    await mirror.interact({
+      type: 'order',
+      productId: 'SG-0301',
+      size: 'M',
+      delivery: 'home',
+      contact: { channel: 'email', address: 'kim@example.org', consent: true },
+    });
     await mirror.nextCommand('order', (c) => c.delivery === 'home');
-    const tables = await gw.db.all<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'outbox%' AND name NOT LIKE 'sqlite%'");
+    const tables = await gw.db.all<{ name: string }>(
+      "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'outbox%' AND name NOT LIKE 'sqlite%'",
+    );
     for (const { name } of tables) {
       const rows = await gw.db.all(`SELECT * FROM "${name}"`);
       const dump = JSON.stringify(rows);
