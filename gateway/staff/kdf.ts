@@ -1,18 +1,26 @@
 import { randomBytes, type ScryptOptions, scrypt, timingSafeEqual } from 'node:crypto';
 
 /**
- * PINs and passwords are hashed with scrypt (memory-hard: 32 MiB and ≈ 0.1 s per try on a store box), so a copied
+ * PINs and passwords are hashed with scrypt (memory-hard: 32 MiB per try; time measured in the README), so a copied
  * database file does not give away a 6-digit PIN in seconds on a GPU. Stored as `scrypt$N$r$p$salt$hash` (base64), so
  * the cost can be raised later without breaking existing accounts.
  */
 const DEFAULT = { N: 2 ** 15, r: 8, p: 1 };
 const KEY_BYTES = 32;
 
-const derive = (secret: string, salt: Buffer, o: { N: number; r: number; p: number }) =>
-  new Promise<Buffer>((resolve, reject) => {
-    const opts: ScryptOptions = { N: o.N, r: o.r, p: o.p, maxmem: 256 * o.N * o.r };
-    scrypt(secret.normalize('NFKC'), salt, KEY_BYTES, opts, (err, key) => (err ? reject(err) : resolve(key)));
-  });
+// One derivation at a time: scrypt runs on libuv's thread pool (4 threads), which sqlite3 shares; a burst of logins must
+// not take every thread from the store's writes (device events are persisted before their PUBACK).
+let queue: Promise<unknown> = Promise.resolve();
+const derive = (secret: string, salt: Buffer, o: { N: number; r: number; p: number }) => {
+  const run = () =>
+    new Promise<Buffer>((resolve, reject) => {
+      const opts: ScryptOptions = { N: o.N, r: o.r, p: o.p, maxmem: 256 * o.N * o.r };
+      scrypt(secret.normalize('NFKC'), salt, KEY_BYTES, opts, (err, key) => (err ? reject(err) : resolve(key)));
+    });
+  const next = queue.then(run, run);
+  queue = next.catch(() => {});
+  return next;
+};
 
 export async function hashSecret(secret: string, cost = DEFAULT): Promise<string> {
   const salt = randomBytes(16);
