@@ -3,7 +3,9 @@ import { lockerRig, staff } from '../services/lockers/helpers.ts';
 
 describe('audited actions name the person', () => {
   it('a locker door opened by a logged-in person is audited as staff:<login>, by an integration as token:<name>', async () => {
-    const { gw } = await lockerRig({ overrides: { 'http.apiTokens': [{ name: 'courier-app', token: 'courier-app-token-0123456789', roles: ['fulfilment'] }] } });
+    const { gw } = await lockerRig({
+      overrides: { 'http.apiTokens': [{ name: 'courier-app', token: 'courier-app-token-0123456789', roles: ['fulfilment'] }] },
+    });
     await gw.staff.add({ login: 'fred', name: 'Fred', role: 'fulfilment', secret: '135791' });
     const res = await fetch(`http://127.0.0.1:${gw.ports.http}/api/v1/staff/login`, {
       method: 'POST',
