@@ -45,5 +45,5 @@ describe.skipIf(!hasChromium)('staff accounts on the store IT dashboard in headl
     await page.waitForFunction(() => document.querySelector('#staff tr[data-login="emre"]')?.textContent?.includes('disabled'));
     expect((await login()).status).toBe(401);
     expect(pageErrors).toEqual([]);
-  });
+  }, 90_000);
 });
