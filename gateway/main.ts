@@ -13,6 +13,7 @@ import { createAuth } from './http/auth.ts';
 import { corePlugin } from './http/core.ts';
 import { devicesPlugin } from './http/devices.ts';
 import { buildHttp, type HttpPlugin } from './http/server.ts';
+import { staffPlugin } from './http/staff.ts';
 import { coreChannels } from './ingest/core-channels.ts';
 import { createIngest } from './ingest/ingest.ts';
 import { createLogger, type Logger } from './log.ts';
@@ -20,6 +21,9 @@ import { createMetrics } from './metrics.ts';
 import { createRegistry } from './registry/registry.ts';
 import type { GatewayService, ServiceDeps } from './service.ts';
 import { SERVICE_FACTORIES } from './services/index.ts';
+import { createStaffAccounts } from './staff/accounts.ts';
+import { staffMigrations } from './staff/migrations.ts';
+import { createStaffSessions } from './staff/sessions.ts';
 import { createOutboxService } from './services/outbox/service.ts';
 import { createRecognitionGatewayService, createRecognitionService } from './services/recognition/index.ts';
 import { coreMigrations } from './store/core-migrations.ts';
@@ -54,7 +58,10 @@ export async function createGateway(config: Config, opts: GatewayOptions = {}) {
   const dataDir = resolve(config.dataDir);
   const db = await openDb(join(dataDir, 'storegate.db'), { synchronous: config.store.synchronous });
   const admin = ensureAdminToken(config);
-  const auth = createAuth({ admin: admin.token, staff: config.http.staffToken });
+  // staff log in per person; the configured tokens stay for integrations (each scoped by its roles)
+  const staffAccounts = createStaffAccounts({ db, clock, lockout: { maxFailures: config.staff.maxFailures, lockMinutes: config.staff.lockMinutes } });
+  const staffSessions = createStaffSessions(clock, { idleMinutes: config.staff.sessionIdleMinutes, maxHours: config.staff.sessionMaxHours });
+  const auth = createAuth({ admin: admin.token, staff: config.http.staffToken, api: config.http.apiTokens }, { sessions: staffSessions });
   const bus = createBus({ log, metrics, clock });
   const registry = createRegistry({ db, clock });
   // the write path, in the order data flows: ingest → unit of work (store + outbox rows) → bus → capabilities
@@ -99,7 +106,7 @@ export async function createGateway(config: Config, opts: GatewayOptions = {}) {
     ...SERVICE_FACTORIES.map((make) => make(deps, config)),
   );
 
-  const applied = await migrate(db, [...coreMigrations, ...services.flatMap((s) => s.migrations ?? [])]);
+  const applied = await migrate(db, [...coreMigrations, ...staffMigrations, ...services.flatMap((s) => s.migrations ?? [])]);
   if (applied.length) log.info({ applied }, 'migrations applied');
   // devices declared in config: the registry now, the broker once it is connected (start)
   const seeded = await seedConfigDevices(registry, config.devices);
@@ -121,6 +128,10 @@ export async function createGateway(config: Config, opts: GatewayOptions = {}) {
       }),
     },
     { name: 'devices', plugin: devicesPlugin({ registry, admin: devices, link: () => broker, auth, bus }) },
+    {
+      name: 'staff',
+      plugin: staffPlugin({ accounts: staffAccounts, sessions: staffSessions, auth, log, metrics, clock, https: Boolean(config.http.tls) }),
+    },
     ...services.filter((s) => s.http).map((s) => ({ name: s.name, plugin: s.http as NonNullable<GatewayService['http']> })),
   ];
   const https = config.http.tls ? { key: readFileSync(config.http.tls.keyFile), cert: readFileSync(config.http.tls.certFile) } : undefined;
@@ -141,6 +152,7 @@ export async function createGateway(config: Config, opts: GatewayOptions = {}) {
     link: broker,
     work,
     adminToken: admin,
+    staff: staffAccounts,
     get ports() {
       return ports;
     },
@@ -158,6 +170,7 @@ export async function createGateway(config: Config, opts: GatewayOptions = {}) {
       ports = { ...ports, http: typeof addr === 'object' && addr ? addr.port : 0 };
       timers.push(clock.setInterval(() => void registry.flushLastSeen().catch((err) => log.warn({ err }, 'last-seen flush failed')), 10_000));
       timers.push(clock.setInterval(() => void enforceRevocations(), 3_000));
+      timers.push(clock.setInterval(() => void endDisabledSessions(), 3_000));
       log.info({ storeId: config.storeId, ports, mode: config.mqtt.mode }, 'storegate started');
     },
 
@@ -174,6 +187,15 @@ export async function createGateway(config: Config, opts: GatewayOptions = {}) {
       log.info('storegate stopped');
     },
   };
+
+  /** `storegate staff disable` works through the database file: a running gateway ends that person's sessions. */
+  async function endDisabledSessions() {
+    const gone = await staffAccounts.disabledLogins(staffSessions.logins()).catch(() => []);
+    for (const login of gone) {
+      staffSessions.endFor(login);
+      log.info({ login }, 'staff account disabled: sessions ended');
+    }
+  }
 
   /** The CLI revokes through the database file; a running gateway notices and drops the connection. */
   async function enforceRevocations() {

@@ -16,17 +16,37 @@ export const Delivery = Type.Union([Type.Literal('home'), Type.Literal('locker')
 export type Delivery = Static<typeof Delivery>;
 
 /**
+ * Where the shopper wants the order's messages (the pickup code, delivery news), given with their consent. It goes to
+ * the cloud with the order and is not kept on the gateway: not in its tables, not in device_events, not in logs.
+ */
+export const Contact = Type.Union([
+  Type.Object(
+    { channel: Type.Literal('sms'), address: Type.String({ pattern: '^\\+?[0-9][0-9 ()/-]{5,19}$' }), consent: Type.Literal(true) },
+    { additionalProperties: false },
+  ),
+  Type.Object(
+    { channel: Type.Literal('email'), address: Type.String({ maxLength: 254, pattern: '^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$' }), consent: Type.Literal(true) },
+    { additionalProperties: false },
+  ),
+]);
+export type Contact = Static<typeof Contact>;
+
+/**
  * - `pick`: the shopper chose the item (after `ask_pick`, or to correct the mirror)
  * - `tap`: the shopper tapped a suggestion (counted as "taken")
  * - `size_request`: ask staff to bring `productId` in `size` (answered with `order_online` when none in store)
- * - `order`: order `productId` in `size` online, delivered `home` or to a `locker` at this store
+ * - `cancel`: the shopper no longer wants size request `requestId`
+ * - `order`: order `productId` in `size` online, delivered `home` or to a `locker` at this store, with the shopper's
+ *   `contact` for its messages
  */
 export const InteractionMessage = Type.Object(
   {
-    type: Type.Union([Type.Literal('pick'), Type.Literal('tap'), Type.Literal('size_request'), Type.Literal('order')]),
+    type: Type.Union([Type.Literal('pick'), Type.Literal('tap'), Type.Literal('size_request'), Type.Literal('cancel'), Type.Literal('order')]),
     productId: Type.Optional(Sku),
     size: Type.Optional(Size),
     delivery: Type.Optional(Delivery),
+    requestId: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+    contact: Type.Optional(Contact),
     msgId: MsgId,
   },
   { additionalProperties: false },
@@ -48,6 +68,8 @@ export interface Suggestion {
   colour?: string;
   /** what the mirror shows: "also in black", "goes with your dress", "similar: Striped boat-neck top" */
   reason: string;
+  /** the reason as a message key and its argument, for pages in other languages: `colour` (arg: the colour), `often_with` (the item's name), `goes_with` (the item's kind, e.g. dress), `similar` (this suggestion's name) */
+  why?: { key: 'colour' | 'often_with' | 'goes_with' | 'similar'; arg: string };
   /** sizes in store now */
   inStock: string[];
 }
@@ -68,7 +90,8 @@ export interface OrderOnline {
   reason: string;
 }
 
-export type SizeRequestStatus = 'open' | 'claimed' | 'done' | 'cancelled';
+/** open → claimed (a person took it) → done (brought) or unavailable (not in the stockroom after all); cancelled by the shopper or when they leave */
+export type SizeRequestStatus = 'open' | 'claimed' | 'done' | 'unavailable' | 'cancelled';
 
 /** The gateway's answers on `storegate/<store>/mirror/<id>/cmd`. */
 export type MirrorCommand =

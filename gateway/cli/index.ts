@@ -22,6 +22,7 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   scenario: async () => (await import('./commands/scenario.ts')).registerScenario,
   simulate: async () => (await import('./commands/simulate.ts')).registerSimulate,
   privacy: async () => (await import('./commands/privacy.ts')).registerPrivacy,
+  staff: async () => (await import('./commands/staff.ts')).registerStaff,
 };
 
 /** The command modules argv needs: the one it names, or all of them (help, no command, a typo). */

@@ -27,11 +27,12 @@ export const ENV_KEYS: Record<string, string> = {
 
 /**
  * Secrets of list items, named by the item: `STOREGATE_CLOUD_<NAME>_TOKEN` / `_PASSWORD` for the cloud forwarder
- * of that name, `STOREGATE_DEVICE_<ID>_SECRET` for a seeded device (upper case, anything else than A-Z 0-9 → `_`).
+ * of that name, `STOREGATE_DEVICE_<ID>_SECRET` for a seeded device, `STOREGATE_API_<NAME>_TOKEN` for an integration token (upper case, anything else than A-Z 0-9 → `_`).
  */
 const ITEM_SECRETS: Array<{ list: string; idKey: string; prefix: string; fields: Record<string, string> }> = [
   { list: 'cloud.forwarders', idKey: 'name', prefix: 'STOREGATE_CLOUD_', fields: { TOKEN: 'token', PASSWORD: 'password' } },
   { list: 'devices', idKey: 'id', prefix: 'STOREGATE_DEVICE_', fields: { SECRET: 'secret' } },
+  { list: 'http.apiTokens', idKey: 'name', prefix: 'STOREGATE_API_', fields: { TOKEN: 'token' } },
 ];
 
 export const envName = (id: string) => id.toUpperCase().replace(/[^A-Z0-9]/g, '_');

@@ -7,6 +7,7 @@ import { LockersConfigSchema } from '../services/lockers/config.ts';
 import { PresenceConfigSchema } from '../services/presence/config.ts';
 import { RecognitionConfigSchema } from '../services/recognition/config.ts';
 import { PrivacyConfigSchema } from '../services/privacy/config.ts';
+import { LANGUAGES, STAFF_ROLES } from '../staff/accounts.ts';
 
 /**
  * The one schema for the whole gateway. Every key has a default, so no file at all is a working config.
@@ -39,6 +40,11 @@ export const DeviceSeedSchema = Type.Object(
 export const ConfigSchema = Type.Object(
   {
     storeId: Type.String({ pattern: '^[a-z0-9][a-z0-9-]{0,31}$', default: 'store-1' }),
+    /** the store's language: shopper pages (the mirror) and staff pages start in it; shoppers and staff may switch */
+    language: Type.Union(
+      LANGUAGES.map((l) => Type.Literal(l)),
+      { default: 'en' },
+    ),
     dataDir: Type.String({ minLength: 1, default: './data' }),
     log: Type.Object(
       {
@@ -62,6 +68,17 @@ export const ConfigSchema = Type.Object(
         ),
         adminToken: Type.Optional(Secret('bearer token for admin routes; generated into the data dir when absent')),
         staffToken: Type.Optional(Secret('bearer token for staff routes (lockers, size requests)')),
+        apiTokens: Type.Array(
+          Type.Object(
+            {
+              name: Type.String({ pattern: '^[a-z0-9][a-z0-9-]{0,31}$' }),
+              token: Secret('bearer token of an integration'),
+              roles: Type.Array(Type.Union(STAFF_ROLES.map((r) => Type.Literal(r))), { minItems: 1 }),
+            },
+            { additionalProperties: false },
+          ),
+          { default: [], description: 'named bearer tokens for integrations, each scoped to roles (fulfilment, fitting, admin)' },
+        ),
       },
       { additionalProperties: false, default: {} },
     ),
@@ -122,6 +139,16 @@ export const ConfigSchema = Type.Object(
         /** Home Assistant's MQTT login on the embedded broker: it may read the discovery and state topics, nothing else */
         username: Type.String({ minLength: 1, default: 'homeassistant' }),
         password: Type.Optional(Secret("Home Assistant's MQTT password (read-only login); without one it cannot log in")),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    /** staff accounts: lockout after wrong PINs, session length */
+    staff: Type.Object(
+      {
+        maxFailures: Type.Integer({ minimum: 1, maximum: 20, default: 5, description: 'wrong PINs in a row before the account locks' }),
+        lockMinutes: Type.Number({ exclusiveMinimum: 0, default: 15 }),
+        sessionIdleMinutes: Type.Number({ exclusiveMinimum: 0, default: 30, description: 'a session unused this long ends' }),
+        sessionMaxHours: Type.Number({ exclusiveMinimum: 0, default: 12, description: 'every session ends after this long' }),
       },
       { additionalProperties: false, default: {} },
     ),

@@ -19,7 +19,7 @@ export const SERVICE_FACTORIES: Array<(deps: ServiceDeps, config: Config) => Gat
   (deps, config) => createLockerService(deps, { ...config.lockers, auditDays: config.retention.lockerAuditDays }),
   (deps, config) => createHealthService(deps, config.health, { alertsDays: config.retention.alertsDays }),
   (deps, config) => createDashboardService(deps, { ...config.dashboard, offlineAfterSeconds: config.health.offlineAfterSeconds }),
-  (deps, config) => createFittingService(deps, config.fitting),
+  (deps, config) => createFittingService(deps, config.fitting, { language: config.language }),
   (deps, config) => createPrivacyService(deps, config.privacy, { retention: config.retention }),
   (deps, config) =>
     createHomeAssistantService(

@@ -88,7 +88,7 @@ describe.skipIf(!hasChromium)('store IT dashboard in headless Chromium', () => {
     const opened = sim.nextCommand(isOpen('A2'));
     await page.locator('[data-compartment="A2"] button[data-open]').click();
     await opened;
-    await page.locator('#lockerAudit li:has-text("open:staff A2 by admin:")').waitFor();
+    await page.locator('#lockerAudit li:has-text("open:staff A2 by admin-token")').waitFor();
     await page.locator('#actionResult:text("Door A2 opened.")').waitFor();
     await shot('locker-opened');
 

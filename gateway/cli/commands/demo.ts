@@ -57,6 +57,13 @@ export function registerDemo(program: Command) {
       );
       const httpUrl = `http://localhost:${gw.ports.http}`;
       const admin = gw.adminToken.token;
+      // per-person logins for the staff pages (a demo PIN everyone may know: this is a demo store)
+      const DEMO_PIN = '246810';
+      for (const [login, name, role] of [
+        ['fiona', 'Fiona (fitting rooms)', 'fitting'],
+        ['luca', 'Luca (lockers)', 'fulfilment'],
+      ] as const)
+        if (!(await gw.staff.get(login))) await gw.staff.add({ login, name, role, secret: DEMO_PIN });
       process.stdout.write(
         [
           '',
@@ -65,6 +72,7 @@ export function registerDemo(program: Command) {
           `  mirror:       ${httpUrl}/mirror/${SCENARIO_MIRROR.id}#key=${encodeURIComponent(state.secrets[SCENARIO_MIRROR.id] ?? '')}`,
           `  staff pages:  ${httpUrl}/staff/fitting-rooms#token=${encodeURIComponent(staffToken)}`,
           `                ${httpUrl}/staff/lockers#token=${encodeURIComponent(staffToken)}  (staff token: ${staffToken})`,
+          `  staff logins: fiona (fitting rooms), luca (lockers), PIN ${DEMO_PIN}; ?lang=de for German`,
           `  admin token:  ${admin}`,
           `  API docs:     ${httpUrl}/docs`,
           `  metrics:      ${httpUrl}/metrics`,

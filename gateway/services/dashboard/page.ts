@@ -14,7 +14,7 @@ export const dashboardPage = () => `<!doctype html>
   <strong>storegate</strong> <span id="storeId"></span>
   <nav id="nav" aria-label="Sections" hidden>
     <a href="#overview">Overview</a><a href="#alertsSection">Alerts</a><a href="#devicesSection">Devices</a>
-    <a href="#zonesSection">Zones</a><a href="#fittingSection">Fitting rooms</a><a href="#lockersSection">Lockers</a><a href="#modelSection">Model</a><a href="#cloudSection">Cloud</a>
+    <a href="#zonesSection">Zones</a><a href="#fittingSection">Fitting rooms</a><a href="#lockersSection">Lockers</a><a href="#modelSection">Model</a><a href="#cloudSection">Cloud</a><a href="#staffSection">Staff</a>
   </nav>
   <span id="live" class="pill" role="status" aria-live="polite"></span>
   <button id="logout" class="secondary" hidden>Log out</button>
@@ -69,6 +69,18 @@ export const dashboardPage = () => `<!doctype html>
   <h3>Door audit</h3><ol id="lockerAudit" class="log"></ol></section>
 <section id="modelSection" aria-labelledby="mTitle"><h2 id="mTitle">Model</h2><div id="model"></div></section>
 <section id="cloudSection" aria-labelledby="cTitle"><h2 id="cTitle">Cloud</h2><div id="cloud"></div></section>
+<section id="staffSection" aria-labelledby="sTitle"><h2 id="sTitle">Staff</h2>
+  <form id="staffForm" class="row">
+    <label>Login <input id="staffNewLogin" required pattern="[a-z0-9][a-z0-9._-]{1,31}"></label>
+    <label>Name <input id="staffNewName" required maxlength="80"></label>
+    <label>Role <select id="staffNewRole"><option value="fitting">fitting room</option><option value="fulfilment">fulfilment</option><option value="admin">store IT</option></select></label>
+    <button type="submit">Add person</button>
+  </form>
+  <div id="pinBox" class="secret" hidden role="alert"><p>PIN for <b id="pinFor"></b> — shown once, give it to them now:</p>
+    <code id="pin"></code> <button id="pinDone" type="button">Done</button></div>
+  <table><caption class="sr">Staff accounts</caption><thead><tr><th scope="col">Login</th><th scope="col">Name</th><th scope="col">Role</th><th scope="col">State</th><th scope="col">Actions</th></tr></thead>
+  <tbody id="staff"></tbody></table>
+</section>
 </div>
 </main>
 <script src="/dashboard/vendor/uplot.js"></script>

@@ -22,6 +22,7 @@ function assets(): Map<string, { type: string; body: Buffer }> {
     ['views.js', join(CLIENT_DIR, 'views.js'), js],
     ['panels.js', join(CLIENT_DIR, 'panels.js'), js],
     ['charts.js', join(CLIENT_DIR, 'charts.js'), js],
+    ['staff.js', join(CLIENT_DIR, 'staff.js'), js],
     ['app.css', join(CLIENT_DIR, 'app.css'), 'text/css; charset=utf-8'],
     ['vendor/uplot.js', join(uplotDir, 'uPlot.iife.min.js'), js],
     ['vendor/uplot.css', join(uplotDir, 'uPlot.min.css'), 'text/css; charset=utf-8'],

@@ -8,6 +8,7 @@ import type { ServiceDeps } from '../../service.ts';
 import { createSseHub, type SseHub } from '../../http/sse.ts';
 import type { Db } from '../../store/db.ts';
 import type { Catalog } from '../../catalog.ts';
+import type { Language } from '../../staff/accounts.ts';
 import type { FittingConfig } from './config.ts';
 import './events.ts';
 
@@ -18,7 +19,7 @@ export interface Effects {
   send(mirrorId: string, cmd: MirrorCommand): MirrorCommand;
 }
 
-export function createContext(deps: ServiceDeps, cfg: FittingConfig, catalog: Catalog) {
+export function createContext(deps: ServiceDeps, cfg: FittingConfig, catalog: Catalog, language: Language = 'en') {
   const log = deps.log.child({ module: 'fitting' });
   const metrics = {
     frames: counter(deps.metrics, 'storegate_fitting_frames_total', 'Mirror frames handled, by outcome', ['outcome']),
@@ -38,6 +39,9 @@ export function createContext(deps: ServiceDeps, cfg: FittingConfig, catalog: Ca
     }
     return hub;
   };
+
+  /** the staff page's live stream: every size-request change */
+  const staffLive = createSseHub({ maxClients: 32, clientBufferBytes: 256 * 1024, replay: 50 });
 
   function sendNow(mirrorId: string, cmd: MirrorCommand) {
     if (cmd.type === 'recognised' || cmd.type === 'ask_pick' || cmd.type === 'order_online') lastAnswer.set(mirrorId, cmd);
@@ -67,6 +71,8 @@ export function createContext(deps: ServiceDeps, cfg: FittingConfig, catalog: Ca
     deps,
     cfg,
     catalog,
+    /** the store's language: shopper and staff pages start in it */
+    language,
     log,
     metrics,
     work,
@@ -74,6 +80,7 @@ export function createContext(deps: ServiceDeps, cfg: FittingConfig, catalog: Ca
     lastAnswer,
     live,
     liveHub,
+    staffLive,
     now: () => deps.clock.now(),
     newId: () => randomUUID(),
     /** zone → the shopper pseudonym last seen entering it (from presence events) */

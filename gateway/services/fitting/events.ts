@@ -38,6 +38,8 @@ export interface SizeRequestUpdated {
   sku: string;
   size: string;
   status: SizeRequestStatus;
+  /** who changed it: `staff:<login>` (or the token's name) for claim and answers, `shopper` for a cancel, `gateway` when the shopper left */
+  by?: string;
 }
 export interface OrderIntentCreated {
   orderIntentId: string;
@@ -49,6 +51,8 @@ export interface OrderIntentCreated {
   delivery: Delivery;
   /** the store whose lockers receive the parcel when delivery is `locker` */
   pickupStoreId: string | null;
+  /** where the shopper wants the order's messages (given with consent); only in this event, never in a table */
+  contact?: { channel: 'sms' | 'email'; address: string };
 }
 
 /** What a mirror sent, as the mirror channels hand it to the fitting service: local bus events (`Bus.emitLocal`). */

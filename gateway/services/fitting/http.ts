@@ -10,6 +10,7 @@ import { onFrame, onInteraction } from './mirror.ts';
 import { mirrorPage } from './page.ts';
 import { type SizeRequestRow, setRequestStatus } from './sessions.ts';
 import { fittingStaffPage } from './staff-page.ts';
+import { pageLanguage } from '../../http/staff-shell.ts';
 
 const tags = ['fitting'];
 const security = [{ bearer: [] }];
@@ -25,9 +26,13 @@ const SizeRequest = Type.Object({
   productName: Type.String(),
   size: Type.String(),
   status: Type.String(),
+  /** who claimed it and who answered it (`staff:<login>`, a token's name, `shopper`, `gateway`) */
+  claimedBy: Type.Union([Type.String(), Type.Null()]),
+  answeredBy: Type.Union([Type.String(), Type.Null()]),
   createdAt: Type.String(),
   updatedAt: Type.String(),
 });
+const STATUSES = ['open', 'claimed', 'done', 'unavailable', 'cancelled', 'pending'];
 
 /** HTTP status for a mirror error answer */
 const statusOf = (cmd: MirrorCommand) =>
@@ -50,6 +55,8 @@ export function fittingHttp(ctx: Ctx): FastifyPluginAsyncTypebox {
     productName: ctx.catalog.products.find((p) => p.sku === r.sku)?.name ?? r.sku,
     size: r.size,
     status: r.status,
+    claimedBy: r.claimed_by ?? null,
+    answeredBy: r.answered_by ?? null,
     createdAt: new Date(r.created_at).toISOString(),
     updatedAt: new Date(r.updated_at).toISOString(),
   });
@@ -77,9 +84,9 @@ export function fittingHttp(ctx: Ctx): FastifyPluginAsyncTypebox {
    * with the staff or admin token to test a mirror. Anyone else sees nothing: not even which item is in the room.
    */
   const viewerAuth = async (req: IdRequest, reply: FastifyReply) => {
-    if (ctx.deps.auth.roleOf(req)) return;
+    if (ctx.deps.auth.can(req, 'fitting')) return;
     if (await isMirror(req.params.id, bearer(req))) return;
-    return ctx.deps.auth.requireStaff(req, reply);
+    return ctx.deps.auth.requireRole('fitting')(req, reply);
   };
 
   /** what the mirror page shows: the last answer and the open session's size requests (product ids only) */
@@ -96,6 +103,7 @@ export function fittingHttp(ctx: Ctx): FastifyPluginAsyncTypebox {
     // open mirror pages would otherwise hold the server open on shutdown
     app.addHook('preClose', (done) => {
       for (const hub of ctx.live.values()) hub.close();
+      ctx.staffLive.close();
       done();
     });
     app.addContentTypeParser(IMAGE_TYPES, { parseAs: 'buffer', bodyLimit: ctx.cfg.maxFrameBytes }, (_req, body, done) => done(null, body));
@@ -131,7 +139,17 @@ export function fittingHttp(ctx: Ctx): FastifyPluginAsyncTypebox {
         const device = await ctx.deps.registry.get(id);
         if (!device || device.revokedAt || device.kind !== MIRROR_KIND) throw new Errors.notFound(`mirror ${id}`);
         const cmd = await onInteraction(ctx, id, req.body);
-        return reply.status(cmd.type === 'error' ? (cmd.reason === 'unknown_product' ? 404 : 400) : 200).send(cmd);
+        return reply
+          .status(
+            cmd.type === 'error'
+              ? cmd.reason === 'unknown_product' || cmd.reason === 'unknown_request'
+                ? 404
+                : cmd.reason === 'request_answered'
+                  ? 409
+                  : 400
+              : 200,
+          )
+          .send(cmd);
       },
     );
     app.get(
@@ -161,21 +179,39 @@ export function fittingHttp(ctx: Ctx): FastifyPluginAsyncTypebox {
       },
     );
     // the page is public (it holds no data); everything it shows comes from the staff API with the staff token
-    app.get('/staff/fitting-rooms', { schema: { hide: true } }, async (_req, reply) => reply.type('text/html; charset=utf-8').send(fittingStaffPage()));
+    app.get('/staff/fitting-rooms', { schema: { hide: true } }, async (req, reply) =>
+      reply.type('text/html; charset=utf-8').send(fittingStaffPage(pageLanguage(req.query, ctx.language))),
+    );
     app.get('/mirror/:id', { schema: { hide: true, params: IdParam } }, async (req, reply) =>
-      reply.type('text/html; charset=utf-8').send(mirrorPage(req.params.id)),
+      reply.type('text/html; charset=utf-8').send(mirrorPage(req.params.id, { language: ctx.language, lockerPickup: ctx.cfg.lockerPickup })),
     );
   };
 
   const staff: FastifyPluginAsyncTypebox = async (app) => {
-    app.addHook('onRequest', ctx.deps.auth.requireStaff);
+    app.addHook('onRequest', ctx.deps.auth.requireRole('fitting'));
+    app.get(
+      '/api/v1/fitting/size-requests/events',
+      {
+        schema: {
+          tags,
+          security,
+          summary: 'Server-sent events for the staff page: `request` {id, status, …} on every size-request change (the staff session cookie works)',
+        },
+      },
+      async (req, reply) => {
+        if (ctx.staffLive.full()) throw new Errors.unavailable('too many staff pages open');
+        reply.hijack();
+        const last = req.headers['last-event-id'];
+        ctx.staffLive.attach(reply.raw, typeof last === 'string' ? last : undefined);
+      },
+    );
     app.get(
       '/api/v1/fitting/size-requests',
       {
         schema: {
           tags,
           security,
-          querystring: Type.Object({ status: Type.Optional(Type.Union(['open', 'claimed', 'done', 'cancelled', 'pending'].map((s) => Type.Literal(s)))) }),
+          querystring: Type.Object({ status: Type.Optional(Type.Union(STATUSES.map((s) => Type.Literal(s)))) }),
           response: { 200: Type.Object({ requests: Type.Array(SizeRequest) }) },
         },
       },
@@ -188,19 +224,24 @@ export function fittingHttp(ctx: Ctx): FastifyPluginAsyncTypebox {
         return { requests: rows.map(view) };
       },
     );
-    const transition = (to: 'claimed' | 'done', from: string[]) => async (req: IdRequest) => {
+    /** a person's step on a request: named in the row, the event and the answer */
+    const transition = (to: 'claimed' | 'done' | 'unavailable', from: string[]) => async (req: IdRequest) => {
       const { id } = req.params;
+      const by = ctx.deps.auth.actorOf(req);
       return ctx.work(async (tx, fx) => {
         const r = await tx.get<SizeRequestRow>('SELECT * FROM fitting_size_requests WHERE id = ?', [id]);
         if (!r) throw new Errors.notFound(`size request ${id}`);
-        if (!from.includes(r.status)) throw new Errors.conflict(`size request ${id} is ${r.status}`);
-        await setRequestStatus(ctx, tx, fx, r, to);
-        return view({ ...r, status: to, updated_at: ctx.now() });
+        if (!from.includes(r.status))
+          throw new Errors.conflict(r.status === 'open' ? `size request ${id} is not claimed yet: claim it first` : `size request ${id} is ${r.status}`);
+        await setRequestStatus(ctx, tx, fx, r, to, by);
+        return view({ ...r, status: to, updated_at: ctx.now(), ...(to === 'claimed' ? { claimed_by: by } : { answered_by: by }) });
       });
     };
     const opts = { schema: { tags, security, params: IdParam, response: { 200: SizeRequest } } };
     app.post('/api/v1/fitting/size-requests/:id/claim', opts, transition('claimed', ['open']));
-    app.post('/api/v1/fitting/size-requests/:id/done', opts, transition('done', ['open', 'claimed']));
+    // "brought" and "not available" answer a claimed request: someone must have gone to look
+    app.post('/api/v1/fitting/size-requests/:id/done', opts, transition('done', ['claimed']));
+    app.post('/api/v1/fitting/size-requests/:id/unavailable', opts, transition('unavailable', ['claimed']));
     app.get('/api/v1/fitting/rooms', { schema: { tags, security } }, async () => ({
       open: await ctx.deps.db.all(
         'SELECT id AS sessionId, mirror_id AS mirrorId, zone, started_at AS startedAt FROM fitting_room_sessions WHERE ended_at IS NULL ORDER BY started_at',

@@ -63,4 +63,9 @@ export const fittingMigrations: Migration[] = [
     id: 'fitting-002-shopper-session',
     up: 'ALTER TABLE fitting_room_sessions ADD COLUMN shopper_session_id TEXT;',
   },
+  {
+    // every answer to a size request names the person (their login, or the token's name)
+    id: 'fitting-003-size-request-people',
+    up: 'ALTER TABLE fitting_size_requests ADD COLUMN claimed_by TEXT; ALTER TABLE fitting_size_requests ADD COLUMN answered_by TEXT;',
+  },
 ];

@@ -1,7 +1,17 @@
 import type { InteractionMessage, MirrorCommand } from '../../../devices/smart-mirror/messages.ts';
 import type { Db } from '../../store/db.ts';
 import type { Ctx, Effects } from './context.ts';
-import { closeSession, coOccurrenceFor, ensureSession, openSession, recordItem, recordShown, recordTaken, type SizeRequestRow } from './sessions.ts';
+import {
+  closeSession,
+  coOccurrenceFor,
+  ensureSession,
+  openSession,
+  recordItem,
+  recordShown,
+  recordTaken,
+  type SizeRequestRow,
+  setRequestStatus,
+} from './sessions.ts';
 import { findProduct, orderOnline, productView, suggestAll } from './suggest.ts';
 
 /**
@@ -95,6 +105,7 @@ export const onPresence = (ctx: Ctx, mirrorId: string, present: boolean) =>
 export const onInteraction = (ctx: Ctx, mirrorId: string, m: InteractionMessage) => ctx.work((tx, fx) => interaction(ctx, tx, fx, mirrorId, m));
 
 async function interaction(ctx: Ctx, tx: Db, fx: Effects, mirrorId: string, m: InteractionMessage) {
+  if (m.type === 'cancel') return cancelRequest(ctx, tx, fx, mirrorId, m.requestId);
   const p = m.productId ? ctx.catalog.products.find((x) => x.sku === m.productId) : undefined;
   if (!p) return fx.send(mirrorId, { type: 'error', reason: 'unknown_product', message: `product ${m.productId ?? '(none)'} is not in the catalog` });
   const s = await ensureSession(ctx, tx, fx, mirrorId);
@@ -155,8 +166,23 @@ async function interaction(ctx: Ctx, tx: Db, fx: Effects, mirrorId: string, m: I
     size,
     delivery,
     pickupStoreId: delivery === 'locker' ? ctx.deps.storeId : null,
+    ...(m.contact ? { contact: { channel: m.contact.channel, address: m.contact.address } } : {}),
   });
   return fx.send(mirrorId, { type: 'order', id, status: 'created', productId: p.sku, size, delivery });
+}
+
+/** The shopper takes back a size request of this room's open session (one staff have not answered yet). */
+async function cancelRequest(ctx: Ctx, tx: Db, fx: Effects, mirrorId: string, requestId: string | undefined) {
+  const s = await openSession(tx, mirrorId);
+  const r =
+    s && requestId
+      ? await tx.get<SizeRequestRow>('SELECT * FROM fitting_size_requests WHERE id = ? AND session_id = ? AND mirror_id = ?', [requestId, s.id, mirrorId])
+      : undefined;
+  if (!r) return fx.send(mirrorId, { type: 'error', reason: 'unknown_request', message: `no size request ${requestId ?? '(none)'} in this fitting room` });
+  if (r.status !== 'open' && r.status !== 'claimed')
+    return fx.send(mirrorId, { type: 'error', reason: 'request_answered', message: `size request ${r.id} is ${r.status}` });
+  await setRequestStatus(ctx, tx, fx, r, 'cancelled', 'shopper');
+  return { type: 'size_request', id: r.id, status: 'cancelled', productId: r.sku, size: r.size } as MirrorCommand;
 }
 
 /** A shopper's app beacon in a fitting-room zone: remembered, and linked to that zone's open unlinked sessions. */

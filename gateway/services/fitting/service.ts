@@ -3,6 +3,7 @@ import { MIRROR_CHANNELS, MIRROR_KIND } from '../../../devices/smart-mirror/topi
 import { binaryChannel, type ChannelHandler, jsonChannel } from '../../ingest/ingest.ts';
 import type { GatewayService, ServiceDeps } from '../../service.ts';
 import { type Catalog, loadCatalogSync } from '../../catalog.ts';
+import type { Language } from '../../staff/accounts.ts';
 import type { FittingConfig } from './config.ts';
 import { createContext } from './context.ts';
 import { fittingHttp } from './http.ts';
@@ -16,7 +17,7 @@ import { OUTFIT_RULES } from './suggest.ts';
  * recognised item and suggestions, runs the size-request queue for staff, and records one session per mirror
  * occupancy (sent to the cloud when it ends). Frames stay in memory for one recognition call, nothing else.
  */
-export function createFittingService(deps: ServiceDeps, cfg: FittingConfig): GatewayService {
+export function createFittingService(deps: ServiceDeps, cfg: FittingConfig, opts: { language?: Language } = {}): GatewayService {
   if (!cfg.enabled) return { name: 'fitting', start: async () => {}, stop: async () => {} };
   // a bad catalog stops the gateway at start with the file, line/product and field in the message
   let catalog: Catalog;
@@ -25,7 +26,7 @@ export function createFittingService(deps: ServiceDeps, cfg: FittingConfig): Gat
   } catch (err) {
     throw new Error(`fitting.catalogPath: ${(err as Error).message}`);
   }
-  const ctx = createContext(deps, cfg, catalog);
+  const ctx = createContext(deps, cfg, catalog, opts.language);
   const timers: Array<{ cancel(): void }> = [];
   const run = (what: string, mirrorId: string, p: Promise<unknown>) =>
     void p.catch((err) => ctx.log.error({ err: (err as Error).message, mirrorId, what }, 'fitting handler failed'));
@@ -68,7 +69,8 @@ export function createFittingService(deps: ServiceDeps, cfg: FittingConfig): Gat
       channel: MIRROR_CHANNELS.interaction,
       schema: InteractionMessage,
       toEvents: (m, ictx) => ({
-        events: [ictx.event('device.message', { deviceId: ictx.device.id, kind: MIRROR_KIND, channel: 'interaction', body: m })],
+        // the shopper's contact goes to the cloud with the order only: never into device_events
+        events: [ictx.event('device.message', { deviceId: ictx.device.id, kind: MIRROR_KIND, channel: 'interaction', body: withoutContact(m) })],
         local: [ictx.event('fitting.mirror.interaction', { mirrorId: ictx.device.id, message: m })],
       }),
     }),
@@ -101,12 +103,19 @@ export function createFittingService(deps: ServiceDeps, cfg: FittingConfig): Gat
         ctx.shopperSessions.delete(e.data.shopperId);
         for (const [zone, shopper] of ctx.shoppersInZone) if (shopper === e.data.shopperId) ctx.shoppersInZone.delete(zone);
       });
+      // the staff page refreshes its queue on each change, and rings for a new request
+      deps.bus.on(
+        'fitting',
+        'fitting.size_request.updated',
+        (e) => void ctx.staffLive.publish('request', { ...e.data, productName: ctx.catalog.products.find((p) => p.sku === e.data.sku)?.name ?? e.data.sku }),
+      );
       deps.bus.on('fitting', 'presence.exited', (e) => leftZone(e.data.shopperId, e.data.zone));
       const every = Math.max(1000, Math.min(30_000, (cfg.sizeRequestAlertSeconds * 1000) / 4));
       // a comment line every 15 s keeps open mirror pages' streams from timing out
       timers.push(
         deps.clock.setInterval(() => {
           for (const hub of ctx.live.values()) hub.ping();
+          ctx.staffLive.ping();
         }, 15_000),
       );
       timers.push(
@@ -128,6 +137,12 @@ export function createFittingService(deps: ServiceDeps, cfg: FittingConfig): Gat
     },
   };
 }
+
+const withoutContact = (m: InteractionMessage) => {
+  if (!m.contact) return m;
+  const { contact, ...rest } = m;
+  return { ...rest, contact: contact.channel };
+};
 
 /**
  * A frame is raw image bytes, or JSON `{"image": "<base64>"}` for mirrors whose MQTT stack only sends text.

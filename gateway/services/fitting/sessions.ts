@@ -24,6 +24,8 @@ export interface SizeRequestRow {
   created_at: number;
   updated_at: number;
   alerted?: number;
+  claimed_by?: string | null;
+  answered_by?: string | null;
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -79,7 +81,7 @@ export async function closeSession(ctx: Ctx, tx: Db, fx: Effects, mirrorId: stri
   await tx.run('UPDATE fitting_room_sessions SET ended_at = ? WHERE id = ?', [endedAt, s.id]);
   // requests nobody has brought yet are moot once the shopper left
   const pending = await tx.all<SizeRequestRow>("SELECT * FROM fitting_size_requests WHERE session_id = ? AND status IN ('open', 'claimed')", [s.id]);
-  for (const r of pending) await setRequestStatus(ctx, tx, fx, r, 'cancelled');
+  for (const r of pending) await setRequestStatus(ctx, tx, fx, r, 'cancelled', 'gateway');
   const data = await summary(tx, { ...s, ended_at: endedAt });
   fx.emit('fitting.session.closed', mirrorId, data);
   fx.send(mirrorId, { type: 'session', sessionId: s.id, status: 'closed' });
@@ -143,10 +145,12 @@ export async function coOccurrenceFor(db: Db, sku: string, excludeSession?: stri
   return learnCoOccurrence(bySession.values());
 }
 
-export async function setRequestStatus(ctx: Ctx, tx: Db, fx: Effects, r: SizeRequestRow, status: SizeRequestStatus) {
-  await tx.run('UPDATE fitting_size_requests SET status = ?, updated_at = ? WHERE id = ?', [status, ctx.now(), r.id]);
+/** `by` is who did it (see SizeRequestUpdated.by): recorded as the claimer or the answerer */
+export async function setRequestStatus(ctx: Ctx, tx: Db, fx: Effects, r: SizeRequestRow, status: SizeRequestStatus, by: string) {
+  const column = status === 'claimed' ? 'claimed_by' : 'answered_by';
+  await tx.run(`UPDATE fitting_size_requests SET status = ?, updated_at = ?, ${column} = ? WHERE id = ?`, [status, ctx.now(), by, r.id]);
   ctx.metrics.sizeRequests.inc({ status });
-  fx.emit('fitting.size_request.updated', r.mirror_id, { id: r.id, mirrorId: r.mirror_id, zone: r.zone, sku: r.sku, size: r.size, status });
+  fx.emit('fitting.size_request.updated', r.mirror_id, { id: r.id, mirrorId: r.mirror_id, zone: r.zone, sku: r.sku, size: r.size, status, by });
   fx.send(r.mirror_id, { type: 'size_request', id: r.id, status, productId: r.sku, size: r.size });
   if (r.alerted) fx.emit('alert.resolved', r.mirror_id, lateAlert(r, 0));
 }

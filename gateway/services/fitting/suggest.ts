@@ -51,12 +51,13 @@ function oncePerStyle<T extends { o: Product }>(ranked: T[]): T[] {
     return true;
   });
 }
-const suggestion = (o: Product, reason: string): Suggestion => ({
+const suggestion = (o: Product, reason: string, why: NonNullable<Suggestion['why']>): Suggestion => ({
   sku: o.sku,
   name: o.name,
   category: o.category,
   colour: o.colour,
   reason,
+  why,
   inStock: inStock(o),
 });
 
@@ -76,7 +77,7 @@ export function otherColours(catalog: Catalog, p: Product, limit = 3): Suggestio
     .filter((o) => o.style === p.style && o.sku !== p.sku && inStock(o).length > 0)
     .sort(bySku)
     .slice(0, limit)
-    .map((o) => suggestion(o, `also in ${o.colour}`));
+    .map((o) => suggestion(o, `also in ${o.colour}`, { key: 'colour', arg: o.colour }));
 }
 
 /**
@@ -99,7 +100,11 @@ export function goesWith(catalog: Catalog, p: Product, history: CoOccurrence, li
     .sort((a, b) => b.score - a.score || bySku(a.o, b.o));
   return oncePerStyle(ranked)
     .slice(0, limit)
-    .map(({ o, seen }) => suggestion(o, seen > 0 ? `often tried with the ${p.name.toLowerCase()}` : `goes with your ${noun(p.category)}`));
+    .map(({ o, seen }) =>
+      seen > 0
+        ? suggestion(o, `often tried with the ${p.name.toLowerCase()}`, { key: 'often_with', arg: p.name })
+        : suggestion(o, `goes with your ${noun(p.category)}`, { key: 'goes_with', arg: noun(p.category) }),
+    );
 }
 
 /**
@@ -114,7 +119,7 @@ export function similar(catalog: Catalog, p: Product, limit = 3, reference: Arra
     .sort((a, b) => b.sim - a.sim || inStock(b.o).length - inStock(a.o).length || bySku(a.o, b.o));
   return oncePerStyle(ranked)
     .slice(0, limit)
-    .map(({ o }) => suggestion(o, `similar: ${o.name}`));
+    .map(({ o }) => suggestion(o, `similar: ${o.name}`, { key: 'similar', arg: o.name }));
 }
 
 /** (4) the wanted size is not in store: offer to order it online, home delivery or a free locker here */

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import Type from 'typebox';
@@ -41,15 +40,10 @@ const IdParam = Type.Object({ id: Type.String({ minLength: 1, maxLength: 128 }) 
 
 /** Staff routes (staff or admin token) and the public shell of the staff page, which logs in by itself. */
 export function lockersHttp(ctx: Ctx): FastifyPluginAsyncTypebox {
-  /** for the audit log: the role plus a short fingerprint of the token used (never the token) */
-  const actor = (req: FastifyRequest) => {
-    const h = req.headers.authorization;
-    const token = h?.startsWith('Bearer ') ? h.slice(7).trim() : decodeURIComponent(req.headers.cookie?.match(/(?:^|;\s*)sg_token=([^;]+)/)?.[1] ?? '');
-    const role = ctx.deps.auth.roleOf(req) ?? 'unknown';
-    return token ? `${role}:${createHash('sha256').update(token).digest('hex').slice(0, 8)}` : role;
-  };
+  /** for the audit log: the person logged in (`staff:<login>`) or the token's name, never a secret */
+  const actor = (req: FastifyRequest) => ctx.deps.auth.actorOf(req);
   const api: FastifyPluginAsyncTypebox = async (app) => {
-    app.addHook('onRequest', ctx.deps.auth.requireStaff);
+    app.addHook('onRequest', ctx.deps.auth.requireRole('fulfilment'));
 
     app.get(
       '/api/v1/lockers',

@@ -12,11 +12,13 @@ const FILE_CONFIG = {
   cloud: { forwarders: [{ name: 'events-api', kind: 'http', url: 'https://cloud.example/events' }] },
   devices: [{ id: 'lk-01', kind: 'locker' }],
   mqtt: { external: { url: 'mqtt://broker.example:1883' } },
+  http: { apiTokens: [{ name: 'pos', token: 'file-token-of-the-pos-0123456789', roles: ['fulfilment'] }] },
 };
 const ITEM_ENV: Record<string, string> = {
   'cloud.forwarders[].token': `STOREGATE_CLOUD_${envName('events-api')}_TOKEN`,
   'cloud.forwarders[].password': `STOREGATE_CLOUD_${envName('events-api')}_PASSWORD`,
   'devices[].secret': `STOREGATE_DEVICE_${envName('lk-01')}_SECRET`,
+  'http.apiTokens[].token': `STOREGATE_API_${envName('pos')}_TOKEN`,
 };
 const envFor = (path: string) => ITEM_ENV[path] ?? Object.entries(ENV_KEYS).find(([, p]) => p === path)?.[0];
 const configPath = (path: string) => path.replace('[]', '.0');

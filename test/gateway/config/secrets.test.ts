@@ -43,6 +43,7 @@ function xSecretPaths(schema: unknown): string[] {
 const EXPECTED = [
   'http.adminToken',
   'http.staffToken',
+  'http.apiTokens[].token',
   'mqtt.external.password',
   'service.password',
   'homeAssistant.password',
@@ -61,7 +62,7 @@ const baseConfig = (dataDir: string) => ({
   dataDir,
   // everything the gateway logs, including the effective config at debug
   log: { level: 'trace' },
-  http: { host: '127.0.0.1', port: 0 },
+  http: { host: '127.0.0.1', port: 0, apiTokens: [{ name: 'pos', token: 'placeholder', roles: ['fulfilment'] }] },
   mqtt: { host: '127.0.0.1', port: 0, wsPort: 0, external: { url: 'mqtt://127.0.0.1:9', username: 'gw' } },
   homeAssistant: { enabled: true },
   devices: [{ id: 'seeded-mirror', kind: 'mirror', zone: 'fitting-1' }],

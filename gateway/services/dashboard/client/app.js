@@ -1,6 +1,7 @@
 import { initCharts, loadSeries, pushSample } from './charts.js';
-import { $, ApiError, api, schedule, state } from './core.js';
+import { $, ApiError, api, say, schedule, state } from './core.js';
 import { initPanels, refreshPanel, refreshPanels } from './panels.js';
+import { initStaff, loadStaff } from './staff.js';
 import { initDevices, onAlert, onDeviceEvent, onDevicePatch, renderAlerts, renderDevices, renderOverview } from './views.js';
 
 let source = null;
@@ -71,6 +72,7 @@ async function start() {
   initCharts();
   connect(state.seq);
   await refreshPanels();
+  await loadStaff().catch((e) => say(`Staff accounts: ${e.message}`, true));
   setInterval(() => renderAlerts(), 5000);
 }
 
@@ -105,6 +107,7 @@ if (fromUrl) {
 
 initDevices();
 initPanels();
+initStaff();
 if (state.token) {
   setCookie(state.token);
   start();

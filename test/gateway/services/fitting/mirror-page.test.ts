@@ -60,6 +60,10 @@ describe.skipIf(!hasChromium)('mirror page in headless Chromium', () => {
     await page.waitForSelector('button.order >> text=Collect from a locker here');
     expect(await page.textContent('#answer')).toContain('M is not in store');
     await page.tap('button.order >> text=Collect from a locker here');
+    // the pickup code is sent by text message: the shopper gives a number, with consent
+    await page.fill('#contactAddress', '+49 170 7654321');
+    await page.check('#contactConsent');
+    await page.tap('button.order-send');
     const order = await mirror.nextCommand('order');
     expect(order).toMatchObject({ productId: 'SG-0301', size: 'M', delivery: 'locker' });
     await page.waitForFunction(() => document.querySelector('#notice')?.textContent?.includes('Ordered: Wrap midi dress in M, to a locker here'));
@@ -145,7 +149,7 @@ describe.skipIf(!hasChromium)('staff fitting-rooms page in headless Chromium', (
     await page.press('#token', 'Enter');
     await page.waitForSelector(`tr[data-id="${open.id}"]`);
     expect(await page.textContent('#rooms')).toContain('fitting-1');
-    await page.click(`button[data-claim="${open.id}"]`);
+    await page.click(`button[data-step="claim"][data-id="${open.id}"]`);
     expect(await mirror.nextCommand('size_request', (c) => c.status === 'claimed')).toMatchObject({ id: open.id });
     await page.waitForFunction(() => document.querySelector('#result')?.textContent?.includes('Claimed'));
     mkdirSync(ARTIFACTS, { recursive: true });

@@ -22,7 +22,15 @@ describe('suggestions on the mirror (sample catalog, shipped model)', () => {
     expect(r.item).toMatchObject({ sku: 'SG-0001', name: 'Organic crew tee', colour: 'white' });
     // SG-0005 (sage) is the same tee with no stock: not offered
     expect(r.suggestions.colours).toEqual([
-      { sku: 'SG-0004', name: 'Organic crew tee', category: 'T-shirt/top', colour: 'black', reason: 'also in black', inStock: ['XS', 'M', 'L'] },
+      {
+        sku: 'SG-0004',
+        name: 'Organic crew tee',
+        category: 'T-shirt/top',
+        colour: 'black',
+        reason: 'also in black',
+        why: { key: 'colour', arg: 'black' },
+        inStock: ['XS', 'M', 'L'],
+      },
     ]);
     expect(r.suggestions.similar.map((s) => s.sku)).not.toContain('SG-0004');
     const shown = await until(

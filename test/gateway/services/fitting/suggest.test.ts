@@ -81,8 +81,8 @@ describe('suggestions', () => {
 
     it('offers the same garment in its other colours, only those in stock, with "also in <colour>"', () => {
       expect(otherColours(colours, wrap)).toEqual([
-        { sku: 'W2', name: 'Wrap dress', category: 'Dress', colour: 'black', reason: 'also in black', inStock: ['S'] },
-        { sku: 'W4', name: 'Wrap dress', category: 'Dress', colour: 'navy', reason: 'also in navy', inStock: ['S'] },
+        { sku: 'W2', name: 'Wrap dress', category: 'Dress', colour: 'black', reason: 'also in black', why: { key: 'colour', arg: 'black' }, inStock: ['S'] },
+        { sku: 'W4', name: 'Wrap dress', category: 'Dress', colour: 'navy', reason: 'also in navy', why: { key: 'colour', arg: 'navy' }, inStock: ['S'] },
       ]);
       expect(otherColours(colours, p('D9', 'Dress', { S: 1 }))).toEqual([]);
       expect(suggestAll(colours, wrap, new Map()).colours.map((s) => s.reason)).toEqual(['also in black', 'also in navy']);
