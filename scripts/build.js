@@ -25,6 +25,9 @@ const EXTERNAL = [
   'onnxruntime-node',
   '@abandonware/noble',
   'pino',
+  // fastify's schema compilers (ajv, fast-json-stringify), required when a route's schema is first compiled
+  '@fastify/ajv-compiler',
+  '@fastify/fast-json-stringify-compiler',
   'pino-pretty',
   '@fastify/swagger',
   '@fastify/swagger-ui',
@@ -51,6 +54,9 @@ export async function buildDist({ quiet = false } = {}) {
     chunkNames: 'chunks/[name]-[hash]',
     sourcemap: 'linked',
     legalComments: 'none',
+    // a third less code for V8 to scan at every start; names are kept (stack traces, error names), lines via the map
+    minifyWhitespace: true,
+    minifySyntax: true,
     banner: { js: banner },
     logLevel: 'warning',
     write: false,

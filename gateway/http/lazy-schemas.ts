@@ -1,5 +1,4 @@
-import { AjvCompiler } from '@fastify/ajv-compiler';
-import { SerializerSelector } from '@fastify/fast-json-stringify-compiler';
+import { createRequire } from 'node:module';
 import type { FastifyServerOptions } from 'fastify';
 
 type CompilersFactory = NonNullable<NonNullable<FastifyServerOptions['schemaController']>['compilersFactory']>;
@@ -15,10 +14,23 @@ type Serialize = (data: unknown) => string;
  * alone ≈ 0.1 s), paid before /readyz although most routes (staff pages, privacy, docs) are not called for hours.
  * Same compilers, same options, same results. A route's schema error now shows on its first request (a logged 500)
  * instead of at start, so test/gateway/http-schemas.test.ts compiles every route's schemas with compileAll().
+ * The compilers themselves (ajv, fast-json-stringify: ≈ 0.6 MB of code) are required from node_modules with the first
+ * schema compiled, not bundled into the start path (scripts/build.js keeps them external).
  */
 export function lazySchemaCompilers(): CompilersFactory & { compileAll(): void } {
-  const validators = AjvCompiler() as unknown as (externalSchemas: unknown, options: unknown) => Compile<Validate>;
-  const serializers = SerializerSelector() as unknown as (externalSchemas: unknown, options: unknown) => Compile<Serialize>;
+  const require = createRequire(import.meta.url);
+  let ajv: ((externalSchemas: unknown, options: unknown) => Compile<Validate>) | undefined;
+  let fjs: ((externalSchemas: unknown, options: unknown) => Compile<Serialize>) | undefined;
+  const validators = (externalSchemas: unknown, options: unknown) => {
+    ajv ??= (require('@fastify/ajv-compiler') as typeof import('@fastify/ajv-compiler')).AjvCompiler() as unknown as typeof ajv & {};
+    return ajv(externalSchemas, options);
+  };
+  const serializers = (externalSchemas: unknown, options: unknown) => {
+    fjs ??= (
+      require('@fastify/fast-json-stringify-compiler') as typeof import('@fastify/fast-json-stringify-compiler')
+    ).SerializerSelector() as unknown as typeof fjs & {};
+    return fjs(externalSchemas, options);
+  };
   const pending = new Set<() => void>();
 
   const buildValidator = (externalSchemas: unknown, options: unknown): Compile<Validate> => {
