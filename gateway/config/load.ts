@@ -87,7 +87,9 @@ export function loadConfigWithSources(opts: LoadOptions = {}): { config: Readonl
   const problems: string[] = [...fromEnv.problems];
   // a problem quotes the value it is about, so a secret that is wrong is quoted masked
   const shown = maskSecrets(converted);
-  for (const e of Value.Errors(ConfigSchema, converted)) {
+  // Value.Errors walks the whole schema collecting; the plain check is cheaper and passes on every good start
+  const errors = Value.Check(ConfigSchema, converted) ? [] : Value.Errors(ConfigSchema, converted);
+  for (const e of errors) {
     const key = e.instancePath.replace(/^\//, '').replaceAll('/', '.') || '(top level)';
     if (e.keyword === 'required') {
       const missing = (e.params as { requiredProperties?: string[] }).requiredProperties ?? [];
