@@ -2,12 +2,14 @@
  * Cold start to /readyz and idle RSS of `storegate start` (compiled, from dist/) against the floor measured in the same
  * run: bench/startup-floor.js, the same libraries loaded and started with nothing on top. Runs alternate between the
  * floor and each storegate setup, median of RUNS. Also what each library costs on its own (load time, RSS).
- *   npx tsx bench/startup.ts        (BENCH_STARTUP_RUNS=5 for more runs)
+ *   npx tsx bench/startup.ts        (BENCH_STARTUP_RUNS=5 for more runs, BENCH_STARTUP_LIBS=0 to skip the per-library rows)
+ * CPU time to ready (user + system, all threads, from /proc) is reported too: on a shared box it moves less than wall
+ * time, which includes waiting for the other processes' turn on the cores.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type BenchRow, freePort, median, printTable, rssMb, spawnLogged, stopProcess, waitFor } from './lib.ts';
+import { type BenchRow, cpuSeconds, freePort, median, printTable, rssMb, spawnLogged, stopProcess, waitFor } from './lib.ts';
 
 const RUNS = Number(process.env.BENCH_STARTUP_RUNS ?? 3);
 /** start-up garbage settles before the process is called idle (same wait for the floor and for storegate) */
@@ -20,6 +22,8 @@ const cleanEnv = () => Object.fromEntries(Object.entries(process.env).filter(([k
 interface Sample {
   ms: number;
   rss: number;
+  /** CPU ms (user + system) the process used up to its first /readyz 200 */
+  cpu?: number;
 }
 
 async function measure(args: (ports: { http: number; mqtt: number; ws: number }) => string[], env: NodeJS.ProcessEnv): Promise<Sample> {
@@ -41,8 +45,9 @@ async function measure(args: (ports: { http: number; mqtt: number; ws: number })
       `/readyz of ${args(ports)[0]}`,
     );
     const ms = performance.now() - t0;
+    const cpu = cpuSeconds(proc.pid as number) * 1000;
     await new Promise((r) => setTimeout(r, SETTLE_MS));
-    return { ms, rss: rssMb(proc.pid as number) };
+    return { ms, cpu, rss: rssMb(proc.pid as number) };
   } catch (err) {
     throw new Error(`${(err as Error).message}\n${proc.output()}`);
   } finally {
@@ -78,6 +83,7 @@ export async function run(): Promise<BenchRow[]> {
     };
     const samples: Record<keyof typeof setups, Sample[]> = { floor: [], plain: [], mirror: [] };
     let firstStart: Sample | undefined;
+    const load: number[] = [loadavg()[0] ?? 0];
     for (const [name, s] of Object.entries(setups)) {
       rmSync(s.dir, { recursive: true, force: true });
       const env = { ...cleanEnv(), STOREGATE_DATA_DIR: s.dir, STOREGATE_HTTP_HOST: '127.0.0.1', STOREGATE_MQTT_HOST: '127.0.0.1', STOREGATE_LOG_LEVEL: 'warn' };
@@ -97,10 +103,13 @@ export async function run(): Promise<BenchRow[]> {
         };
         samples[name].push(await measure(s.args, { ...env, STOREGATE_ADMIN_TOKEN: 'bench-admin-token-0123456789' }));
       }
+      load.push(loadavg()[0] ?? 0);
     }
     const ms = (k: keyof typeof setups) => median(samples[k].map((s) => s.ms));
     const rss = (k: keyof typeof setups) => median(samples[k].map((s) => s.rss));
-    const note = `median of ${RUNS}, restart on an existing data dir; floor: aedes+fastify+sqlite3+onnxruntime (model)+sharp started`;
+    const cpu = (k: keyof typeof setups) => median(samples[k].map((s) => s.cpu ?? Number.NaN));
+    const loadNote = `load average ${Math.min(...load).toFixed(1)}–${Math.max(...load).toFixed(1)} during the runs`;
+    const note = `median of ${RUNS}, restart on an existing data dir; floor: aedes+fastify+sqlite3+onnxruntime (model)+sharp started; ${loadNote}`;
     const rows: BenchRow[] = [
       { name: 'floor: cold start to /readyz', value: ms('floor'), unit: 'ms', note: 'bench/startup-floor.js, same run' },
       { name: 'floor: idle RSS', value: rss('floor'), unit: 'MB', note: `${SETTLE_MS / 1000} s after ready` },
@@ -108,8 +117,11 @@ export async function run(): Promise<BenchRow[]> {
       { name: 'idle RSS (no mirror: recognition on demand)', value: rss('plain'), unit: 'MB', reference: rss('floor'), note: 'target ≤ 1.25× the floor' },
       { name: 'cold start to /readyz (a mirror registered: model at start)', value: ms('mirror'), unit: 'ms', reference: ms('floor'), note: 'target ≤ 1.5×' },
       { name: 'idle RSS (a mirror registered: model loaded)', value: rss('mirror'), unit: 'MB', reference: rss('floor'), note: 'target ≤ 1.25×' },
+      { name: 'CPU time to /readyz (no mirror)', value: cpu('plain'), unit: 'ms', reference: cpu('floor'), note: 'user + system, all threads' },
+      { name: 'CPU time to /readyz (a mirror registered)', value: cpu('mirror'), unit: 'ms', reference: cpu('floor'), note: 'user + system, all threads' },
       { name: 'first start on an empty data dir (migrations)', value: firstStart?.ms ?? Number.NaN, unit: 'ms', note: 'no mirror' },
     ];
+    if (process.env.BENCH_STARTUP_LIBS === '0') return rows;
     for (const lib of ['sharp', 'onnxruntime-node', 'fastify', 'aedes', 'sqlite3', 'mqtt', 'prom-client', 'typebox', '@fastify/swagger-ui', 'pino']) {
       const c = await libraryCost(lib);
       const bundled = lib === 'typebox' ? '; from node_modules — storegate bundles it into dist/, which skips most of this' : '';

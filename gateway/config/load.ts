@@ -58,7 +58,7 @@ function valueAt(obj: unknown, pointer: string): unknown {
  * about, then freezes. Throws ConfigError.
  */
 export function loadConfig(opts: LoadOptions = {}): Readonly<Config> {
-  return loadConfigWithSources(opts).config;
+  return load(opts).config;
 }
 
 type LoadOptions = { file?: string; env?: NodeJS.ProcessEnv; overrides?: Record<string, unknown> };
@@ -72,6 +72,12 @@ export interface SourcedValue {
 
 /** loadConfig, plus where every value that is not a default came from (file, env, env `_FILE`), for `config check`. */
 export function loadConfigWithSources(opts: LoadOptions = {}): { config: Readonly<Config>; sources: SourcedValue[] } {
+  const { config, sources } = load(opts);
+  return { config, sources: sources() };
+}
+
+/** The sources are listed on demand: masking the whole config for them is work a plain start does not need. */
+function load(opts: LoadOptions): { config: Readonly<Config>; sources: () => SourcedValue[] } {
   const raw: Record<string, unknown> = opts.file ? readFile(opts.file) : {};
   const sources = new Map<string, Source>();
   if (opts.file) for (const key of leafKeys(raw)) sources.set(key, { kind: 'file', file: opts.file });
@@ -86,8 +92,11 @@ export function loadConfigWithSources(opts: LoadOptions = {}): { config: Readonl
   const converted = Value.Convert(ConfigSchema, withDefaults) as Config;
   const problems: string[] = [...fromEnv.problems];
   // a problem quotes the value it is about, so a secret that is wrong is quoted masked
-  const shown = maskSecrets(converted);
-  for (const e of Value.Errors(ConfigSchema, converted)) {
+  let masked: unknown;
+  const shown = () => (masked ??= maskSecrets(converted));
+  // Value.Errors walks the whole schema collecting; the plain check is cheaper and passes on every good start
+  const errors = Value.Check(ConfigSchema, converted) ? [] : Value.Errors(ConfigSchema, converted);
+  for (const e of errors) {
     const key = e.instancePath.replace(/^\//, '').replaceAll('/', '.') || '(top level)';
     if (e.keyword === 'required') {
       const missing = (e.params as { requiredProperties?: string[] }).requiredProperties ?? [];
@@ -98,18 +107,19 @@ export function loadConfigWithSources(opts: LoadOptions = {}): { config: Readonl
     } else if (e.message === 'schema is false') {
       // reported once as an unknown key by additionalProperties
     } else if (e.keyword === 'anyOf' || e.keyword === 'const') {
-      if (e.keyword === 'anyOf') problems.push(`${key}: ${describe(valueAt(shown, e.instancePath))} is not one of the allowed values`);
+      if (e.keyword === 'anyOf') problems.push(`${key}: ${describe(valueAt(shown(), e.instancePath))} is not one of the allowed values`);
     } else {
-      problems.push(`${key}: ${e.message} (got ${describe(valueAt(shown, e.instancePath))})`);
+      problems.push(`${key}: ${e.message} (got ${describe(valueAt(shown(), e.instancePath))})`);
     }
   }
   if (converted.mqtt?.mode === 'external' && !converted.mqtt.external?.url) {
     problems.push('mqtt.external.url: required key is missing (mqtt.mode is "external")');
   }
   if (problems.length) throw new ConfigError([...new Set(problems)]);
-  const sourced = [...sources]
-    .map(([key, source]) => ({ key, source: describeSource(source), shown: valueAt(shown, key.replaceAll('.', '/')) }))
-    .sort((a, b) => a.key.localeCompare(b.key));
+  const sourced = () =>
+    [...sources]
+      .map(([key, source]) => ({ key, source: describeSource(source), shown: valueAt(shown(), key.replaceAll('.', '/')) }))
+      .sort((a, b) => a.key.localeCompare(b.key));
   return { config: deepFreeze(converted), sources: sourced };
 }
 

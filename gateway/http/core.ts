@@ -7,14 +7,26 @@ export interface ReadinessCheck {
   ok(): boolean;
 }
 
+/**
+ * Probes answer with JSON.stringify of the object their handler builds (exactly their reply schema's shape): the
+ * first probe of a starting gateway must not wait for the schema compilers to load (gateway/http/lazy-schemas.ts).
+ * The schemas stay for the OpenAPI document.
+ */
+const probeSerializer = () => (data: unknown) => JSON.stringify(data);
+
 /** Liveness, readiness (broker, store, model…) and Prometheus metrics. */
 export function corePlugin(deps: { metrics: Metrics; checks: () => ReadinessCheck[] }): FastifyPluginAsyncTypebox {
   return async (app) => {
-    app.get('/healthz', { schema: { tags: ['ops'], response: { 200: Type.Object({ status: Type.Literal('ok') }) } } }, async () => ({ status: 'ok' as const }));
+    app.get(
+      '/healthz',
+      { serializerCompiler: probeSerializer, schema: { tags: ['ops'], response: { 200: Type.Object({ status: Type.Literal('ok') }) } } },
+      async () => ({ status: 'ok' as const }),
+    );
 
     app.get(
       '/readyz',
       {
+        serializerCompiler: probeSerializer,
         schema: {
           tags: ['ops'],
           response: {

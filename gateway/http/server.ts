@@ -1,11 +1,18 @@
-import swagger from '@fastify/swagger';
-import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyPluginAsyncTypebox, TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { LogController } from 'fastify';
 import { Errors } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { counter, type Registry as Metrics } from '../metrics.ts';
 import type { Auth } from './auth.ts';
+import { DOCS_PREFIX, lazyDocs } from './docs.ts';
+import { lazySchemaCompilers } from './lazy-schemas.ts';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** compiles every route schema not compiled yet (they compile on a route's first request) */
+    compileSchemas(): void;
+  }
+}
 
 /** The instance a plugin gets: route schemas (TypeBox) type the handler's body, params, querystring and reply. */
 export type App = Parameters<FastifyPluginAsyncTypebox>[0];
@@ -16,7 +23,8 @@ export interface HttpPlugin {
 
 /**
  * build() is split from listen() so tests use inject(). Each area is a plugin; plugins read services and
- * never the reverse. Route schemas are the validation and the OpenAPI document at /docs.
+ * never the reverse. Route schemas are the validation and the OpenAPI document at /docs. Both are made when first
+ * needed, not at start (lazy-schemas.ts, docs.ts): a store's gateway is ready without compiling 50 routes' schemas.
  */
 export async function buildHttp(deps: {
   log: Logger;
@@ -27,7 +35,9 @@ export async function buildHttp(deps: {
   https?: { key: Buffer; cert: Buffer };
 }) {
   const log = deps.log.child({ module: 'http' });
+  const compilers = lazySchemaCompilers();
   const app = Fastify({
+    schemaController: { compilersFactory: compilers },
     loggerInstance: log,
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 25 * 1024 * 1024,
@@ -57,13 +67,15 @@ export async function buildHttp(deps: {
     }
   });
 
-  await app.register(swagger, {
-    openapi: {
-      info: { title: 'storegate', version: deps.version, description: 'Smart-store IoT edge gateway API' },
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
-    },
+  app.decorate('compileSchemas', compilers.compileAll);
+  const docs = lazyDocs({
+    info: { title: 'storegate', version: deps.version, description: 'Smart-store IoT edge gateway API' },
+    components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
   });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
+  app.addHook('onRoute', docs.onRoute);
+  app.addHook('onClose', docs.close);
+  app.get(DOCS_PREFIX, { schema: { hide: true } }, docs.handler);
+  app.get(`${DOCS_PREFIX}/*`, { schema: { hide: true } }, docs.handler);
   for (const p of deps.plugins) await app.register(p.plugin);
   return app;
 }

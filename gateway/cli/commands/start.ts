@@ -20,7 +20,8 @@ export async function runGateway(configFile: string | undefined, overrides: Reco
     secrets: secretValues(config),
     ...(destination ? { destination } : {}),
   });
-  log.debug({ config: maskSecrets(config) }, 'effective config');
+  // masking walks the whole config: only when the line is written
+  if (log.isLevelEnabled('debug')) log.debug({ config: maskSecrets(config) }, 'effective config');
   const gw = await createGateway(config, { log });
   if (gw.adminToken.generated) {
     // printed once, to the terminal, never to the log

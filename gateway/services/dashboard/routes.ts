@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
@@ -13,8 +13,11 @@ const CLIENT_DIR = join(PACKAGE_ROOT, 'gateway', 'services', 'dashboard', 'clien
 const require = createRequire(import.meta.url);
 const uplotDir = join(require.resolve('uplot'), '..');
 
-/** Static assets: the page's own scripts and uPlot from node_modules, read once (the store may be offline). */
-function assets(): Map<string, { type: string; body: Buffer }> {
+/**
+ * Static assets: the page's own scripts and uPlot from node_modules, read once, with the first asset request
+ * rather than at start (a store's gateway is ready before anyone opens the dashboard).
+ */
+async function assets(): Promise<Map<string, { type: string; body: Buffer }>> {
   const js = 'text/javascript; charset=utf-8';
   const files: [string, string, string][] = [
     ['app.js', join(CLIENT_DIR, 'app.js'), js],
@@ -27,7 +30,7 @@ function assets(): Map<string, { type: string; body: Buffer }> {
     ['vendor/uplot.js', join(uplotDir, 'uPlot.iife.min.js'), js],
     ['vendor/uplot.css', join(uplotDir, 'uPlot.min.css'), 'text/css; charset=utf-8'],
   ];
-  return new Map(files.map(([name, path, type]) => [name, { type, body: readFileSync(path) }]));
+  return new Map(await Promise.all(files.map(async ([name, path, type]) => [name, { type, body: await readFile(path) }] as const)));
 }
 
 export interface DashboardApi {
@@ -43,7 +46,7 @@ export interface DashboardApi {
  * since EventSource cannot send headers.
  */
 export function dashboardHttp(deps: { auth: Auth; api: DashboardApi }): FastifyPluginAsyncTypebox {
-  const files = assets();
+  let files: Promise<Map<string, { type: string; body: Buffer }>> | undefined;
   const common = { tags: ['dashboard'], security: [{ bearer: [] }] };
 
   const api: FastifyPluginAsyncTypebox = async (app) => {
@@ -94,7 +97,11 @@ export function dashboardHttp(deps: { auth: Auth; api: DashboardApi }): FastifyP
     app.get('/', { schema: { hide: true } }, page);
     app.get('/dashboard', { schema: { hide: true } }, page);
     app.get('/dashboard/*', { schema: { hide: true, params: Type.Object({ '*': Type.String() }) } }, async (req, reply) => {
-      const f = files.get(req.params['*']);
+      files ??= assets().catch((err) => {
+        files = undefined;
+        throw err;
+      });
+      const f = (await files).get(req.params['*']);
       if (!f) throw new Errors.notFound('file');
       return reply.type(f.type).header('cache-control', 'no-cache').send(f.body);
     });
