@@ -1,5 +1,10 @@
 import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
+import { startBleScanner } from '../../../../simulators/ble-scanner.ts';
+import { createRng } from '../../../../simulators/rng.ts';
+import { STORE_ZONES } from '../../../../simulators/store-layout.ts';
+import { createStoreWorld, type ShopperPlan } from '../../../../simulators/store-world.ts';
+import { SHOPPER_TABLES } from '../../../../gateway/services/privacy/shopper-data.ts';
 import { verifyReceipt } from '../../../../gateway/services/privacy/receipt.ts';
 import { openDb } from '../../../../gateway/store/db.ts';
 import { startCloudReceiver } from '../../../../simulators/scenario/cloud.ts';
@@ -93,6 +98,41 @@ describe('shopper rights after a whole store day', () => {
       ...(t.locker_parcels ?? []).map((r) => String(r.id)),
       ...(t.fitting_size_requests ?? []).map((r) => String(r.id)),
     ];
+    // the shopper comes back in while the cloud is down: in presence memory now, their new session queued
+    cloud.setDown(true);
+    const world = createStoreWorld({ rng: createRng('again').fork('beacons'), since: 0 });
+    world.addShopper({ ...(who as ShopperPlan), visits: [{ zone: 'entrance', from: 0, to: 3_600_000 }] }, createRng('again').fork('walk'));
+    const entrance = STORE_ZONES[0] as (typeof STORE_ZONES)[number];
+    const t0 = Date.now();
+    const scanner = await startBleScanner({
+      url: `mqtt://127.0.0.1:${gw.ports.mqtt}`,
+      storeId: gw.config.storeId,
+      id: entrance.scannerId,
+      secret: secrets[entrance.scannerId] ?? '',
+      at: entrance.at,
+      emitters: world.emitters,
+      rng: createRng('again').fork('radio'),
+      now: () => Date.now() - t0,
+      intervalMs: 250,
+    });
+    onTestFinished(() => scanner.close());
+    const present = await until(
+      async () => {
+        const r = (await gw.http.inject({ method: 'GET', url: '/api/v1/presence', headers: { authorization: `Bearer ${STAFF_TOKEN}` } })).json();
+        const list = (Array.isArray(r) ? r : r.shoppers) as Array<{ shopperId: string }>;
+        return list.length === 1 ? list[0]?.shopperId : undefined;
+      },
+      30_000,
+      'the returning shopper is placed',
+    );
+    ids.push(present as string);
+    await until(
+      async () => (await gw.db.get<{ n: number }>("SELECT COUNT(*) AS n FROM outbox_events WHERE instr(body, ?) > 0", [JSON.stringify(present)]))?.n,
+      10_000,
+      'their new session queued for the cloud',
+    );
+    // the phone goes quiet (its last sightings handled) while presence still holds the shopper
+    await scanner.close();
     await gw.work.flush();
     const before = await dumpFile(dbFile);
     expect(mentions(before.get('presence_events'), [pseudonym])).toBeGreaterThan(0);
@@ -106,12 +146,21 @@ describe('shopper rights after a whole store day', () => {
     expect(verifyReceipt(erased.receipt, key.publicKey)).toEqual({ ok: true, keyId: key.keyId });
     expect(erased.receipt.receipt).toMatchObject({ action: 'erase', handle: 'app', counts: erased.erased, eventId: erased.eventId });
     expect(JSON.stringify(erased.receipt)).not.toContain(appId);
+    expect(erased.tables.outbox_events).toBeGreaterThan(0);
+    // gone from memory at once; a phone still advertising is a new shopper from the next sighting on
+    const now = (await gw.http.inject({ method: 'GET', url: '/api/v1/presence', headers: { authorization: `Bearer ${STAFF_TOKEN}` } })).body;
+    expect(now).not.toContain(String(present));
+    const erasedAt = cloud.events().length;
+    cloud.setDown(false);
 
     // the cloud is told, with the pseudonym it knows the shopper by; then the outbox has nothing left of them
     const request = await cloud.waitFor((e) => e.type === 'privacy.erase.requested', 30_000);
     expect(request.data.shopperIds).toContain(pseudonym);
     expect(request.data.orderIds).toEqual([orderId]);
     await until(async () => (await gw.db.get<{ n: number }>('SELECT COUNT(*) AS n FROM outbox_pending'))?.n === 0, 30_000, 'outbox drained');
+    // after the erase the cloud got the request and nothing naming the shopper
+    const since = cloud.events().slice(erasedAt).filter((e) => e.type !== 'privacy.erase.requested');
+    expect(since.filter((e) => ids.some((id) => JSON.stringify(e).includes(id)))).toEqual([]);
     await gw.stopGateway();
 
     const after = await dumpFile(dbFile);
@@ -121,13 +170,17 @@ describe('shopper rights after a whole store day', () => {
     const logged = gw.logs.lines.filter((l) => ids.some((id) => l.includes(id)) || l.includes(appId));
     expect(logged).toEqual([]);
 
-    // everyone else: every table's rows minus exactly what the receipt says was erased; other shoppers' rows all there
-    for (const [table, rows] of before) {
-      const n = erased.tables[table] ?? 0;
-      const redacted = table === 'locker_audit';
-      if (table.startsWith('outbox_') || table === 'kv' || table === 'ble_beacons' || table === 'devices' || table === 'durable_deliveries') continue;
-      expect(after.get(table)?.length, table).toBe(redacted ? rows.length : rows.length - n);
-      expect(mentions(after.get(table), others), table).toBe(mentions(rows, others));
+    // everyone else: every row of the shopper-data tables that was not this shopper's is still there, byte for byte,
+    // and what went is exactly what the receipt counts (tables written to later, e.g. beacon events, only grow)
+    for (const table of [...SHOPPER_TABLES.map((x) => x.table), 'device_events', 'outbox_dead_letters']) {
+      const rows = before.get(table) ?? [];
+      const theirs = rows.filter((r) => ids.some((id) => r.includes(id)));
+      const kept = rows.filter((r) => !theirs.includes(r));
+      const now = new Set(after.get(table) ?? []);
+      expect(kept.filter((r) => !now.has(r)), `${table}: other rows intact`).toEqual([]);
+      expect(erased.tables[table] ?? 0, `${table}: erased as counted`).toBe(theirs.length);
     }
+    expect(mentions(after.get('presence_events'), others)).toBe(mentions(before.get('presence_events'), others));
+    expect(mentions(after.get('presence_events'), others)).toBeGreaterThan(0);
   }, 180_000);
 });
