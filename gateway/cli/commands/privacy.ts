@@ -60,39 +60,41 @@ export function registerPrivacy(program: Command) {
     const out = await withDb(o, (db, _c, rights) => rights.exportData(db, h, systemClock.now()));
     process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
   });
-  who(privacy.command('erase').description('erase a shopper everywhere, queued cloud events included, queue an erase request for the cloud; prints the signed receipt')).action(
-    async (o: Opts) => {
-      const h = handleOf(o);
-      const r = await withDb(o, async (db, config, rights) => {
-        const hasOutbox = !!(await db.get("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'outbox_events'"));
-        const outbox = createOutboxStore({
-          routes: config.cloud.routes,
-          forwarders: hasOutbox ? config.cloud.forwarders.map((f) => f.name) : [],
-          ttlSeconds: config.cloud.ttlSeconds,
-          clock: systemClock,
-        });
-        const now = systemClock.now();
-        const seeds = rights.seeds(h, now);
-        return db.transaction((tx) =>
-          rights.erase(tx, h, seeds, {
-            now,
-            via: 'cli',
-            forward: async (event) => (await outbox.enqueue(tx, [event], { priority: 'critical' })).enqueued > 0,
-            makeEvent: (data) => ({
-              specversion: '1.0',
-              id: uuidV7(now),
-              source: gatewaySource(config.storeId, 'privacy'),
-              type: ERASE_EVENT,
-              time: new Date(now).toISOString(),
-              data,
-            }),
-          }),
-        );
+  who(
+    privacy
+      .command('erase')
+      .description('erase a shopper everywhere, queued cloud events included, queue an erase request for the cloud; prints the signed receipt'),
+  ).action(async (o: Opts) => {
+    const h = handleOf(o);
+    const r = await withDb(o, async (db, config, rights) => {
+      const hasOutbox = !!(await db.get("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'outbox_events'"));
+      const outbox = createOutboxStore({
+        routes: config.cloud.routes,
+        forwarders: hasOutbox ? config.cloud.forwarders.map((f) => f.name) : [],
+        ttlSeconds: config.cloud.ttlSeconds,
+        clock: systemClock,
       });
-      process.stdout.write(`${JSON.stringify(r)}\n`);
-      if (!r.forwarded) process.stderr.write('note: no cloud forwarder is configured, so no erase request was queued for the cloud\n');
-    },
-  );
+      const now = systemClock.now();
+      const seeds = rights.seeds(h, now);
+      return db.transaction((tx) =>
+        rights.erase(tx, h, seeds, {
+          now,
+          via: 'cli',
+          forward: async (event) => (await outbox.enqueue(tx, [event], { priority: 'critical' })).enqueued > 0,
+          makeEvent: (data) => ({
+            specversion: '1.0',
+            id: uuidV7(now),
+            source: gatewaySource(config.storeId, 'privacy'),
+            type: ERASE_EVENT,
+            time: new Date(now).toISOString(),
+            data,
+          }),
+        }),
+      );
+    });
+    process.stdout.write(`${JSON.stringify(r)}\n`);
+    if (!r.forwarded) process.stderr.write('note: no cloud forwarder is configured, so no erase request was queued for the cloud\n');
+  });
   privacy
     .command('receipt-key')
     .description('print the public key (PEM) receipts are signed with, and its id')

@@ -43,7 +43,10 @@ export function canonicalJson(v: unknown): string {
 // PKCS#8 wrapping of a raw 32-byte Ed25519 seed (RFC 8410)
 const ED25519_PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
 
-const keyIdOf = (pub: KeyObject) => createHash('sha256').update(pub.export({ type: 'spki', format: 'der' })).digest('hex');
+const keyIdOf = (pub: KeyObject) =>
+  createHash('sha256')
+    .update(pub.export({ type: 'spki', format: 'der' }))
+    .digest('hex');
 
 /** The receipt signer: an Ed25519 key whose seed is `<dataDir>/receipt-key` (generated, 0600, like the admin token). */
 export function createReceiptSigner(dataDir: string) {

@@ -25,7 +25,14 @@ export interface RightsDeps {
 /** A shopper's rights over one database: the API (in a unit of work) and the CLI (in its own transaction) share it. */
 export function createShopperRights(d: RightsDeps) {
   const seeds = (h: Handle, now: number): Seeds => seedsOf(h, { app: d.app, pseudonymiser: d.pseudonymiser, now, horizonMs: horizonMs(d.retention) });
-  const receiptOf = (action: 'export' | 'erase', h: Handle, s: Seeds, now: number, counts: Record<string, number>, ids: { receiptId: string; eventId?: string }): SignedReceipt =>
+  const receiptOf = (
+    action: 'export' | 'erase',
+    h: Handle,
+    s: Seeds,
+    now: number,
+    counts: Record<string, number>,
+    ids: { receiptId: string; eventId?: string },
+  ): SignedReceipt =>
     d.signer.sign({
       receiptId: ids.receiptId,
       action,

@@ -63,7 +63,9 @@ const Erased = Type.Object({
 });
 const HandleBody = Type.Object(
   {
-    appId: Type.Optional(Type.String({ pattern: APP_ID_PATTERN, description: 'the store app id the app shows: `<major>-<minor>` or a 12-hex Eddystone instance' })),
+    appId: Type.Optional(
+      Type.String({ pattern: APP_ID_PATTERN, description: 'the store app id the app shows: `<major>-<minor>` or a 12-hex Eddystone instance' }),
+    ),
     orderId: Type.Optional(Type.String({ pattern: ORDER_ID_PATTERN, description: 'an order id from the shopper’s receipt' })),
     pseudonym: Type.Optional(Type.String({ pattern: PSEUDONYM_PATTERN, description: 'shopper pseudonym, `sh_` + hex' })),
   },

@@ -90,7 +90,10 @@ async function resolve(db: Db, seeds: Seeds, cols: Map<string, Set<string>>, tab
       const adds = (t.adds ?? []).filter(([col]) => c.has(col));
       const w = adds.length ? whereOf(t, c, ids) : null;
       if (!w) continue;
-      for (const row of await db.all<Record<string, unknown>>(`SELECT ${adds.map(([col]) => `"${col}"`).join(', ')} FROM "${t.table}" WHERE ${w.sql}`, w.params)) {
+      for (const row of await db.all<Record<string, unknown>>(
+        `SELECT ${adds.map(([col]) => `"${col}"`).join(', ')} FROM "${t.table}" WHERE ${w.sql}`,
+        w.params,
+      )) {
         for (const [col, key] of adds) {
           const v = row[col];
           if (typeof v === 'string' && v && !ids[key].has(v)) {

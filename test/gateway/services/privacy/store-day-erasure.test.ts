@@ -23,7 +23,10 @@ async function dumpFile(file: string): Promise<Map<string, string[]>> {
   try {
     const out = new Map<string, string[]>();
     for (const { name } of await db.all<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table'"))
-      out.set(name, (await db.all<Row>(`SELECT * FROM "${name}"`)).map((r) => JSON.stringify(r)));
+      out.set(
+        name,
+        (await db.all<Row>(`SELECT * FROM "${name}"`)).map((r) => JSON.stringify(r)),
+      );
     return out;
   } finally {
     await db.close();
@@ -58,8 +61,22 @@ describe('shopper rights after a whole store day', () => {
     });
     // the shopper-data outcomes of the day must all hold; beacon/alert timing checks are not this test's subject
     // (on a loaded box a fixed beacon can be reported missing once more than planned)
-    const needed = ['sessionsClosed', 'sessionRoutes', 'parcels', 'returnsDropped', 'fittingSessions', 'fittingLinked', 'fittingItems', 'sizeRequests', 'orders', 'cloud'];
-    expect(day.checks.filter((c) => needed.includes(c.name) && !c.ok).map((c) => c.name), day.report).toEqual([]);
+    const needed = [
+      'sessionsClosed',
+      'sessionRoutes',
+      'parcels',
+      'returnsDropped',
+      'fittingSessions',
+      'fittingLinked',
+      'fittingItems',
+      'sizeRequests',
+      'orders',
+      'cloud',
+    ];
+    expect(
+      day.checks.filter((c) => needed.includes(c.name) && !c.ok).map((c) => c.name),
+      day.report,
+    ).toEqual([]);
 
     // the cloud's own record names the shopper's pseudonym and order, independent of the gateway's derivation
     // (the mirror learns who stood there when its session closes: the closed session names both)
@@ -69,7 +86,14 @@ describe('shopper rights after a whole store day', () => {
     const pseudonym = String(closed?.data.shopperId);
     const orderId = String((closed?.data.orders as Array<{ id: string }> | undefined)?.[0]?.id);
     expect(pseudonym).toMatch(/^sh_[0-9a-f]{20}$/);
-    const others = [...new Set(cloud.events().map((e) => e.data.shopperId).filter((s): s is string => typeof s === 'string' && s !== pseudonym))];
+    const others = [
+      ...new Set(
+        cloud
+          .events()
+          .map((e) => e.data.shopperId)
+          .filter((s): s is string => typeof s === 'string' && s !== pseudonym),
+      ),
+    ];
     expect(others.length).toBe(plan.shoppers.length - 1);
 
     // export: every data class of this shopper, linked from the app id alone
@@ -127,7 +151,7 @@ describe('shopper rights after a whole store day', () => {
     );
     ids.push(present as string);
     await until(
-      async () => (await gw.db.get<{ n: number }>("SELECT COUNT(*) AS n FROM outbox_events WHERE instr(body, ?) > 0", [JSON.stringify(present)]))?.n,
+      async () => (await gw.db.get<{ n: number }>('SELECT COUNT(*) AS n FROM outbox_events WHERE instr(body, ?) > 0', [JSON.stringify(present)]))?.n,
       10_000,
       'their new session queued for the cloud',
     );
@@ -159,7 +183,10 @@ describe('shopper rights after a whole store day', () => {
     expect(request.data.orderIds).toEqual([orderId]);
     await until(async () => (await gw.db.get<{ n: number }>('SELECT COUNT(*) AS n FROM outbox_pending'))?.n === 0, 30_000, 'outbox drained');
     // after the erase the cloud got the request and nothing naming the shopper
-    const since = cloud.events().slice(erasedAt).filter((e) => e.type !== 'privacy.erase.requested');
+    const since = cloud
+      .events()
+      .slice(erasedAt)
+      .filter((e) => e.type !== 'privacy.erase.requested');
     expect(since.filter((e) => ids.some((id) => JSON.stringify(e).includes(id)))).toEqual([]);
     await gw.stopGateway();
 
@@ -177,7 +204,10 @@ describe('shopper rights after a whole store day', () => {
       const theirs = rows.filter((r) => ids.some((id) => r.includes(id)));
       const kept = rows.filter((r) => !theirs.includes(r));
       const now = new Set(after.get(table) ?? []);
-      expect(kept.filter((r) => !now.has(r)), `${table}: other rows intact`).toEqual([]);
+      expect(
+        kept.filter((r) => !now.has(r)),
+        `${table}: other rows intact`,
+      ).toEqual([]);
       expect(erased.tables[table] ?? 0, `${table}: erased as counted`).toBe(theirs.length);
     }
     expect(mentions(after.get('presence_events'), others)).toBe(mentions(before.get('presence_events'), others));
