@@ -12,8 +12,10 @@ import { createPrivacyService } from './privacy/service.ts';
 /** one pseudonymiser per gateway: presence names shoppers with it, privacy derives an app id's pseudonyms with it */
 const pseudonymisers = new WeakMap<ServiceDeps, Pseudonymiser>();
 function pseudonymiserOf(config: Config, deps: ServiceDeps): Pseudonymiser {
-  let p = pseudonymisers.get(deps);
-  if (!p) pseudonymisers.set(deps, (p = shopperPseudonymiser(config, deps.clock)));
+  const known = pseudonymisers.get(deps);
+  if (known) return known;
+  const p = shopperPseudonymiser(config, deps.clock);
+  pseudonymisers.set(deps, p);
   return p;
 }
 

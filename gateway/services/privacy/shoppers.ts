@@ -154,7 +154,9 @@ export async function exportShopper(db: Db, seeds: Seeds, now: number) {
       // a row can match several chunks of ids or conditions: once is enough
       if (s.has(_rowid)) continue;
       s.add(_rowid);
-      (tables[r.table] ??= []).push(parsed(row));
+      const list = tables[r.table] ?? [];
+      tables[r.table] = list;
+      list.push(parsed(row));
       found[r.dataClass] = (found[r.dataClass] ?? 0) + 1;
     }
   }
