@@ -75,7 +75,8 @@ export function createShopperRights(d: RightsDeps) {
       const forwarded = await o.forward(event);
       // the receipt and the cloud's erase request carry each other's id, so the two can be matched
       const receipt = receiptOf('erase', h, s, o.now, r.erased, { receiptId, eventId: event.id });
-      return { rows: r.rows, erased: r.erased, tables: r.tables, eventId: event.id, forwarded, receipt };
+      // `erased` per table (as before), `classes` per data class (as the receipt counts)
+      return { rows: r.rows, erased: r.tables, classes: r.erased, eventId: event.id, forwarded, receipt };
     },
   };
 }

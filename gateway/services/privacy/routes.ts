@@ -55,8 +55,10 @@ const Export = Type.Object({
 });
 const Erased = Type.Object({
   rows: Type.Integer(),
+  /** rows erased per table */
   erased: Counts,
-  tables: Counts,
+  /** … and per data class, as in the receipt */
+  classes: Counts,
   eventId: Type.String(),
   forwarded: Type.Boolean(),
   receipt: SignedReceipt,

@@ -81,7 +81,7 @@ export function createPrivacyService(
           }),
         );
         // nothing that names the shopper is logged (no pseudonym, no order id): the receipt id ties it together
-        log.info({ receiptId: r.receipt.receipt.receiptId, handle: seeds.kind, rows: r.rows, erased: r.erased, forwarded: r.forwarded }, 'shopper erased');
+        log.info({ receiptId: r.receipt.receipt.receiptId, handle: seeds.kind, rows: r.rows, erased: r.classes, forwarded: r.forwarded }, 'shopper erased');
         return r;
       },
       receiptKey: () => ({ algorithm: 'Ed25519' as const, keyId: signer.keyId, publicKey: signer.publicKey }),

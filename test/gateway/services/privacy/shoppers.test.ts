@@ -83,10 +83,10 @@ describe('shopper export and erase', () => {
     const r = res.json();
     expect(r).toMatchObject({
       forwarded: true,
-      erased: { presence: 1, sessions: 1, outbox: 1 },
-      tables: { presence_events: 1, shopper_sessions: 1, outbox_events: 1 },
+      erased: { presence_events: 1, shopper_sessions: 1, outbox_events: 1 },
+      classes: { presence: 1, sessions: 1, outbox: 1 },
     });
-    expect(r.receipt.receipt).toMatchObject({ action: 'erase', handle: 'pseudonym', counts: r.erased, eventId: r.eventId });
+    expect(r.receipt.receipt).toMatchObject({ action: 'erase', handle: 'pseudonym', counts: r.classes, eventId: r.eventId });
 
     // only the erase request mentions A now; B is untouched
     const queued = await gw.db.all<{ type: string; rank: number; body: string; seq: number }>('SELECT type, rank, body, seq FROM outbox_events ORDER BY seq');
@@ -135,7 +135,11 @@ describe('shopper export and erase', () => {
     const er = await runCli(['privacy', 'erase', '--shopper', A, '-c', cfg], { env: cleanEnv() });
     expect(er.code).toBe(0);
     const erasedByCli = JSON.parse(er.stdout);
-    expect(erasedByCli).toMatchObject({ forwarded: true, erased: { sessions: 1, presence: 1, outbox: 1 } });
+    expect(erasedByCli).toMatchObject({
+      forwarded: true,
+      erased: { shopper_sessions: 1, presence_events: 1, outbox_events: 1 },
+      classes: { sessions: 1, presence: 1, outbox: 1 },
+    });
     // the receipt verifies offline against the store's published key, and fails once altered
     const receiptFile = join(dataDir, 'receipt.json');
     const keyFile = join(dataDir, 'receipt-key.pem');

@@ -168,9 +168,9 @@ describe('shopper rights after a whole store day', () => {
     // the receipt verifies offline against the store's published key
     const key = (await gw.http.inject({ method: 'GET', url: '/api/v1/privacy/receipt-key', headers: auth })).json();
     expect(verifyReceipt(erased.receipt, key.publicKey)).toEqual({ ok: true, keyId: key.keyId });
-    expect(erased.receipt.receipt).toMatchObject({ action: 'erase', handle: 'app', counts: erased.erased, eventId: erased.eventId });
+    expect(erased.receipt.receipt).toMatchObject({ action: 'erase', handle: 'app', counts: erased.classes, eventId: erased.eventId });
     expect(JSON.stringify(erased.receipt)).not.toContain(appId);
-    expect(erased.tables.outbox_events).toBeGreaterThan(0);
+    expect(erased.erased.outbox_events).toBeGreaterThan(0);
     // gone from memory at once; a phone still advertising is a new shopper from the next sighting on
     const now = (await gw.http.inject({ method: 'GET', url: '/api/v1/presence', headers: { authorization: `Bearer ${STAFF_TOKEN}` } })).body;
     expect(now).not.toContain(String(present));
@@ -208,7 +208,7 @@ describe('shopper rights after a whole store day', () => {
         kept.filter((r) => !now.has(r)),
         `${table}: other rows intact`,
       ).toEqual([]);
-      expect(erased.tables[table] ?? 0, `${table}: erased as counted`).toBe(theirs.length);
+      expect(erased.erased[table] ?? 0, `${table}: erased as counted`).toBe(theirs.length);
     }
     expect(mentions(after.get('presence_events'), others)).toBe(mentions(before.get('presence_events'), others));
     expect(mentions(after.get('presence_events'), others)).toBeGreaterThan(0);
