@@ -5,6 +5,7 @@ import type { RetentionDays } from './config.ts';
 import { type AppBeacons, type Handle, type Seeds, seedsOf } from './handles.ts';
 import type { Pseudonymiser } from './pseudonym.ts';
 import type { ReceiptSigner, SignedReceipt } from './receipt.ts';
+import { timelineOf } from './timeline.ts';
 import { type ErasureRequested, eraseShopper, exportShopper } from './shoppers.ts';
 
 const DAY_MS = 86_400_000;
@@ -46,6 +47,12 @@ export function createShopperRights(d: RightsDeps) {
 
   return {
     seeds,
+    /** the shopper's moments in the store (presence, fitting room, lockers), oldest first */
+    async timeline(db: Db, h: Handle, now: number) {
+      const s = seeds(h, now);
+      const data = await exportShopper(db, s, now);
+      return { handle: s.kind, moments: timelineOf(data.tables) };
+    },
     async exportData(db: Db, h: Handle, now: number) {
       const s = seeds(h, now);
       const data = await exportShopper(db, s, now);

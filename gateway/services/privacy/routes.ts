@@ -63,6 +63,19 @@ const Erased = Type.Object({
   forwarded: Type.Boolean(),
   receipt: SignedReceipt,
 });
+const Timeline = Type.Object({
+  handle: Type.String(),
+  moments: Type.Array(
+    Type.Object({
+      at: Type.String(),
+      kind: Type.String(),
+      what: Type.String(),
+      shopperId: Type.Optional(Type.String()),
+      zone: Type.Optional(Type.String()),
+      ref: Type.Optional(Type.String()),
+    }),
+  ),
+});
 const HandleBody = Type.Object(
   {
     appId: Type.Optional(
@@ -88,6 +101,7 @@ export function privacyRoutes(deps: {
   runRetention: () => Promise<Static<typeof Run>>;
   exportShopper: (h: Handle) => Promise<Static<typeof Export>>;
   eraseShopper: (h: Handle) => Promise<Static<typeof Erased>>;
+  timeline: (h: Handle) => Promise<Static<typeof Timeline>>;
   receiptKey: () => { algorithm: 'Ed25519'; keyId: string; publicKey: string };
 }): FastifyPluginAsyncTypebox {
   return async (app) => {
@@ -139,6 +153,18 @@ export function privacyRoutes(deps: {
         },
       },
       (req) => deps.eraseShopper(handleOf(req.body)),
+    );
+    app.post(
+      '/api/v1/privacy/timeline',
+      {
+        schema: {
+          ...common,
+          summary: 'one shopper’s moments in the store (presence, fitting room, lockers), pseudonymous, oldest first',
+          body: HandleBody,
+          response: { 200: Timeline },
+        },
+      },
+      (req) => deps.timeline(handleOf(req.body)),
     );
     app.get(
       '/api/v1/privacy/receipt-key',

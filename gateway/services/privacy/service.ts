@@ -84,6 +84,7 @@ export function createPrivacyService(
         log.info({ receiptId: r.receipt.receipt.receiptId, handle: seeds.kind, rows: r.rows, erased: r.classes, forwarded: r.forwarded }, 'shopper erased');
         return r;
       },
+      timeline: (h) => rights.timeline(deps.db, h, deps.clock.now()),
       receiptKey: () => ({ algorithm: 'Ed25519' as const, keyId: signer.keyId, publicKey: signer.publicKey }),
     }),
     async start() {

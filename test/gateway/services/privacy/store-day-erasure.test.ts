@@ -113,6 +113,17 @@ describe('shopper rights after a whole store day', () => {
     expect(t.locker_parcels?.map((r) => r.order_id)).toContain(orderId);
     for (const o of others) expect(exp.body).not.toContain(o);
 
+    // the same links give one pseudonymous timeline: in the store, at the mirror, then the locker pickup
+    const tl = await gw.http.inject({ method: 'POST', url: '/api/v1/privacy/timeline', headers: auth, payload: { appId } });
+    expect(tl.statusCode, tl.body).toBe(200);
+    const moments = tl.json().moments as Array<{ at: string; kind: string; what: string }>;
+    const firstOf = (k: string) => moments.findIndex((m) => m.kind === k);
+    expect(firstOf('presence')).toBe(0);
+    expect(firstOf('fitting')).toBeGreaterThan(0);
+    expect(moments.map((m) => m.what)).toContain('locker.parcel.picked_up');
+    expect(moments.findIndex((m) => m.what === 'locker.parcel.picked_up')).toBeGreaterThan(firstOf('fitting'));
+    expect(tl.body).not.toContain(appId);
+
     // what identifies this shopper anywhere: pseudonym, store visits, mirror sessions, order, parcels, size requests
     const ids = [
       pseudonym,
