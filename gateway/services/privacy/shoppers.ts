@@ -108,14 +108,38 @@ async function resolve(db: Db, seeds: Seeds, cols: Map<string, Set<string>>, tab
   return ids;
 }
 
-const allIds = (ids: Ids) => [...new Set(KEYS.flatMap((k) => [...ids[k]]))];
+const PSEUDONYM_IN_JSON = /"(sh_[0-9a-f]{8,64})"/g;
+
+/**
+ * The rows of a JSON column that hold any of the ids as a JSON string. Pseudonyms (hundreds, derived for every day
+ * of retention) are matched in one pass over the rows that hold any `"sh_…"` string; the few other ids by instr().
+ */
+async function textRows(db: Db, table: string, column: string, ids: Ids): Promise<number[]> {
+  const out = new Set<number>();
+  if (ids.pseudonym.size) {
+    const rows = await db.all<{ rid: number; v: string }>(`SELECT rowid AS rid, "${column}" AS v FROM "${table}" WHERE instr("${column}", '"sh_') > 0`);
+    for (const r of rows) for (const m of String(r.v).matchAll(PSEUDONYM_IN_JSON)) if (ids.pseudonym.has(m[1] as string)) out.add(r.rid);
+  }
+  const others = [...new Set(KEYS.filter((k) => k !== 'pseudonym').flatMap((k) => [...ids[k]]))];
+  for (const w of textWheres(column, others))
+    for (const r of await db.all<{ rid: number }>(`SELECT rowid AS rid FROM "${table}" WHERE ${w.sql}`, w.params)) out.add(r.rid);
+  return [...out];
+}
+
+const byRowid = (rowids: number[]): Where[] => {
+  const out: Where[] = [];
+  for (let i = 0; i < rowids.length; i += CHUNK) {
+    const part = rowids.slice(i, i + CHUNK);
+    out.push({ sql: `rowid IN (${part.map(() => '?').join(',')})`, params: part });
+  }
+  return out;
+};
 
 /** Where the shopper is in this database: per table, the conditions their rows meet. */
 async function locate(db: Db, seeds: Seeds) {
   const cols = await columnsOf(db);
   const tables = tablesIn(cols);
   const ids = await resolve(db, seeds, cols, tables);
-  const everyId = allIds(ids);
   const rowsOf: Array<{ table: string; dataClass: string; where: Where; entry?: ShopperTable; outbox?: boolean }> = [];
   for (const t of tables) {
     const w = whereOf(t, cols.get(t.table) as Set<string>, ids);
@@ -123,7 +147,7 @@ async function locate(db: Db, seeds: Seeds) {
   }
   for (const t of SHOPPER_TEXT) {
     if (!cols.get(t.table)?.has(t.column)) continue;
-    for (const w of textWheres(t.column, everyId)) rowsOf.push({ table: t.table, dataClass: t.dataClass, where: w, outbox: !!t.outbox });
+    for (const w of byRowid(await textRows(db, t.table, t.column, ids))) rowsOf.push({ table: t.table, dataClass: t.dataClass, where: w, outbox: !!t.outbox });
   }
   return { ids, rowsOf };
 }
