@@ -6,21 +6,36 @@ import { createDashboardService } from './dashboard/service.ts';
 import { createFittingService } from './fitting/service.ts';
 import { createLockerService } from './lockers/service.ts';
 import { createPresenceService } from './presence/service.ts';
-import { shopperPseudonymiser } from './privacy/pseudonym.ts';
+import { type Pseudonymiser, shopperPseudonymiser } from './privacy/pseudonym.ts';
 import { createPrivacyService } from './privacy/service.ts';
+
+/** one pseudonymiser per gateway: presence names shoppers with it, privacy derives an app id's pseudonyms with it */
+const pseudonymisers = new WeakMap<ServiceDeps, Pseudonymiser>();
+function pseudonymiserOf(config: Config, deps: ServiceDeps): Pseudonymiser {
+  const known = pseudonymisers.get(deps);
+  if (known) return known;
+  const p = shopperPseudonymiser(config, deps.clock);
+  pseudonymisers.set(deps, p);
+  return p;
+}
 
 /**
  * Every capability, in start order. Each factory gets the shared deps and picks its own config section.
  * Add one line per capability here.
  */
 export const SERVICE_FACTORIES: Array<(deps: ServiceDeps, config: Config) => GatewayService> = [
-  (deps, config) =>
-    createPresenceService(deps, config.presence, { retention: config.retention, pseudonymise: shopperPseudonymiser(config, deps.clock).forBeacon }),
+  (deps, config) => createPresenceService(deps, config.presence, { retention: config.retention, pseudonymise: pseudonymiserOf(config, deps).forBeacon }),
   (deps, config) => createLockerService(deps, { ...config.lockers, auditDays: config.retention.lockerAuditDays }),
   (deps, config) => createHealthService(deps, config.health, { alertsDays: config.retention.alertsDays }),
   (deps, config) => createDashboardService(deps, { ...config.dashboard, offlineAfterSeconds: config.health.offlineAfterSeconds }),
   (deps, config) => createFittingService(deps, config.fitting, { language: config.language }),
-  (deps, config) => createPrivacyService(deps, config.privacy, { retention: config.retention }),
+  (deps, config) =>
+    createPrivacyService(deps, config.privacy, {
+      retention: config.retention,
+      dataDir: config.dataDir,
+      pseudonymiser: pseudonymiserOf(config, deps),
+      app: config.presence.shopperApp,
+    }),
   (deps, config) =>
     createHomeAssistantService(
       deps,

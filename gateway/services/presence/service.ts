@@ -264,7 +264,8 @@ export function createPresenceService(deps: ServiceDeps, cfg: PresenceConfig, op
         const inEngine = engine.forget(e.data.shopperId);
         const inSession = sessions.forget(e.data.shopperId);
         const queued = store.forget(e.data.shopperId);
-        if (inEngine || inSession || queued) log.info({ shopperId: e.data.shopperId }, 'erased shopper forgotten from current presence');
+        // the pseudonym is not logged: a log line outlives the erasure
+        if (inEngine || inSession || queued) log.info({ queuedWrites: queued }, 'erased shopper forgotten from current presence');
       });
       await store.closeInterrupted();
       for (const [id, r] of await store.lastSeen()) fleet.restore(id, r);

@@ -52,8 +52,19 @@ export function createPseudonymiser(o: { key: string; clock: Clock; rotation: Pr
     return id;
   }
 
+  /**
+   * Every pseudonym `appId` had from `fromMs` to now, both with and without the consent flag: what an export or
+   * erase by the shopper's own handle looks for. Computed again each time, so no pseudonym → app id mapping is stored.
+   */
+  function pseudonymsSince(appId: string, fromMs: number): string[] {
+    const out = new Set<string>([make(linkedKey, `consent:${appId}`)]);
+    for (let p = periodOf(fromMs); p <= periodOf(o.clock.now()); p++) out.add(make(hmac(o.key, `storegate:period:${p}`), appId));
+    return [...out];
+  }
+
   return {
     shopperId,
+    pseudonymsSince,
     /** for presence: the beacon says whether the shopper consented; `appId` is its beacon key */
     forBeacon: (b: Beacon, appId: string) => shopperId(appId, o.rotation.consentBit && consentOf(b)),
     /** when the current period ends (ms) */

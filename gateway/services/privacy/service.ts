@@ -2,9 +2,13 @@ import { gatewaySource } from '../../../devices/topics.ts';
 import type { GatewayService, ServiceDeps } from '../../service.ts';
 import type { PrivacyConfig, RetentionDays } from './config.ts';
 import { DATA_CLASSES, daysFor } from './data-classes.ts';
+import type { AppBeacons } from './handles.ts';
+import type { Pseudonymiser } from './pseudonym.ts';
+import { createReceiptSigner } from './receipt.ts';
 import { createRetentionJob } from './retention.ts';
+import { createShopperRights } from './rights.ts';
 import { privacyRoutes } from './routes.ts';
-import { ERASE_EVENT, ERASE_STARTING, eraseShopper, exportShopper } from './shoppers.ts';
+import { ERASE_EVENT, ERASE_STARTING } from './shoppers.ts';
 
 /** the first retention run comes this long after start (not during it), then every `intervalMinutes` */
 const FIRST_RUN_DELAY_MS = 60_000;
@@ -17,7 +21,7 @@ const FIRST_RUN_DELAY_MS = 60_000;
 export function createPrivacyService(
   deps: ServiceDeps,
   cfg: PrivacyConfig,
-  opts: { retention: RetentionDays },
+  opts: { retention: RetentionDays; dataDir: string; pseudonymiser: Pseudonymiser; app: AppBeacons },
 ): GatewayService & {
   retention: ReturnType<typeof createRetentionJob>;
 } {
@@ -32,6 +36,8 @@ export function createPrivacyService(
     days: opts.retention,
     cfg: cfg.retentionJob,
   });
+  const signer = createReceiptSigner(opts.dataDir);
+  const rights = createShopperRights({ storeId: deps.storeId, app: opts.app, pseudonymiser: opts.pseudonymiser, retention: opts.retention, signer });
   const timers: { cancel(): void }[] = [];
   let nextRunAt: number | null = null;
 
@@ -51,15 +57,22 @@ export function createPrivacyService(
         classes: DATA_CLASSES.map((c) => ({ name: c.name, table: c.table, timeColumn: c.timeColumn, days: daysFor(c, opts.retention), owner: c.owner })),
       }),
       runRetention: () => job.run(),
-      exportShopper: (id) => exportShopper(deps.db, id, deps.clock.now()),
-      async eraseShopper(id) {
-        // synchronous: presence drops the shopper's pending writes before the erase's unit of work is queued
-        deps.bus.emit(deps.bus.make(ERASE_STARTING, source, { shopperId: id }, id));
+      exportShopper: async (h) => {
+        const r = await rights.exportData(deps.db, h, deps.clock.now());
+        log.info({ receiptId: r.receipt.receipt.receiptId, handle: r.handle, found: r.found }, 'shopper data exported');
+        return r;
+      },
+      async eraseShopper(h) {
+        const now = deps.clock.now();
+        const seeds = rights.seeds(h, now);
+        // synchronous: presence and the fitting room drop the shopper from memory (and presence its queued writes)
+        // before the erase's unit of work is queued, so nothing of them is written after it
+        for (const p of seeds.pseudonyms) deps.bus.emit(deps.bus.make(ERASE_STARTING, source, { shopperId: p }));
         const r = await deps.work.run((w) =>
-          eraseShopper(w.tx, id, {
-            now: deps.clock.now(),
+          rights.erase(w.tx, h, seeds, {
+            now,
             via: 'api',
-            makeEvent: (data) => deps.bus.make(ERASE_EVENT, source, data, id),
+            makeEvent: (data) => deps.bus.make(ERASE_EVENT, source, data),
             // the erase request always goes to the cloud, first in line; on the bus after COMMIT
             forward: async (event) => {
               w.emit(event, { priority: 'critical' });
@@ -67,10 +80,12 @@ export function createPrivacyService(
             },
           }),
         );
-        // the pseudonym is logged (it is the erase request's subject); nothing else about the shopper is
-        log.info({ shopperId: id, rows: r.rows, erased: r.erased, forwarded: r.forwarded }, 'shopper erased');
-        return { shopperId: id, rows: r.rows, erased: r.erased, eventId: r.event.id, forwarded: r.forwarded };
+        // nothing that names the shopper is logged (no pseudonym, no order id): the receipt id ties it together
+        log.info({ receiptId: r.receipt.receipt.receiptId, handle: seeds.kind, rows: r.rows, erased: r.classes, forwarded: r.forwarded }, 'shopper erased');
+        return r;
       },
+      timeline: (h) => rights.timeline(deps.db, h, deps.clock.now()),
+      receiptKey: () => ({ algorithm: 'Ed25519' as const, keyId: signer.keyId, publicKey: signer.publicKey }),
     }),
     async start() {
       if (!cfg.retentionJob.enabled) return;

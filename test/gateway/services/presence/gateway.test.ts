@@ -219,7 +219,8 @@ describe('presence through the running gateway', () => {
     await until(() => gw.db.get('SELECT 1 FROM shopper_sessions WHERE shopper_id = ?', [shopperId]), 5000, 'session row');
     const after: string[] = [];
     gw.bus.on('test', '*', (e) => {
-      if ((e.data as { shopperId?: string }).shopperId === shopperId) after.push(e.type);
+      const d = e.data as { shopperId?: string; shopperIds?: string[] };
+      if (d.shopperId === shopperId || d.shopperIds?.includes(shopperId)) after.push(e.type);
     });
     const erase = await gw.http.inject({ method: 'DELETE', url: `/api/v1/privacy/shoppers/${shopperId}`, headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
     expect(erase.statusCode).toBe(200);

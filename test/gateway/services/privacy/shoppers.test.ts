@@ -63,7 +63,8 @@ describe('shopper export and erase', () => {
     const res = await gw.http.inject({ method: 'GET', url: `/api/v1/privacy/shoppers/${A}`, headers: auth });
     expect(res.statusCode).toBe(200);
     const body = res.json();
-    expect(body.shopperId).toBe(A);
+    expect(body.handle).toBe('pseudonym');
+    expect(body.found).toEqual({ sessions: 1, presence: 1, outbox: 1 });
     expect(body.tables.shopper_sessions.map((s: { id: string }) => s.id)).toEqual(['s-a']);
     expect(body.tables.presence_events.map((s: { id: string }) => s.id)).toEqual(['pe-a']);
     expect(body.tables.outbox_events).toHaveLength(1);
@@ -80,7 +81,12 @@ describe('shopper export and erase', () => {
     const res = await gw.http.inject({ method: 'DELETE', url: `/api/v1/privacy/shoppers/${A}`, headers: auth });
     expect(res.statusCode).toBe(200);
     const r = res.json();
-    expect(r).toMatchObject({ shopperId: A, forwarded: true, erased: { presence_events: 1, shopper_sessions: 1, outbox_events: 1 } });
+    expect(r).toMatchObject({
+      forwarded: true,
+      erased: { presence_events: 1, shopper_sessions: 1, outbox_events: 1 },
+      classes: { presence: 1, sessions: 1, outbox: 1 },
+    });
+    expect(r.receipt.receipt).toMatchObject({ action: 'erase', handle: 'pseudonym', counts: r.classes, eventId: r.eventId });
 
     // only the erase request mentions A now; B is untouched
     const queued = await gw.db.all<{ type: string; rank: number; body: string; seq: number }>('SELECT type, rank, body, seq FROM outbox_events ORDER BY seq');
@@ -88,13 +94,12 @@ describe('shopper export and erase', () => {
     expect(mentionsA.map((q) => [q.type, q.rank])).toEqual([['privacy.erase.requested', 0]]);
     expect(JSON.parse(mentionsA[0]?.body ?? '{}')).toMatchObject({
       type: 'storegate.privacy.erase.requested',
-      subject: A,
       priority: 'critical',
-      data: { shopperId: A },
+      data: { handle: 'pseudonym', shopperIds: [A], receiptId: r.receipt.receipt.receiptId },
     });
     expect(queued.some((q) => q.body.includes(B))).toBe(true);
     const everything = await dump(gw);
-    expect(everything.split(A).length - 1).toBe(2); // the erase request's body (subject + data), and nowhere else
+    expect(everything.split(A).length - 1).toBe(1); // the erase request's body, and nowhere else
     expect(everything).toContain(B);
     // no orphaned pending rows, and the outbox's running totals still match its rows
     expect(await gw.db.get<{ n: number }>('SELECT COUNT(*) AS n FROM outbox_pending WHERE seq NOT IN (SELECT seq FROM outbox_events)')).toEqual({ n: 0 });
@@ -129,7 +134,26 @@ describe('shopper export and erase', () => {
 
     const er = await runCli(['privacy', 'erase', '--shopper', A, '-c', cfg], { env: cleanEnv() });
     expect(er.code).toBe(0);
-    expect(JSON.parse(er.stdout)).toMatchObject({ shopperId: A, forwarded: true, erased: { shopper_sessions: 1, presence_events: 1, outbox_events: 1 } });
+    const erasedByCli = JSON.parse(er.stdout);
+    expect(erasedByCli).toMatchObject({
+      forwarded: true,
+      erased: { shopper_sessions: 1, presence_events: 1, outbox_events: 1 },
+      classes: { sessions: 1, presence: 1, outbox: 1 },
+    });
+    // the receipt verifies offline against the store's published key, and fails once altered
+    const receiptFile = join(dataDir, 'receipt.json');
+    const keyFile = join(dataDir, 'receipt-key.pem');
+    writeFileSync(receiptFile, JSON.stringify(erasedByCli.receipt));
+    const key = await runCli(['privacy', 'receipt-key', '-c', cfg], { env: cleanEnv() });
+    expect(key.stdout).toContain(`# keyId ${erasedByCli.receipt.keyId}`);
+    writeFileSync(keyFile, key.stdout.replace(/^#.*\n/, ''));
+    const ok = await runCli(['privacy', 'verify', receiptFile, '--key', keyFile], { env: cleanEnv() });
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(ok.stdout).toMatch(/^valid receipt/);
+    writeFileSync(receiptFile, JSON.stringify({ ...erasedByCli.receipt, receipt: { ...erasedByCli.receipt.receipt, counts: { sessions: 0 } } }));
+    const tampered = await runCli(['privacy', 'verify', receiptFile, '--key', keyFile], { env: cleanEnv() });
+    expect(tampered.code).toBe(1);
+    expect(tampered.stdout).toMatch(/^INVALID receipt/);
     const db = await openDb(join(dataDir, 'storegate.db'));
     try {
       expect(await db.get('SELECT COUNT(*) AS n FROM shopper_sessions WHERE shopper_id = ?', [A])).toEqual({ n: 0 });
