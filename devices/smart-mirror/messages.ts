@@ -70,6 +70,13 @@ export interface OrderOnline {
 
 export type SizeRequestStatus = 'open' | 'claimed' | 'done' | 'cancelled';
 
+/** The model that recognised a frame: its id, the sha256 of its ONNX file, and its rollout version (null if shipped). */
+export interface RecognitionModelRef {
+  id: string;
+  sha256: string;
+  version: string | null;
+}
+
 /** The gateway's answers on `storegate/<store>/mirror/<id>/cmd`. */
 export type MirrorCommand =
   | {
@@ -80,6 +87,8 @@ export type MirrorCommand =
       unsure: false;
       /** `model` (from the frame) or `pick` (the shopper chose) */
       via: 'model' | 'pick';
+      /** with `via: 'model'`: which model recognised the frame */
+      model?: RecognitionModelRef;
       item: ProductView | null;
       suggestions: Suggestions;
     }
@@ -87,6 +96,8 @@ export type MirrorCommand =
       type: 'ask_pick';
       sessionId: string;
       confidence: number;
+      /** the model that was not sure */
+      model?: RecognitionModelRef;
       options: Array<{ label: string; confidence: number; products: Array<{ sku: string; name: string }> }>;
     }
   | { type: 'order_online'; sessionId: string; offer: OrderOnline }

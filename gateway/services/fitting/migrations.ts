@@ -63,4 +63,9 @@ export const fittingMigrations: Migration[] = [
     id: 'fitting-002-shopper-session',
     up: 'ALTER TABLE fitting_room_sessions ADD COLUMN shopper_session_id TEXT;',
   },
+  {
+    // which model recognised an item (id + sha256 of its ONNX file): null for picks and for rows from before
+    id: 'fitting-003-item-model',
+    up: 'ALTER TABLE fitting_items ADD COLUMN model_id TEXT; ALTER TABLE fitting_items ADD COLUMN model_sha256 TEXT;',
+  },
 ];

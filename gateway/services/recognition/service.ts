@@ -39,6 +39,8 @@ export interface RecognitionService {
   setLive(model: LoadedModel, spec: ModelSpec): void;
   /** The model that also runs on every frame, never answering; null: none. */
   setShadow(model: LoadedModel | null, spec?: ModelSpec): void;
+  /** the files the live and shadow models were loaded from */
+  specs(): { live: ModelSpec | null; shadow: ModelSpec | null };
   /** Every frame's outcome per model (live: unsure/error; shadow: agreement): for model ops' bars and alarms. */
   onFrame(listener: (o: FrameOutcome) => void): void;
 }
@@ -236,6 +238,7 @@ export function createRecognitionService(deps: {
       showInfo();
     },
     onFrame: (l) => void listeners.push(l),
+    specs: () => ({ live: live?.spec ?? null, shadow: shadow?.spec ?? null }),
     async recognise(bytes, opts = {}) {
       const t0 = performance.now();
       if (!live && onDemand) {
