@@ -1,4 +1,7 @@
-import { open, stat, truncate } from 'node:fs/promises';
+import { closeSync, openSync, writeSync } from 'node:fs';
+import { stat, truncate } from 'node:fs/promises';
+import { type IncomingMessage, request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 
 export interface FetchOptions {
   url: string;
@@ -55,44 +58,67 @@ export async function fetchResumable(o: FetchOptions): Promise<{ bytes: number; 
   throw last instanceof FetchError ? last : new FetchError(last.message, 'fetch_failed');
 }
 
-async function oneAttempt(o: FetchOptions, have: number): Promise<number> {
-  const res = await fetch(o.url, {
-    headers: have > 0 ? { range: `bytes=${have}-` } : {},
-    signal: AbortSignal.timeout(o.timeoutMs),
-    redirect: 'follow',
+/** one GET, following up to 3 redirects; resolves with the response head, its body not yet read */
+function get(url: string, headers: Record<string, string>, timeoutMs: number, hops = 3): Promise<IncomingMessage> {
+  return new Promise((resolve, reject) => {
+    const u = new URL(url);
+    const req = (u.protocol === 'https:' ? httpsRequest : httpRequest)(u, { headers, timeout: timeoutMs }, (res) => {
+      const to = res.headers.location;
+      if (res.statusCode && [301, 302, 303, 307, 308].includes(res.statusCode) && to && hops > 0) {
+        res.resume();
+        return void get(new URL(to, u).toString(), headers, timeoutMs, hops - 1).then(resolve, reject);
+      }
+      resolve(res);
+    });
+    req.on('timeout', () => req.destroy(new FetchError(`no answer within ${timeoutMs} ms`, 'fetch_failed')));
+    req.on('error', reject);
+    req.end();
   });
-  if (res.status === 416 && have > 0) {
-    await res.body?.cancel();
+}
+
+async function oneAttempt(o: FetchOptions, have: number): Promise<number> {
+  const res = await get(o.url, have > 0 ? { range: `bytes=${have}-` } : {}, o.timeoutMs);
+  const status = res.statusCode ?? 0;
+  if (status === 416 && have > 0) {
+    res.resume();
     return have;
   }
   let offset = 0;
-  if (res.status === 206) {
-    const m = /^bytes (\d+)-\d+\/(\d+|\*)$/.exec(res.headers.get('content-range') ?? '');
+  if (status === 206) {
+    const m = /^bytes (\d+)-\d+\/(\d+|\*)$/.exec(String(res.headers['content-range'] ?? ''));
     offset = m ? Number(m[1]) : -1;
     if (offset !== have) {
-      await res.body?.cancel();
+      res.destroy();
       await truncate(o.dest, 0);
       throw new FetchError(`HTTP 206 from byte ${offset}, asked for ${have}: starting over`, 'fetch_failed');
     }
-  } else if (res.status !== 200) {
-    await res.body?.cancel();
-    throw new FetchError(`HTTP ${res.status}`, 'fetch_failed', permanent(res.status));
+  } else if (status !== 200) {
+    res.resume();
+    throw new FetchError(`HTTP ${status}`, 'fetch_failed', permanent(status));
   }
-  const announced = Number(res.headers.get('content-length') ?? Number.NaN);
-  if (offset + (Number.isNaN(announced) ? 0 : announced) > o.maxBytes) {
-    await res.body?.cancel();
+  const announced = Number(res.headers['content-length'] ?? 0);
+  if (offset + announced > o.maxBytes) {
+    res.destroy();
     throw new FetchError(`${offset + announced} bytes > recognition.rollout.maxBytes ${o.maxBytes}`, 'too_large');
   }
-  const file = await open(o.dest, offset === 0 ? 'w' : 'a');
+  // every chunk is on disk as soon as it arrives (small synchronous writes), so a cut transfer keeps what it got
+  const fd = openSync(o.dest, offset === 0 ? 'w' : 'a');
   let total = offset;
   try {
-    for await (const chunk of res.body ?? []) {
-      total += chunk.length;
-      if (total > o.maxBytes) throw new FetchError(`more than recognition.rollout.maxBytes ${o.maxBytes} bytes`, 'too_large');
-      await file.write(chunk);
-    }
+    await new Promise<void>((resolve, reject) => {
+      res.on('data', (chunk: Buffer) => {
+        total += chunk.length;
+        if (total > o.maxBytes) return void res.destroy(new FetchError(`more than recognition.rollout.maxBytes ${o.maxBytes} bytes`, 'too_large'));
+        writeSync(fd, chunk);
+      });
+      res.on('end', () => (res.complete ? resolve() : reject(new FetchError(`transfer cut after ${total} bytes`, 'fetch_failed'))));
+      res.on('error', reject);
+      res.on('aborted', () => reject(new FetchError(`transfer cut after ${total} bytes`, 'fetch_failed')));
+      res.on('close', () => (res.complete ? resolve() : reject(new FetchError(`transfer cut after ${total} bytes`, 'fetch_failed'))));
+    });
   } finally {
-    await file.close();
+    closeSync(fd);
   }
+  if (announced && total !== offset + announced) throw new FetchError(`got ${total} of ${offset + announced} bytes`, 'fetch_failed');
   return total;
 }
