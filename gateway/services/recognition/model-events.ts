@@ -24,6 +24,7 @@ export interface ModelRef {
 
 export type RefusalReason =
   | 'invalid'
+  | 'unavailable'
   | 'no_public_key'
   | 'bad_signature'
   | 'wrong_labels'

@@ -74,9 +74,15 @@ export function createModelOps(deps: ServiceDeps, cfg: RecognitionConfig, o: { d
     });
   }
 
+  /** a store without mirrors loads the model with the first frame: an operation on the models loads it now */
+  async function loaded() {
+    if (!recognition.status().live) await recognition.start().catch((err) => log.error({ err: (err as Error).message }, 'recognition model failed to load'));
+    return recognition.status();
+  }
+
   async function announce(raw: unknown) {
     const a = (raw && typeof raw === 'object' ? raw : {}) as Record<string, unknown>;
-    const s = recognition.status();
+    const s = await loaded();
     await deps.work.run(async (w) => {
       emitIn(w, 'recognition.model.announced', {
         version: typeof a.version === 'string' ? a.version : null,
@@ -85,7 +91,7 @@ export function createModelOps(deps: ServiceDeps, cfg: RecognitionConfig, o: { d
       });
     });
     steps.inc({ step: 'announced' });
-    if (!s.live) return refuse(a, 'not_loadable', 'recognition is not running: no live model to compare with');
+    if (!s.live) return refuse(a, 'unavailable', 'recognition is not running: no live model to compare with');
     try {
       const got = await installAnnounced(raw, {
         key,
@@ -117,7 +123,7 @@ export function createModelOps(deps: ServiceDeps, cfg: RecognitionConfig, o: { d
   }
 
   async function promote(reason: 'command' | 'agreement', by: string, expectSha?: string) {
-    const s = recognition.status();
+    const s = await loaded();
     if (!s.live || !s.shadow) throw new Errors.conflict('there is no shadow model to promote');
     if (expectSha && expectSha !== s.shadow.sha256) throw new Errors.conflict(`the shadow model is ${s.shadow.sha256}, not ${expectSha}`);
     const [live, shadow] = [s.live, s.shadow];
@@ -144,7 +150,7 @@ export function createModelOps(deps: ServiceDeps, cfg: RecognitionConfig, o: { d
   }
 
   async function rollback(reason: 'command' | 'unsure_rate' | 'error_rate', by: string) {
-    const s = recognition.status();
+    const s = await loaded();
     const slots = await readSlots(deps.db);
     if (!s.live || !slots.previous) throw new Errors.conflict('there is no previous model to roll back to');
     const prev = slots.previous;
