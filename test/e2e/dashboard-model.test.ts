@@ -13,7 +13,10 @@ describe.skipIf(!hasChromium)('dashboard model panel in headless Chromium', () =
     const keys = signingKeys();
     const server = await modelServer({ '/c.onnx': CENTROID });
     const gw = await rolloutGateway({ publicKey: pem(keys.publicKey) });
-    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+    const browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+    });
     onTestFinished(() => browser.close());
     const page = await browser.newPage();
     const errors: string[] = [];
@@ -25,7 +28,9 @@ describe.skipIf(!hasChromium)('dashboard model panel in headless Chromium', () =
     await page.waitForFunction(() => document.querySelector('#modelSlots [data-slot="shadow"]')?.textContent?.includes('—'));
 
     await announce(gw, announcement(keys.privateKey, server.url('/c.onnx'), CENTROID, 'v-dash'));
-    await page.waitForFunction(() => document.querySelector('#modelSlots [data-slot="shadow"]')?.textContent?.includes('v-dash'), undefined, { timeout: 10_000 });
+    await page.waitForFunction(() => document.querySelector('#modelSlots [data-slot="shadow"]')?.textContent?.includes('v-dash'), undefined, {
+      timeout: 10_000,
+    });
     expect(await page.textContent('#modelHistory')).toContain('shadowed v-dash');
 
     const promoted = nextEvent(gw, 'recognition.model.promoted');
