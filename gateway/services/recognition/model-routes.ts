@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { preHandlerAsyncHookHandler } from 'fastify';
-import Type from 'typebox';
+import { Errors } from '../../errors.ts';
 import type { ModelOps } from './model-ops.ts';
 
 /**
@@ -21,17 +21,16 @@ export function modelOpsRoutes(deps: { ops: ModelOps; guard: preHandlerAsyncHook
       {
         schema: {
           tags: ['recognition'],
-          summary: 'Make the shadow model live (the live one becomes the previous, for a rollback)',
+          summary: 'Make the shadow model live (the live one becomes the previous, for a rollback); body {sha256?}: only if that is the shadow',
           security: [{ bearer: [] }],
-          body: Type.Optional(
-            Type.Object(
-              { sha256: Type.Optional(Type.String({ pattern: '^[0-9a-f]{64}$', description: 'refuse unless this is the shadow' })) },
-              { additionalProperties: false },
-            ),
-          ),
         },
       },
-      (req) => deps.ops.promote('admin-api', req.body?.sha256),
+      (req) => {
+        // the body is optional (a bare POST promotes whatever the shadow is), so it is checked here, not by a body schema
+        const sha256 = (req.body as { sha256?: unknown } | undefined)?.sha256;
+        if (sha256 !== undefined && (typeof sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(sha256))) throw new Errors.invalid('sha256 must be 64 hex digits');
+        return deps.ops.promote('admin-api', sha256);
+      },
     );
     app.post(
       '/api/v1/recognition/models/rollback',

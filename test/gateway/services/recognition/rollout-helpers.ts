@@ -17,6 +17,8 @@ export const SHIPPED = readFileSync(`${MODELS}product-cnn.onnx`);
 export const CENTROID = readFileSync(`${FIXTURE_MODELS}centroid-linear.onnx`);
 /** the same classifier, unsure of every frame */
 export const CENTROID_UNSURE = readFileSync(`${FIXTURE_MODELS}centroid-linear-unsure.onnx`);
+/** loads and passes onnxruntime's check at install, then fails at runtime on every real frame */
+export const CENTROID_FAILING = readFileSync(`${FIXTURE_MODELS}centroid-linear-failing.onnx`);
 /**
  * The shipped model with one more doc_string field (ModelProto field 6) appended: protobuf keeps the last value of
  * a repeated singular field, so onnxruntime runs the very same weights under another sha256. Sameness is the point.

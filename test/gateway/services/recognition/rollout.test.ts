@@ -9,6 +9,7 @@ import {
   announce,
   announcement,
   CENTROID,
+  CENTROID_FAILING,
   CENTROID_UNSURE,
   frame,
   LABELS,
@@ -145,6 +146,26 @@ describe('model rollout with the real onnxruntime and a real HTTP server', () =>
     expect((await recognise(gw, await frame(6))).body.modelSha256).toBe(SHIPPED_SHA);
     const s = (await admin(gw, 'GET', '/api/v1/recognition/models')).body;
     expect(s.history.map((h) => h.action).slice(0, 3)).toEqual(['rolled_back', 'promoted', 'shadowed']);
+  });
+
+  it('rolls a promoted model back by itself when its error rate alarms (a model that loads but fails on real frames)', async () => {
+    const keys = signingKeys();
+    const server = await modelServer({ '/failing.onnx': CENTROID_FAILING });
+    const gw = await rolloutGateway({
+      publicKey: pem(keys.publicKey),
+      rollout: { rollback: { auto: true, watchFrames: 50, minFrames: 3, maxUnsureRate: 0.4, maxErrorRate: 0.05 } },
+    });
+    expect((await announce(gw, announcement(keys.privateKey, server.url('/failing.onnx'), CENTROID_FAILING, 'v4'))).type).toBe('recognition.model.shadowed');
+    expect(await metricValue(gw, 'storegate_recognition_model_errors_total', { slot: 'shadow' })).toBe(0);
+    // as the shadow it already fails on every frame, without the shopper noticing
+    expect((await recognise(gw, await frame(0))).body.modelSha256).toBe(SHIPPED_SHA);
+    await until(async () => (await metricValue(gw, 'storegate_recognition_model_errors_total', { slot: 'shadow' })) === 1, 5000, 'shadow error counted');
+    expect((await admin(gw, 'POST', '/api/v1/recognition/models/promote')).status).toBe(200);
+    const rolledBack = nextEvent(gw, 'recognition.model.rolled_back', () => true, 20_000);
+    for (let i = 0; i < 3; i++) expect((await recognise(gw, await frame(i))).status).toBe(500);
+    expect((await rolledBack).data).toMatchObject({ reason: 'error_rate', frames: 3, errorRate: 1, to: { sha256: SHIPPED_SHA } });
+    expect((await recognise(gw, await frame(4))).body).toMatchObject({ modelSha256: SHIPPED_SHA });
+    expect(await metricValue(gw, 'storegate_recognition_model_errors_total', { slot: 'live' })).toBe(3);
   });
 
   it('refuses a bad signature, a re-labelled model, a wrong hash and a file onnxruntime cannot load: logged, counted, reported upstream, nothing changes', async () => {
