@@ -10,6 +10,7 @@ import { isImageError, RecognitionErrors, type RejectReason } from './errors.ts'
 import { type LoadedModel, loadModel, softmax } from './model.ts';
 import { preprocess } from './preprocess.ts';
 import { createRecognitionMetrics } from './metrics.ts';
+import { createShadowRunner } from './shadow.ts';
 import { type ActiveModel, type FrameOutcome, type ModelInfo, type ModelSpec, infoOf } from './slots.ts';
 
 export type { FrameOutcome, ModelInfo, ModelSpec };
@@ -112,7 +113,15 @@ export function createRecognitionService(deps: {
     ] as const)
       if (a) m.modelInfo.set({ slot, model_id: a.model.id, sha256: a.model.sha256, version: a.spec.version ?? '' }, 1);
   };
-  const shadowTally = { frames: 0, agreed: 0 };
+  const shadowRunner = createShadowRunner({
+    batcher: shadowBatcher,
+    current: () => shadow,
+    maxQueue: config.maxQueue,
+    unsureThreshold: config.unsureThreshold,
+    metrics: m,
+    log,
+    notify: (o) => notify(o),
+  });
   /** closes a replaced model once no batch of it can still be running */
   const retire = (old: ActiveModel | undefined, q: { running: boolean; queued: number }) => {
     if (!old) return;
@@ -154,6 +163,7 @@ export function createRecognitionService(deps: {
     if (specs.shadow) {
       try {
         shadow = await loadSpec(specs.shadow);
+        shadowRunner.reset();
       } catch (err) {
         // a broken shadow must not keep the mirrors from working
         log.error({ err: (err as Error).message, modelPath: specs.shadow.modelPath }, 'shadow model failed to load: running without one');
@@ -173,37 +183,6 @@ export function createRecognitionService(deps: {
     });
     return loading;
   };
-
-  function runShadow(tensor: Float32Array, liveInfo: ModelInfo, liveIdx: number) {
-    const s = shadow;
-    if (!s) return;
-    if (shadowBatcher.queued >= config.maxQueue) return void m.shadow.inc({ outcome: 'skipped' });
-    shadowBatcher.submit(tensor).then(
-      (row) => {
-        const a = row.model ?? s;
-        const probs = softmax(row.logits, 0, row.logits.length);
-        let idx = 0;
-        for (let i = 1; i < probs.length; i++) if (probs[i]! > probs[idx]!) idx = i;
-        const unsure = probs[idx]! < config.unsureThreshold;
-        // compared by label: a candidate with another class order still agrees on the same garment
-        const agree = (a.model.labels[idx] ?? String(idx)) === (live?.model.labels[liveIdx] ?? String(liveIdx));
-        m.shadow.inc({ outcome: agree ? 'agree' : 'disagree' });
-        if (unsure) m.shadowUnsure.inc();
-        if (a === shadow) {
-          shadowTally.frames++;
-          if (agree) shadowTally.agreed++;
-          m.shadowAgreement.set(shadowTally.agreed / shadowTally.frames);
-        }
-        notify({ slot: 'shadow', model: infoOf(a), live: liveInfo, agree, unsure, error: false });
-      },
-      (err) => {
-        m.shadow.inc({ outcome: 'error' });
-        m.modelErrors.inc({ slot: 'shadow' });
-        log.warn({ err: (err as Error).message, modelId: s.model.id }, 'shadow model run failed');
-        notify({ slot: 'shadow', model: infoOf(s), live: liveInfo, agree: false, unsure: false, error: true });
-      },
-    );
-  }
 
   return {
     start: () => ensureLoaded(),
@@ -231,9 +210,7 @@ export function createRecognitionService(deps: {
     setShadow(model, spec) {
       const old = shadow;
       shadow = model && spec ? { model, spec } : undefined;
-      shadowTally.frames = 0;
-      shadowTally.agreed = 0;
-      m.shadowAgreement.set(0);
+      shadowRunner.reset();
       retire(old, shadowBatcher);
       showInfo();
     },
@@ -291,7 +268,7 @@ export function createRecognitionService(deps: {
         m.frames.inc({ outcome: unsure ? 'unsure' : 'recognised' });
         m.latency.observe(latencyMs / 1000);
         notify({ slot: 'live', model: info, unsure, error: false });
-        runShadow(tensor, info, idx);
+        shadowRunner.run(tensor, info, label);
         return {
           label,
           classIndex: idx,
@@ -318,9 +295,7 @@ export function createRecognitionService(deps: {
       frames,
       rejected: { ...rejected },
       live: live ? infoOf(live) : null,
-      shadow: shadow
-        ? { ...infoOf(shadow), agreement: shadowTally.frames ? shadowTally.agreed / shadowTally.frames : null, shadowFrames: shadowTally.frames }
-        : null,
+      shadow: shadow ? { ...infoOf(shadow), ...shadowRunner.agreement() } : null,
       config: {
         maxBatch: config.maxBatch,
         batchWindowMs: config.batchWindowMs,
