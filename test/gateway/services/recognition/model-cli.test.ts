@@ -40,5 +40,5 @@ describe('storegate model status|promote|rollback (the running gateway’s admin
     expect(denied.code).toBe(1);
     expect(denied.stderr).toContain('401');
     expect(denied.stderr + denied.stdout).not.toContain('not-the-token');
-  });
+  }, 120_000); // six CLI processes, each starting Node, on a shared 2-core box
 });
