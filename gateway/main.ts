@@ -25,7 +25,7 @@ import { createStaffAccounts } from './staff/accounts.ts';
 import { staffMigrations } from './staff/migrations.ts';
 import { createStaffSessions } from './staff/sessions.ts';
 import { createOutboxService } from './services/outbox/service.ts';
-import { createRecognitionGatewayService, createRecognitionService } from './services/recognition/index.ts';
+import { createRecognitionGatewayService, createRecognitionService, slotsResolver } from './services/recognition/index.ts';
 import { coreMigrations } from './store/core-migrations.ts';
 import { openDb } from './store/db.ts';
 import { migrate } from './store/migrate.ts';
@@ -97,12 +97,13 @@ export async function createGateway(config: Config, opts: GatewayOptions = {}) {
   }
   // device add/revoke for the API and the dashboard: registry, broker provisioning, the live connection
   const devices = createDeviceAdmin({ registry, provisioner, link: () => broker, forget: (id) => ingest.forgetDevice(id) });
-  const recognition = createRecognitionService({ log, metrics, config: config.recognition });
+  // the models to load come from model ops' persisted slots (a promoted model survives a restart), else the config
+  const recognition = createRecognitionService({ log, metrics, config: config.recognition, models: slotsResolver({ db, config: config.recognition, log }) });
   const deps: ServiceDeps = Object.freeze({ storeId: config.storeId, bus, db, clock, log, metrics, registry, link: broker, auth, work, outbox, recognition });
   // the outbox's forwarders first: being first in the list they stop last, after every producer's final events
   services.push(
     createOutboxService(deps, config.cloud),
-    createRecognitionGatewayService(deps, config.recognition, recognition),
+    createRecognitionGatewayService(deps, config.recognition, recognition, { dataDir }),
     ...SERVICE_FACTORIES.map((make) => make(deps, config)),
   );
 

@@ -8,7 +8,12 @@ export interface Recognition {
   top: Array<{ label: string; confidence: number }>;
   /** top-1 confidence is below unsureThreshold: show "not sure" rather than a guess */
   unsure: boolean;
+  /** the live model that answered: `product-cnn-<first 12 hex of its sha256>` */
   modelId: string;
+  /** the full sha256 of its ONNX file: what a rollout announced and verified */
+  modelSha256: string;
+  /** the version a rollout announced it as; null for the configured (shipped) model */
+  modelVersion: string | null;
   latencyMs: number;
   /** catalog products of the recognised category (empty without a catalog or when unsure) */
   products: Candidate[];

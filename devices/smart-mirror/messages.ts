@@ -93,6 +93,13 @@ export interface OrderOnline {
 /** open → claimed (a person took it) → done (brought) or unavailable (not in the stockroom after all); cancelled by the shopper or when they leave */
 export type SizeRequestStatus = 'open' | 'claimed' | 'done' | 'unavailable' | 'cancelled';
 
+/** The model that recognised a frame: its id, the sha256 of its ONNX file, and its rollout version (null if shipped). */
+export interface RecognitionModelRef {
+  id: string;
+  sha256: string;
+  version: string | null;
+}
+
 /** The gateway's answers on `storegate/<store>/mirror/<id>/cmd`. */
 export type MirrorCommand =
   | {
@@ -103,6 +110,8 @@ export type MirrorCommand =
       unsure: false;
       /** `model` (from the frame) or `pick` (the shopper chose) */
       via: 'model' | 'pick';
+      /** with `via: 'model'`: which model recognised the frame */
+      model?: RecognitionModelRef;
       item: ProductView | null;
       suggestions: Suggestions;
     }
@@ -110,6 +119,8 @@ export type MirrorCommand =
       type: 'ask_pick';
       sessionId: string;
       confidence: number;
+      /** the model that was not sure */
+      model?: RecognitionModelRef;
       options: Array<{ label: string; confidence: number; products: Array<{ sku: string; name: string }> }>;
     }
   | { type: 'order_online'; sessionId: string; offer: OrderOnline }

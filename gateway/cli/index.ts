@@ -16,6 +16,7 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   device: async () => (await import('./commands/device.ts')).registerDevice,
   certs: async () => (await import('./commands/certs.ts')).registerCerts,
   recognize: async () => (await import('./commands/recognize.ts')).registerRecognize,
+  model: async () => (await import('./commands/model.ts')).registerModel,
   catalog: async () => (await import('./commands/catalog.ts')).registerCatalog,
   'ble-decode': async () => (await import('./commands/ble-decode.ts')).registerBleDecode,
   locker: async () => (await import('./commands/locker.ts')).registerLocker,

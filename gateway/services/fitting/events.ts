@@ -17,7 +17,8 @@ export interface FittingSessionClosed {
   shopperSessionId: string | null;
   startedAt: string;
   endedAt: string;
-  items: Array<{ sku: string; category: string; via: string }>;
+  /** `modelId`/`modelSha256`: the model that recognised the item (null when the shopper picked it) */
+  items: Array<{ sku: string; category: string; via: string; modelId: string | null; modelSha256: string | null }>;
   suggestionsShown: number;
   suggestionsTaken: string[];
   sizeRequests: Array<{ id: string; sku: string; size: string; status: string }>;

@@ -68,4 +68,9 @@ export const fittingMigrations: Migration[] = [
     id: 'fitting-003-size-request-people',
     up: 'ALTER TABLE fitting_size_requests ADD COLUMN claimed_by TEXT; ALTER TABLE fitting_size_requests ADD COLUMN answered_by TEXT;',
   },
+  {
+    // which model recognised an item (id + sha256 of its ONNX file): null for picks and for rows from before
+    id: 'fitting-004-item-model',
+    up: 'ALTER TABLE fitting_items ADD COLUMN model_id TEXT; ALTER TABLE fitting_items ADD COLUMN model_sha256 TEXT;',
+  },
 ];

@@ -1,4 +1,4 @@
-import type { InteractionMessage, MirrorCommand } from '../../../devices/smart-mirror/messages.ts';
+import type { InteractionMessage, MirrorCommand, RecognitionModelRef } from '../../../devices/smart-mirror/messages.ts';
 import type { Db } from '../../store/db.ts';
 import type { Ctx, Effects } from './context.ts';
 import {
@@ -27,6 +27,7 @@ async function answerFor(
   confidence: number,
   via: 'model' | 'pick',
   frameEmbedding?: number[],
+  model?: RecognitionModelRef,
 ): Promise<MirrorCommand> {
   const p = findProduct(ctx.catalog, sku);
   if (!p)
@@ -37,10 +38,11 @@ async function answerFor(
       confidence,
       unsure: false,
       via,
+      ...(model ? { model } : {}),
       item: null,
       suggestions: { sizes: [], colours: [], goesWith: [], similar: [] },
     };
-  await recordItem(tx, sessionId, p.sku, p.category, via, ctx.now());
+  await recordItem(tx, sessionId, p.sku, p.category, via, ctx.now(), model);
   const suggestions = suggestAll(ctx.catalog, p, await coOccurrenceFor(tx, p.sku, sessionId), ctx.cfg.suggestions, frameEmbedding);
   await recordShown(
     tx,
@@ -52,7 +54,7 @@ async function answerFor(
     ],
     ctx.now(),
   );
-  return { type: 'recognised', sessionId, label, confidence, unsure: false, via, item: productView(p), suggestions };
+  return { type: 'recognised', sessionId, label, confidence, unsure: false, via, ...(model ? { model } : {}), item: productView(p), suggestions };
 }
 
 /**
@@ -76,6 +78,7 @@ export async function onFrame(ctx: Ctx, mirrorId: string, bytes: Buffer): Promis
     return fail('recognition_failed', (err as Error).message);
   }
   const result = r;
+  const model: RecognitionModelRef = { id: r.modelId, sha256: r.modelSha256, version: r.modelVersion };
   return ctx.work(async (tx, fx) => {
     const s = await ensureSession(ctx, tx, fx, mirrorId);
     let cmd: MirrorCommand;
@@ -86,10 +89,10 @@ export async function onFrame(ctx: Ctx, mirrorId: string, bytes: Buffer): Promis
         confidence: t.confidence,
         products: ctx.catalog.products.filter((p) => p.category === t.label).map((p) => ({ sku: p.sku, name: p.name })),
       }));
-      cmd = { type: 'ask_pick', sessionId: s.id, confidence: result.confidence, options };
+      cmd = { type: 'ask_pick', sessionId: s.id, confidence: result.confidence, model, options };
     } else {
       ctx.metrics.frames.inc({ outcome: 'recognised' });
-      cmd = await answerFor(ctx, tx, s.id, result.products[0]!.sku, result.label, result.confidence, 'model', result.embedding);
+      cmd = await answerFor(ctx, tx, s.id, result.products[0]!.sku, result.label, result.confidence, 'model', result.embedding, model);
     }
     fx.send(mirrorId, cmd);
     return cmd;

@@ -1,4 +1,4 @@
-import type { SizeRequestStatus } from '../../../devices/smart-mirror/messages.ts';
+import type { RecognitionModelRef, SizeRequestStatus } from '../../../devices/smart-mirror/messages.ts';
 import type { Db } from '../../store/db.ts';
 import type { Ctx, Effects } from './context.ts';
 import type { FittingSessionClosed } from './events.ts';
@@ -89,8 +89,8 @@ export async function closeSession(ctx: Ctx, tx: Db, fx: Effects, mirrorId: stri
 }
 
 export async function summary(db: Db, s: SessionRow): Promise<FittingSessionClosed> {
-  const items = await db.all<{ sku: string; category: string; via: string }>(
-    'SELECT sku, category, via FROM fitting_items WHERE session_id = ? ORDER BY at, sku',
+  const items = await db.all<{ sku: string; category: string; via: string; modelId: string | null; modelSha256: string | null }>(
+    'SELECT sku, category, via, model_id AS modelId, model_sha256 AS modelSha256 FROM fitting_items WHERE session_id = ? ORDER BY at, sku',
     [s.id],
   );
   const sugg = await db.all<{ sku: string; taken_at: number | null }>('SELECT sku, taken_at FROM fitting_suggestions WHERE session_id = ? ORDER BY sku', [
@@ -117,8 +117,17 @@ export async function summary(db: Db, s: SessionRow): Promise<FittingSessionClos
   };
 }
 
-export const recordItem = (tx: Db, sessionId: string, sku: string, category: string, via: 'model' | 'pick', at: number) =>
-  tx.run('INSERT INTO fitting_items (session_id, sku, category, via, at) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING', [sessionId, sku, category, via, at]);
+/** `model`: the model that recognised it (null for a pick), kept so the cloud can compare models by what they did */
+export const recordItem = (tx: Db, sessionId: string, sku: string, category: string, via: 'model' | 'pick', at: number, model?: RecognitionModelRef) =>
+  tx.run('INSERT INTO fitting_items (session_id, sku, category, via, at, model_id, model_sha256) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING', [
+    sessionId,
+    sku,
+    category,
+    via,
+    at,
+    model?.id ?? null,
+    model?.sha256 ?? null,
+  ]);
 
 export async function recordShown(tx: Db, sessionId: string, shown: Array<{ sku: string; kind: string }>, at: number) {
   for (const s of shown)

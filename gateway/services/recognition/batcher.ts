@@ -1,16 +1,18 @@
 import { PIXELS } from './model.ts';
 
-export type BatchRunner = (input: Float32Array, n: number) => Promise<{ logits: Float32Array; embedding: Float32Array }>;
+/** `model` is whatever ran the batch (the service's loaded model): a result is labelled by the model that made it */
+export type BatchRunner<M = unknown> = (input: Float32Array, n: number) => Promise<{ logits: Float32Array; embedding: Float32Array; model?: M }>;
 
-export interface BatchRow {
+export interface BatchRow<M = unknown> {
   logits: Float32Array;
   embedding: Float32Array;
   batchSize: number;
+  model?: M;
 }
 
-interface Pending {
+interface Pending<M> {
   tensor: Float32Array;
-  resolve(row: BatchRow): void;
+  resolve(row: BatchRow<M>): void;
   reject(err: unknown): void;
 }
 
@@ -19,8 +21,8 @@ interface Pending {
  * maxBatch frames are queued. One run at a time (a single intra-op thread gains nothing from overlap);
  * frames arriving meanwhile form the next batch.
  */
-export function createBatcher(opts: { maxBatch: number; windowMs: number; run: BatchRunner; onBatch?: (n: number, seconds: number) => void }) {
-  const queue: Pending[] = [];
+export function createBatcher<M = unknown>(opts: { maxBatch: number; windowMs: number; run: BatchRunner<M>; onBatch?: (n: number, seconds: number) => void }) {
+  const queue: Pending<M>[] = [];
   const buffer = new Float32Array(opts.maxBatch * PIXELS);
   let timer: NodeJS.Timeout | undefined;
   let running = false;
@@ -41,12 +43,12 @@ export function createBatcher(opts: { maxBatch: number; windowMs: number; run: B
     for (const [i, p] of batch.entries()) buffer.set(p.tensor, i * PIXELS);
     const t0 = performance.now();
     try {
-      const { logits, embedding } = await opts.run(buffer, n);
+      const { logits, embedding, model } = await opts.run(buffer, n);
       opts.onBatch?.(n, (performance.now() - t0) / 1000);
       const lc = logits.length / n;
       const ec = embedding.length / n;
       for (const [i, p] of batch.entries()) {
-        p.resolve({ logits: logits.slice(i * lc, (i + 1) * lc), embedding: embedding.slice(i * ec, (i + 1) * ec), batchSize: n });
+        p.resolve({ logits: logits.slice(i * lc, (i + 1) * lc), embedding: embedding.slice(i * ec, (i + 1) * ec), batchSize: n, model });
       }
     } catch (err) {
       for (const p of batch) p.reject(err);
@@ -58,7 +60,7 @@ export function createBatcher(opts: { maxBatch: number; windowMs: number; run: B
   };
 
   return {
-    submit(tensor: Float32Array): Promise<BatchRow> {
+    submit(tensor: Float32Array): Promise<BatchRow<M>> {
       return new Promise((resolve, reject) => {
         queue.push({ tensor, resolve, reject });
         schedule();

@@ -1,5 +1,6 @@
 import Type, { type Static } from 'typebox';
 import { MODELS_DIR } from '../../paths.ts';
+import { ROLLOUT_DEFAULTS, RolloutConfigSchema } from './rollout-config.ts';
 
 const MODELS = MODELS_DIR;
 
@@ -28,6 +29,21 @@ export const RecognitionConfigSchema = Type.Object(
     maxBytes: Type.Integer({ minimum: 1, default: 8 * 1024 * 1024 }),
     /** frames waiting for inference beyond which new ones are refused (bounded memory under load) */
     maxQueue: Type.Integer({ minimum: 1, default: 256 }),
+    /**
+     * A second model that runs on the same frames as the live one; its answers never reach the shopper, only its
+     * agreement with the live model is counted. Ignored once it is the live or the previous model (after a promotion).
+     */
+    shadow: Type.Optional(
+      Type.Object(
+        {
+          modelPath: Type.String({ minLength: 1 }),
+          /** default: the live model's labels file */
+          labelsPath: Type.Optional(Type.String({ minLength: 1 })),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    rollout: RolloutConfigSchema,
   },
   { additionalProperties: false, default: {} },
 );
@@ -47,4 +63,5 @@ export const RECOGNITION_DEFAULTS: RecognitionConfig = {
   maxInputPixels: 24_000_000,
   maxBytes: 8 * 1024 * 1024,
   maxQueue: 256,
+  rollout: ROLLOUT_DEFAULTS,
 };

@@ -7,4 +7,7 @@ export { createRecognitionGatewayService } from './gateway-service.ts';
 export { recognitionRoutes } from './routes.ts';
 export { recognizeFiles } from './recognize-files.ts';
 export { embedCatalogPhotos, type EmbedReport } from './catalog-embed.ts';
-export { modelIdOf } from './model.ts';
+export { modelIdOf, sha256Hex } from './model.ts';
+export { slotsResolver } from './model-store.ts';
+export { signedModelMessage } from './model-signature.ts';
+export type { ModelAnnouncement } from './model-events.ts';

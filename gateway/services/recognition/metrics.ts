@@ -1,4 +1,4 @@
-import { Counter, Histogram, type Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
 function get<T>(registry: Registry, name: string, make: () => T): T {
   return (registry.getSingleMetric(name) as T | undefined) ?? make();
@@ -53,6 +53,48 @@ export function createRecognitionMetrics(registry: Registry) {
           name: 'storegate_recognition_batch_size_frames',
           help: 'Frames per onnxruntime run',
           buckets: [1, 2, 4, 8, 16, 32, 64, 128],
+          registers,
+        }),
+    ),
+    modelInfo: get(
+      registry,
+      'storegate_recognition_model_info',
+      () =>
+        new Gauge({
+          name: 'storegate_recognition_model_info',
+          help: 'The loaded models: 1 per slot (live, shadow) with its id, sha256 and version',
+          labelNames: ['slot', 'model_id', 'sha256', 'version'],
+          registers,
+        }),
+    ),
+    modelErrors: get(
+      registry,
+      'storegate_recognition_model_errors_total',
+      () => new Counter({ name: 'storegate_recognition_model_errors_total', help: 'onnxruntime runs that failed, by slot', labelNames: ['slot'], registers }),
+    ),
+    shadow: get(
+      registry,
+      'storegate_recognition_shadow_frames_total',
+      () =>
+        new Counter({
+          name: 'storegate_recognition_shadow_frames_total',
+          help: "Frames the shadow model also ran on, by outcome: agree / disagree with the live model's top-1, error, skipped (shadow queue full)",
+          labelNames: ['outcome'],
+          registers,
+        }),
+    ),
+    shadowUnsure: get(
+      registry,
+      'storegate_recognition_shadow_unsure_total',
+      () => new Counter({ name: 'storegate_recognition_shadow_unsure_total', help: 'Shadow answers below unsureThreshold', registers }),
+    ),
+    shadowAgreement: get(
+      registry,
+      'storegate_recognition_shadow_agreement_ratio',
+      () =>
+        new Gauge({
+          name: 'storegate_recognition_shadow_agreement_ratio',
+          help: "Share of frames on which the current shadow model's top-1 equals the live model's, since the shadow was loaded",
           registers,
         }),
     ),

@@ -9,6 +9,8 @@ export const PIXELS = INPUT_SIZE * INPUT_SIZE;
 export interface LoadedModel {
   /** `product-cnn-<first 12 hex of the file's sha256>`: changes whenever the weights do */
   id: string;
+  /** the ONNX file's sha256 (hex): what a rollout announces and verifies */
+  sha256: string;
   labels: string[];
   embeddingSize: number;
   /** `input` holds n images of 28x28 back to back */
@@ -17,14 +19,26 @@ export interface LoadedModel {
 }
 
 /** `product-cnn-<first 12 hex of the file's sha256>`: changes whenever the weights do */
-export const modelIdOf = (bytes: Uint8Array) => `product-cnn-${createHash('sha256').update(bytes).digest('hex').slice(0, 12)}`;
+export const modelIdOf = (bytes: Uint8Array) => modelIdOfSha(sha256Hex(bytes));
+export const modelIdOfSha = (sha256: string) => `product-cnn-${sha256.slice(0, 12)}`;
+export const sha256Hex = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 
 export async function loadModel(modelPath: string, labelsPath: string): Promise<LoadedModel> {
   const [bytes, labelsText] = await Promise.all([readFile(modelPath), readFile(labelsPath, 'utf8')]);
-  const labels = JSON.parse(labelsText) as unknown;
+  let labels: unknown;
+  try {
+    labels = JSON.parse(labelsText);
+  } catch {
+    throw new Error(`${labelsPath}: not JSON`);
+  }
+  return loadModelBytes(bytes, labels, labelsPath);
+}
+
+/** `labelsFrom` names where the labels came from, for the error message. */
+export async function loadModelBytes(bytes: Uint8Array, labels: unknown, labelsFrom = 'labels'): Promise<LoadedModel> {
   // onnxruntime-node is loaded with the model, not with the gateway (see recognition's lazy start), telemetry off
   const ort: typeof Ort = await loadOnnxRuntime();
-  if (!Array.isArray(labels) || labels.some((l) => typeof l !== 'string')) throw new Error(`${labelsPath}: expected a JSON array of label strings`);
+  if (!Array.isArray(labels) || labels.some((l) => typeof l !== 'string')) throw new Error(`${labelsFrom}: expected a JSON array of label strings`);
   // 1 intra-op thread: on a 2-core box a second thread halves throughput (see MEASURED.md)
   const session = await ort.InferenceSession.create(bytes, {
     intraOpNumThreads: 1,
@@ -45,10 +59,21 @@ export async function loadModel(modelPath: string, labelsPath: string): Promise<
     return { logits, embedding };
   };
   // one warm-up run so the first frame does not pay for lazy initialisation
-  const outCount = (await run(new Float32Array(PIXELS), 1)).logits.length;
-  if (outCount !== labels.length) throw new Error(`model has ${outCount} classes but ${labelsPath} lists ${labels.length}`);
+  let outCount: number;
+  try {
+    outCount = (await run(new Float32Array(PIXELS), 1)).logits.length;
+  } catch (err) {
+    await session.release();
+    throw new Error(`the model does not take a [N,1,28,28] input: ${(err as Error).message}`);
+  }
+  if (outCount !== labels.length) {
+    await session.release();
+    throw new Error(`model has ${outCount} classes but ${labelsFrom} lists ${labels.length}`);
+  }
+  const sha256 = sha256Hex(bytes);
   return {
-    id: modelIdOf(bytes),
+    id: modelIdOfSha(sha256),
+    sha256,
     labels: labels as string[],
     get embeddingSize() {
       return embeddingSize;

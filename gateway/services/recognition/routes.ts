@@ -20,6 +20,8 @@ const Result = Type.Object({
   top: Type.Array(Score),
   unsure: Type.Boolean(),
   modelId: Type.String(),
+  modelSha256: Type.String(),
+  modelVersion: Type.Union([Type.String(), Type.Null()]),
   latencyMs: Type.Number(),
   products: Type.Array(Candidate),
   embedding: Type.Optional(Type.Array(Type.Number())),

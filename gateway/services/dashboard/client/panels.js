@@ -46,11 +46,22 @@ function presence() {
   });
 }
 
+const slotLine = (slot, m) =>
+  `<li data-slot="${slot}"><b>${slot}</b> ${m ? `${esc(m.id)} · ${esc(m.version ?? 'configured')}` : '—'}` +
+  `${m && slot === 'shadow' ? ` · agreement ${m.agreement == null ? '—' : `${(m.agreement * 100).toFixed(1)} %`} over ${m.shadowFrames} frames` : ''}</li>`;
+
 function model() {
-  return panel('model', '/api/v1/recognition/status', (m) => {
+  return panel('model', '/api/v1/recognition/status', async (m) => {
+    // live / shadow / previous and the rollout history: the admin API of model ops
+    const ops = await api('GET', '/api/v1/recognition/models').catch(() => null);
+    const history = (ops?.history ?? []).slice(0, 5);
     $('model').innerHTML =
       `<p>Model <b>${esc(m.modelId ?? 'not loaded')}</b> · ${m.ready ? 'ready' : 'not ready'} · ${m.frames} frames · ${m.queued} queued` +
       ` · unsure below ${esc(m.config?.unsureThreshold)}</p>` +
+      (ops ? `<ul id="modelSlots">${slotLine('live', ops.live)}${slotLine('shadow', ops.shadow)}${slotLine('previous', ops.previous)}</ul>` : '') +
+      (history.length
+        ? `<ul id="modelHistory">${history.map((h) => `<li><time>${esc(new Date(h.at).toISOString())}</time> ${esc(h.action)} ${esc(h.version ?? '')} ${esc(h.sha256?.slice(0, 12) ?? '')} ${esc(h.reason ?? '')}</li>`).join('')}</ul>`
+        : '') +
       `<p class="muted">${state.model?.meanMs != null ? `mean latency ${state.model.meanMs.toFixed(1)} ms over ${state.model.count} frames · ` : ''}rejected: ${esc(JSON.stringify(m.rejected))}</p>`;
   });
 }
