@@ -15,6 +15,7 @@ import { devicesPlugin } from './http/devices.ts';
 import { buildHttp, type HttpPlugin } from './http/server.ts';
 import { coreChannels } from './ingest/core-channels.ts';
 import { createIngest } from './ingest/ingest.ts';
+import { catalogMigrations, createLiveCatalog } from './live-catalog.ts';
 import { createLogger, type Logger } from './log.ts';
 import { createMetrics } from './metrics.ts';
 import { createRegistry } from './registry/registry.ts';
@@ -91,7 +92,22 @@ export async function createGateway(config: Config, opts: GatewayOptions = {}) {
   // device add/revoke for the API and the dashboard: registry, broker provisioning, the live connection
   const devices = createDeviceAdmin({ registry, provisioner, link: () => broker, forget: (id) => ingest.forgetDevice(id) });
   const recognition = createRecognitionService({ log, metrics, config: config.recognition });
-  const deps: ServiceDeps = Object.freeze({ storeId: config.storeId, bus, db, clock, log, metrics, registry, link: broker, auth, work, outbox, recognition });
+  const catalog = createLiveCatalog();
+  const deps: ServiceDeps = Object.freeze({
+    storeId: config.storeId,
+    bus,
+    db,
+    clock,
+    log,
+    metrics,
+    registry,
+    link: broker,
+    auth,
+    work,
+    outbox,
+    recognition,
+    catalog,
+  });
   // the outbox's forwarders first: being first in the list they stop last, after every producer's final events
   services.push(
     createOutboxService(deps, config.cloud),
@@ -99,8 +115,10 @@ export async function createGateway(config: Config, opts: GatewayOptions = {}) {
     ...SERVICE_FACTORIES.map((make) => make(deps, config)),
   );
 
-  const applied = await migrate(db, [...coreMigrations, ...services.flatMap((s) => s.migrations ?? [])]);
+  const applied = await migrate(db, [...coreMigrations, ...catalogMigrations, ...services.flatMap((s) => s.migrations ?? [])]);
   if (applied.length) log.info({ applied }, 'migrations applied');
+  // the catalog file (seeded by the fitting room) plus what the cloud and the store changed since
+  await catalog.restore(db);
   // devices declared in config: the registry now, the broker once it is connected (start)
   const seeded = await seedConfigDevices(registry, config.devices);
   for (const h of coreChannels()) ingest.register(h);

@@ -61,6 +61,7 @@ function renderAnswer(){
     const reasons=new Map(a.suggestions.sizes.map((s)=>[s.size,s.reason]));
     for(const s of it.sizes){const b=button(s.size,s.inStock?(reasons.get(s.size)||'in store'):'order online','size'+(s.inStock?'':' out'),()=>send({type:'size_request',productId:it.sku,size:s.size}));b.dataset.size=s.size;sizes.append(b)}
     box.append(sizes);
+    if(a.suggestions.stockAsOf)box.append(el('div','muted stock-as-of','stock as of '+new Date(a.suggestions.stockAsOf).toLocaleTimeString([], {hour:'2-digit',minute:'2-digit'})));
     const sec=(name,list,cls)=>{if(!list||!list.length)return;box.append(el('h2','',name));
       for(const x of list){const b=button(x.name||x.size,x.reason,'card suggestion '+cls,()=>send({type:'tap',productId:x.sku}));box.append(b)}};
     sec('Other colours',a.suggestions.colours,'colour');sec('Goes with',a.suggestions.goesWith,'goes-with');sec('Similar',a.suggestions.similar,'similar');
