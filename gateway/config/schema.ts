@@ -7,6 +7,7 @@ import { LockersConfigSchema } from '../services/lockers/config.ts';
 import { PresenceConfigSchema } from '../services/presence/config.ts';
 import { RecognitionConfigSchema } from '../services/recognition/config.ts';
 import { PrivacyConfigSchema } from '../services/privacy/config.ts';
+import { DownlinkConfigSchema } from '../services/downlink/config.ts';
 
 /**
  * The one schema for the whole gateway. Every key has a default, so no file at all is a working config.
@@ -157,6 +158,8 @@ export const ConfigSchema = Type.Object(
     lockers: LockersConfigSchema,
     privacy: PrivacyConfigSchema,
     fitting: FittingConfigSchema,
+    /** cloud → store: stock, catalog, config patches, commands, models (README "Downlink contract") */
+    downlink: DownlinkConfigSchema,
   },
   { additionalProperties: false },
 );

@@ -12,6 +12,7 @@ const FILE_CONFIG = {
   cloud: { forwarders: [{ name: 'events-api', kind: 'http', url: 'https://cloud.example/events' }] },
   devices: [{ id: 'lk-01', kind: 'locker' }],
   mqtt: { external: { url: 'mqtt://broker.example:1883' } },
+  downlink: { http: { url: 'https://cloud.example/downlink' } },
 };
 const ITEM_ENV: Record<string, string> = {
   'cloud.forwarders[].token': `STOREGATE_CLOUD_${envName('events-api')}_TOKEN`,
