@@ -18,6 +18,7 @@ export function createMqttReceiver(o: {
   onState: (up: boolean) => void;
 }) {
   let client: MqttClient | undefined;
+  let subscribed = false;
   return {
     async start() {
       // mqtt.js (≈ 20 MB) only when a downlink broker is configured
@@ -33,9 +34,15 @@ export function createMqttReceiver(o: {
       client = c;
       c.on('connect', () => {
         o.onState(true);
-        c.subscribe(o.topic, { qos: 1 }, (err) => err && o.log.warn({ err: err.message }, 'downlink subscribe failed'));
+        c.subscribe(o.topic, { qos: 1 }, (err, granted) => {
+          if (err || granted?.some((g) => g.qos === 128)) o.log.warn({ err: err?.message, topic: o.topic }, 'downlink subscribe refused');
+          else subscribed = true;
+        });
       });
-      c.on('close', () => o.onState(false));
+      c.on('close', () => {
+        subscribed = false;
+        o.onState(false);
+      });
       c.on('error', (err) => o.log.warn({ err: err.message }, 'downlink broker error'));
       c.handleMessage = (packet, callback) => {
         const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload);
@@ -50,6 +57,7 @@ export function createMqttReceiver(o: {
       };
     },
     connected: () => client?.connected ?? false,
+    subscribed: () => subscribed,
     async stop() {
       const c = client;
       client = undefined;

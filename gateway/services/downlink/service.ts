@@ -180,7 +180,7 @@ export function createDownlinkService(deps: ServiceDeps, cfg: DownlinkConfig, op
         ageSeconds: f.asOf === null ? null : Math.max(0, (now - f.asOf) / 1000),
         stale: f.stale,
       },
-      mqtt: mqtt ? { connected: mqtt.connected() } : null,
+      mqtt: mqtt ? { connected: mqtt.connected(), subscribed: mqtt.subscribed() } : null,
       http: pull ? { lastPull: pullState ?? null, etag: pull.etag() ?? null } : null,
       keys: trust.size(),
     };
