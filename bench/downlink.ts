@@ -20,27 +20,32 @@ export async function run(): Promise<BenchRow[]> {
   if (!MOSQUITTO) return [{ name: 'downlink deltas applied', value: Number.NaN, unit: 'deltas/s', note: 'SKIPPED: mosquitto not installed' }];
   const dir = mkdtempSync(join(tmpdir(), 'storegate-bench-downlink-'));
   const port = await freePort();
-  writeFileSync(join(dir, 'mosquitto.conf'), `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\nmax_queued_messages 1000000\nlog_dest none\n`);
+  writeFileSync(
+    join(dir, 'mosquitto.conf'),
+    `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\nmax_queued_messages 1000000\nlog_dest none\n`,
+  );
   const broker = spawn(MOSQUITTO, ['-c', join(dir, 'mosquitto.conf')], { stdio: 'ignore' });
   const url = `mqtt://127.0.0.1:${port}`;
   const key = newSigningKey();
   const config = join(dir, 'storegate.json');
-  writeFileSync(
-    config,
-    JSON.stringify({ recognition: { enabled: false }, downlink: { keys: [{ id: 'hq-1', publicKey: key.publicKeyPem }], mqtt: { url } } }),
-  );
+  writeFileSync(config, JSON.stringify({ recognition: { enabled: false }, downlink: { keys: [{ id: 'hq-1', publicKey: key.publicKeyPem }], mqtt: { url } } }));
   const gw = await spawnStoregate({ dataDir: join(dir, 'data'), args: ['--config', config], env: { STOREGATE_STAFF_TOKEN: STAFF } });
   const base = `http://127.0.0.1:${gw.ports.http}`;
   const admin = { authorization: `Bearer ${gw.adminToken}`, 'content-type': 'application/json' };
   try {
     await fetch(`${base}/api/v1/devices`, { method: 'POST', headers: admin, body: JSON.stringify({ id: 'mirror-1', kind: 'mirror', zone: 'fitting-1' }) });
     const position = async () => {
-      const s = (await (await fetch(`${base}/api/v1/downlink`, { headers: admin })).json()) as { streams: Array<{ stream: string; position: number }>; mqtt: { subscribed: boolean } };
+      const s = (await (await fetch(`${base}/api/v1/downlink`, { headers: admin })).json()) as {
+        streams: Array<{ stream: string; position: number }>;
+        mqtt: { subscribed: boolean };
+      };
       return { position: s.streams.find((x) => x.stream === 'stock')?.position ?? 0, subscribed: s.mqtt.subscribed };
     };
     await waitFor(async () => (await position()).subscribed, 20_000, 'downlink subscribed');
     const cloud = await createCloudSimulator({ storeId: 'store-1', keyId: 'hq-1', privateKey: key.privateKey, mqttUrl: url });
-    const catalog = JSON.parse(readFileSync(new URL('../models/catalog.sample.json', import.meta.url), 'utf8')) as { products: Array<{ sku: string; sizes: Array<{ size: string }> }> };
+    const catalog = JSON.parse(readFileSync(new URL('../models/catalog.sample.json', import.meta.url), 'utf8')) as {
+      products: Array<{ sku: string; sizes: Array<{ size: string }> }>;
+    };
     const items = catalog.products.flatMap((p) => p.sizes.map((s) => ({ sku: p.sku, size: s.size })));
     let k = 0;
     const deltas = (n: number): StockChange[] =>
@@ -86,10 +91,28 @@ export async function run(): Promise<BenchRow[]> {
     await cloud.close();
     const rate = (100 * PER_MESSAGE) / bulk;
     return [
-      { name: `downlink stock deltas applied (${PER_MESSAGE} per signed message, MQTT, exactly once)`, value: rate, unit: 'deltas/s', reference: 10_000, note: 'reference = the target' },
+      {
+        name: `downlink stock deltas applied (${PER_MESSAGE} per signed message, MQTT, exactly once)`,
+        value: rate,
+        unit: 'deltas/s',
+        reference: 10_000,
+        note: 'reference = the target',
+      },
       { name: 'downlink messages applied (1 delta each)', value: 1000 / single, unit: 'msg/s', note: 'one unit of work and one PUBACK per message' },
-      { name: 'mirror suggestion (pick) p50 during a delta stream', value: percentile(busy, 50), unit: 'ms', reference: percentile(idle, 50), note: `${busy.length} picks; reference = idle` },
-      { name: 'mirror suggestion (pick) p99 during a delta stream', value: percentile(busy, 99), unit: 'ms', reference: percentile(idle, 99), note: 'reference = idle' },
+      {
+        name: 'mirror suggestion (pick) p50 during a delta stream',
+        value: percentile(busy, 50),
+        unit: 'ms',
+        reference: percentile(idle, 50),
+        note: `${busy.length} picks; reference = idle`,
+      },
+      {
+        name: 'mirror suggestion (pick) p99 during a delta stream',
+        value: percentile(busy, 99),
+        unit: 'ms',
+        reference: percentile(idle, 99),
+        note: 'reference = idle',
+      },
     ];
   } finally {
     await stopProcess(gw.proc);

@@ -80,6 +80,8 @@ export async function runScenario(plan: ScenarioPlan, t: ScenarioTarget, o: Scen
   const mirror = createMirrorSim({ url: t.mqttUrl, storeId: t.storeId, deviceId: SCENARIO_MIRROR.id, secret: t.secrets[SCENARIO_MIRROR.id] ?? '' });
   const actionErrors: string[] = [];
   let refusedDuringOutage = false;
+  // once a day a sale at the till takes the last of a size a shopper just asked for (the cloud's downlink)
+  const sale = { sellOut: t.cloud.downlink?.sellOut, seen: null as boolean | null };
   try {
     for (const z of STORE_ZONES) {
       scanners.push(
@@ -156,7 +158,8 @@ export async function runScenario(plan: ScenarioPlan, t: ScenarioTarget, o: Scen
       for (const f of plan.fitting) {
         if (stopped()) return;
         try {
-          say(await playFittingVisit(f, { mirror, staff, images, realAt, sleep, onOrder: orders.placed }));
+          const soldOut = sale.seen === null ? { sellOut: sale.sellOut, onSoldOut: (seen: boolean) => void (sale.seen = seen) } : {};
+          say(await playFittingVisit(f, { mirror, staff, images, realAt, sleep, onOrder: orders.placed, ...soldOut }));
         } catch (err) {
           actionErrors.push(`fitting ${f.shopper}: ${(err as Error).message}`);
           await mirror.presence(false).catch(() => {});
@@ -190,6 +193,7 @@ export async function runScenario(plan: ScenarioPlan, t: ScenarioTarget, o: Scen
     const extra: Check[] = [
       { name: 'actionErrors', expected: [], actual: actionErrors, ok: actionErrors.length === 0 },
       { name: 'cloudOutageFelt', expected: true, actual: refusedDuringOutage, ok: refusedDuringOutage },
+      ...(sale.seen === null ? [] : [{ name: 'soldOutSizeLeftTheMirror', expected: true, actual: sale.seen, ok: sale.seen }]),
     ];
     const checks = compare(wanted, actual, extra);
     const ok = checks.every((c) => c.ok);

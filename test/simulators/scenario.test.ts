@@ -19,7 +19,7 @@ async function playOnce(seed: number) {
   const cloud = await startCloudReceiver();
   onTestFinished(() => cloud.close());
   const secrets = Object.fromEntries(SCENARIO_DEVICES.map((d) => [d.id, `secret-${d.id}-0123456789`]));
-  const gw = await startGateway({ overrides: { ...scenarioGatewayConfig({ cloudUrl: cloud.url, secrets }), 'log.level': 'info' } });
+  const gw = await startGateway({ overrides: { ...scenarioGatewayConfig({ cloudUrl: cloud.url, secrets, downlink: cloud.downlink }), 'log.level': 'info' } });
   return runScenario(makePlan(seed, 'small'), {
     mqttUrl: mqttUrlOf(gw),
     httpUrl: httpUrlOf(gw),

@@ -48,7 +48,7 @@ export function registerDemo(program: Command) {
       const gw = await runGateway(
         o.config,
         {
-          ...scenarioGatewayConfig({ cloudUrl: cloud.url, secrets: state.secrets }),
+          ...scenarioGatewayConfig({ cloudUrl: cloud.url, secrets: state.secrets, downlink: cloud.downlink }),
           dataDir,
           storeId: process.env.STOREGATE_STORE_ID ?? 'demo',
           'http.staffToken': staffToken,

@@ -32,9 +32,17 @@ export async function runCloudSim(o: CloudSimOpts, say: (s: string) => void) {
   }
   if (!o.key) throw new Error('cloud needs --key <private key PEM> (make one with --keygen <file>)');
   const privateKey = createPrivateKey(readFileSync(o.key, 'utf8'));
-  const start = Object.fromEntries((o.start ?? '').split(',').filter(Boolean).map((kv) => kv.split('=') as [string, string]).map(([k, v]) => [k, Number(v)]));
+  const start = Object.fromEntries(
+    (o.start ?? '')
+      .split(',')
+      .filter(Boolean)
+      .map((kv) => kv.split('=') as [string, string])
+      .map(([k, v]) => [k, Number(v)]),
+  );
   const cloud = await createCloudSimulator({ storeId: o.store, keyId: o.keyId, privateKey, mqttUrl: o.url, start });
-  say(`cloud simulator → ${o.url} as key ${o.keyId} (public ${createPublicKey(privateKey).export({ type: 'spki', format: 'der' }).subarray(-32).toString('base64')})`);
+  say(
+    `cloud simulator → ${o.url} as key ${o.keyId} (public ${createPublicKey(privateKey).export({ type: 'spki', format: 'der' }).subarray(-32).toString('base64')})`,
+  );
   try {
     if (o.message) {
       const m = JSON.parse(o.message) as { stream: string; type: string; data: unknown } & Partial<DownlinkEvent>;
@@ -45,7 +53,9 @@ export async function runCloudSim(o: CloudSimOpts, say: (s: string) => void) {
     }
     const n = Number(o.sales ?? 0);
     if (!n) throw new Error('cloud needs --message, --sales <n> or --keygen <file>');
-    const catalog = JSON.parse(readFileSync(`${MODELS_DIR}catalog.sample.json`, 'utf8')) as { products: Array<{ sku: string; sizes: Array<{ size: string }> }> };
+    const catalog = JSON.parse(readFileSync(`${MODELS_DIR}catalog.sample.json`, 'utf8')) as {
+      products: Array<{ sku: string; sizes: Array<{ size: string }> }>;
+    };
     const items = catalog.products.flatMap((p) => p.sizes.map((s) => ({ sku: p.sku, size: s.size })));
     const rng = createRng(Number(o.seed));
     const gap = 1000 / Number(o.rate);
