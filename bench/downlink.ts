@@ -73,7 +73,7 @@ export async function run(): Promise<BenchRow[]> {
     };
     const picks = async (n: number, until?: () => boolean) => {
       const out: number[] = [];
-      for (let i = 0; i < n && (!until || !until()); i++) out.push(await pick());
+      for (let i = 0; i < n && !until?.(); i++) out.push(await pick());
       return out.sort((a, b) => a - b);
     };
 

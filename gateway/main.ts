@@ -21,6 +21,7 @@ import { createMetrics } from './metrics.ts';
 import { createRegistry } from './registry/registry.ts';
 import type { GatewayService, ServiceDeps } from './service.ts';
 import { SERVICE_FACTORIES } from './services/index.ts';
+import { applyPatches, storedPatches } from './services/downlink/config-patch.ts';
 import { createOutboxService } from './services/outbox/service.ts';
 import { createRecognitionGatewayService, createRecognitionService } from './services/recognition/index.ts';
 import { coreMigrations } from './store/core-migrations.ts';
@@ -47,13 +48,14 @@ export function ensureAdminToken(config: Config): { token: string; generated: bo
 }
 
 /** Wires the whole process. Nothing listens until start(). */
-export async function createGateway(config: Config, opts: GatewayOptions = {}) {
+export async function createGateway(fileConfig: Config, opts: GatewayOptions = {}) {
+  const db = await openDb(join(resolve(fileConfig.dataDir), 'storegate.db'), { synchronous: fileConfig.store.synchronous });
+  // the file's config plus the signed patches the cloud sent (the downlink), validated again by the same schema
+  const config = applyPatches(fileConfig, await storedPatches(db));
   const clock = opts.clock ?? systemClock;
   // no secret value of the config reaches a log line, whatever key or message it is in
   const log = opts.log ?? createLogger({ level: config.log.level, pretty: config.log.pretty ?? process.stdout.isTTY, secrets: secretValues(config) });
   const metrics = createMetrics();
-  const dataDir = resolve(config.dataDir);
-  const db = await openDb(join(dataDir, 'storegate.db'), { synchronous: config.store.synchronous });
   const admin = ensureAdminToken(config);
   const auth = createAuth({ admin: admin.token, staff: config.http.staffToken });
   const bus = createBus({ log, metrics, clock });

@@ -158,7 +158,10 @@ export async function runScenario(plan: ScenarioPlan, t: ScenarioTarget, o: Scen
       for (const f of plan.fitting) {
         if (stopped()) return;
         try {
-          const soldOut = sale.seen === null ? { sellOut: sale.sellOut, onSoldOut: (seen: boolean) => void (sale.seen = seen) } : {};
+          const onSoldOut = (seen: boolean) => {
+            sale.seen = seen;
+          };
+          const soldOut = sale.seen === null ? { sellOut: sale.sellOut, onSoldOut } : {};
           say(await playFittingVisit(f, { mirror, staff, images, realAt, sleep, onOrder: orders.placed, ...soldOut }));
         } catch (err) {
           actionErrors.push(`fitting ${f.shopper}: ${(err as Error).message}`);

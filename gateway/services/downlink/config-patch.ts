@@ -1,5 +1,6 @@
 import { ConfigError, loadConfig } from '../../config/load.ts';
 import type { Config } from '../../config/schema.ts';
+import type { Db } from '../../store/db.ts';
 
 /**
  * Signed config patches: which keys the cloud may change, and the check that a patch leaves a valid config. The
@@ -63,4 +64,12 @@ export function applyPatches(config: Readonly<Config>, patches: Array<Record<str
     if (r.ok) cur = r.config;
   }
   return cur;
+}
+
+/** The accepted patches in the data dir's database (none before the downlink's first migration). */
+export async function storedPatches(db: Db): Promise<Array<Record<string, unknown>>> {
+  const table = await db.get("SELECT 1 AS x FROM sqlite_master WHERE type = 'table' AND name = 'downlink_config_patches'");
+  if (!table) return [];
+  const rows = await db.all<{ patch: string }>('SELECT patch FROM downlink_config_patches ORDER BY seq');
+  return rows.map((r) => JSON.parse(r.patch) as Record<string, unknown>);
 }

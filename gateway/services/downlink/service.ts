@@ -198,15 +198,6 @@ export function createDownlinkService(deps: ServiceDeps, cfg: DownlinkConfig, op
       await trust.restore(deps.db);
       await sequencer.restore();
       for (const s of sequencer.status()) m.position.set({ stream: s.stream }, s.position);
-      const patches = await deps.db.all<{ patch: string }>('SELECT patch FROM downlink_config_patches ORDER BY seq');
-      if (patches.length) {
-        const { applyPatches } = await import('./config-patch.ts');
-        effective = applyPatches(
-          opts.config,
-          patches.map((p) => JSON.parse(p.patch) as Record<string, unknown>),
-        );
-        deps.catalog.setStaleAfter(effective.downlink.staleAfterSeconds * 1000);
-      }
       m.age.set(-1);
       timers.push(
         deps.clock.setInterval(() => {

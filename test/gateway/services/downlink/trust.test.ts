@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { signEnvelope } from '../../../../devices/downlink.ts';
 import { newSigningKey } from '../../../../simulators/cloud.ts';
-import { addDevice, metricValue } from '../../../helpers/gateway.ts';
+import { addDevice, metricValue, startGateway } from '../../../helpers/gateway.ts';
 import { downlinkRig } from './helpers.ts';
 
 type Rig = Awaited<ReturnType<typeof downlinkRig>>;
@@ -129,5 +129,15 @@ describe('downlink trust: nothing acts without a valid signature from a pinned k
     await rig.server.close();
     for (let i = 0; i < 7; i++) rig.clock.advance(10_000);
     expect((await rig.status()).stock.stale).toBe(true);
+
+    // the keys that needed a restart take effect at the next start, on top of the file's config
+    expect(rig.gw.config.retention.presenceDays).toBe(30);
+    const { dataDir } = rig.gw;
+    const keys = rig.gw.config.downlink.keys;
+    await rig.gw.stopGateway();
+    const again = await startGateway({ dataDir, overrides: { 'downlink.keys': keys } });
+    expect(again.config.retention.presenceDays).toBe(14);
+    expect(again.config.downlink.staleAfterSeconds).toBe(60);
+    expect(again.config.retention.alertsDays).toBe(90);
   });
 });
