@@ -50,7 +50,7 @@ describe.skipIf(!hasMosquitto)('downlink across a gateway crash (real mosquitto 
 
     let child = start();
     // the persistent session exists on the broker: from now on it queues for the gateway
-    await until(async () => (await get<Status>('/api/v1/downlink'))?.mqtt.subscribed, 20_000, 'downlink subscribed');
+    await until(async () => (await get<Status>('/api/v1/downlink'))?.mqtt.subscribed, 60_000, 'downlink subscribed');
     const cloud = await createCloudSimulator({ storeId: 'store-1', keyId: 'hq-1', privateKey: key.privateKey, mqttUrl: broker.url });
     onTestFinished(() => cloud.close());
     // numbered in order here; mqtt.js sends them in order on one connection
@@ -71,5 +71,5 @@ describe.skipIf(!hasMosquitto)('downlink across a gateway crash (real mosquitto 
     const level = (size: string) => product?.sizes.find((s) => s.size === size)?.stock;
     expect(level('M')).toBe(5 + N);
     expect(level('L')).toBe(600 + 50);
-  }, 120_000);
+  }, 240_000);
 });
