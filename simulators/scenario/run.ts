@@ -21,6 +21,8 @@ export interface ScenarioTarget {
   cloud: CloudReceiver;
   /** the gateway's SQLite file, opened read-only for what no API lists */
   dbFile?: string;
+  /** the gateway pulls the cloud's downlink feed (`scenarioGatewayConfig({ downlink })`): a sale sells out a size once a day */
+  downlink?: boolean;
 }
 
 export interface ScenarioOptions {
@@ -81,7 +83,7 @@ export async function runScenario(plan: ScenarioPlan, t: ScenarioTarget, o: Scen
   const actionErrors: string[] = [];
   let refusedDuringOutage = false;
   // once a day a sale at the till takes the last of a size a shopper just asked for (the cloud's downlink)
-  const sale = { sellOut: t.cloud.downlink?.sellOut, seen: null as boolean | null };
+  const sale = { sellOut: t.cloud.downlink.sellOut, seen: null as boolean | null };
   try {
     for (const z of STORE_ZONES) {
       scanners.push(
@@ -161,7 +163,7 @@ export async function runScenario(plan: ScenarioPlan, t: ScenarioTarget, o: Scen
           const onSoldOut = (seen: boolean) => {
             sale.seen = seen;
           };
-          const soldOut = sale.seen === null ? { sellOut: sale.sellOut, onSoldOut } : {};
+          const soldOut = t.downlink && sale.seen === null ? { sellOut: sale.sellOut, onSoldOut } : {};
           say(await playFittingVisit(f, { mirror, staff, images, realAt, sleep, onOrder: orders.placed, ...soldOut }));
         } catch (err) {
           actionErrors.push(`fitting ${f.shopper}: ${(err as Error).message}`);

@@ -27,6 +27,7 @@ async function playOnce(seed: number) {
     storeId: gw.config.storeId,
     secrets,
     cloud,
+    downlink: true,
     dbFile: `${gw.dataDir}/storegate.db`,
   });
 }

@@ -93,6 +93,7 @@ export function registerDemo(program: Command) {
         storeId: gw.config.storeId,
         secrets: state.secrets,
         cloud,
+        downlink: true,
       };
       void (async () => {
         for (let day = state.played + 1; !stop.signal.aborted; day++) {

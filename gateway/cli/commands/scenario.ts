@@ -74,6 +74,7 @@ export function registerScenario(program: Command) {
             storeId: config.storeId,
             secrets,
             cloud,
+            downlink: true,
             dbFile: join(dataDir, 'storegate.db'),
           },
           {
