@@ -4,6 +4,7 @@
  * transports in the same run (the same batches POSTed, the same messages published, without the outbox) and a
  * bare multi-row INSERT of the same rows, so each ratio is the outbox's own cost.
  */
+import { createLiveCatalog } from '../gateway/live-catalog.ts';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -67,6 +68,7 @@ async function openOutbox(dir: string, forwarder: CloudConfig['forwarders'][numb
     outbox,
     work: createUnitOfWork({ db, bus, outbox, log: silentLogger, metrics, maxRows: 500 }),
     recognition: noRecognizer,
+    catalog: createLiveCatalog(),
   };
   const service = createOutboxService(deps, config);
   await migrate(db, coreMigrations);

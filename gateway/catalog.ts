@@ -24,6 +24,9 @@ export const ProductSchema = Type.Object({
   sizes: Type.Array(Type.Object({ size: Type.String({ minLength: 1 }), stock: Type.Integer({ minimum: 0 }) })),
   /** optional reference embedding (the model's `embedding` output for a product photo) for "similar items" */
   embedding: Type.Optional(Type.Array(Type.Number())),
+  /** from the cloud catalog (downlink): the shelf price and the item's GTINs */
+  price: Type.Optional(Type.Object({ amount: Type.Number({ minimum: 0 }), currency: Type.String({ pattern: '^[A-Z]{3}$' }) })),
+  gtins: Type.Optional(Type.Array(Type.String({ pattern: '^[0-9]{8,14}$' }))),
 });
 /** the JSON file; `note` and other top-level keys are allowed and dropped on load */
 export const CatalogSchema = Type.Object({ version: Type.Integer(), products: Type.Array(ProductSchema) });
@@ -111,7 +114,7 @@ function unknownFormat(path: string): never {
 }
 
 /** the canonical product: the same object whichever format it came from */
-function product(p: Product): Product {
+export function product(p: Product): Product {
   return {
     sku: p.sku,
     name: p.name,
@@ -120,6 +123,8 @@ function product(p: Product): Product {
     ...(p.style ? { style: p.style } : {}),
     sizes: p.sizes.map((s) => ({ size: s.size, stock: s.stock })),
     ...(p.embedding ? { embedding: p.embedding } : {}),
+    ...(p.price ? { price: { amount: p.price.amount, currency: p.price.currency } } : {}),
+    ...(p.gtins ? { gtins: [...p.gtins] } : {}),
   };
 }
 

@@ -16,6 +16,7 @@ import { buildHttp, type HttpPlugin } from './http/server.ts';
 import { staffPlugin } from './http/staff.ts';
 import { coreChannels } from './ingest/core-channels.ts';
 import { createIngest } from './ingest/ingest.ts';
+import { catalogMigrations, createLiveCatalog } from './live-catalog.ts';
 import { createLogger, type Logger } from './log.ts';
 import { createMetrics } from './metrics.ts';
 import { createRegistry } from './registry/registry.ts';
@@ -24,6 +25,7 @@ import { SERVICE_FACTORIES } from './services/index.ts';
 import { createStaffAccounts } from './staff/accounts.ts';
 import { staffMigrations } from './staff/migrations.ts';
 import { createStaffSessions } from './staff/sessions.ts';
+import { applyPatches, storedPatches } from './services/downlink/config-patch.ts';
 import { createOutboxService } from './services/outbox/service.ts';
 import { createRecognitionGatewayService, createRecognitionService, slotsResolver } from './services/recognition/index.ts';
 import { coreMigrations } from './store/core-migrations.ts';
@@ -50,13 +52,15 @@ export function ensureAdminToken(config: Config): { token: string; generated: bo
 }
 
 /** Wires the whole process. Nothing listens until start(). */
-export async function createGateway(config: Config, opts: GatewayOptions = {}) {
+export async function createGateway(fileConfig: Config, opts: GatewayOptions = {}) {
+  const dataDir = resolve(fileConfig.dataDir);
+  const db = await openDb(join(dataDir, 'storegate.db'), { synchronous: fileConfig.store.synchronous });
+  // the file's config plus the signed patches the cloud sent (the downlink), validated again by the same schema
+  const config = applyPatches(fileConfig, await storedPatches(db));
   const clock = opts.clock ?? systemClock;
   // no secret value of the config reaches a log line, whatever key or message it is in
   const log = opts.log ?? createLogger({ level: config.log.level, pretty: config.log.pretty ?? process.stdout.isTTY, secrets: secretValues(config) });
   const metrics = createMetrics();
-  const dataDir = resolve(config.dataDir);
-  const db = await openDb(join(dataDir, 'storegate.db'), { synchronous: config.store.synchronous });
   const admin = ensureAdminToken(config);
   // staff log in per person; the configured tokens stay for integrations (each scoped by its roles)
   const staffAccounts = createStaffAccounts({ db, clock, lockout: { maxFailures: config.staff.maxFailures, lockMinutes: config.staff.lockMinutes } });
@@ -99,7 +103,22 @@ export async function createGateway(config: Config, opts: GatewayOptions = {}) {
   const devices = createDeviceAdmin({ registry, provisioner, link: () => broker, forget: (id) => ingest.forgetDevice(id) });
   // the models to load come from model ops' persisted slots (a promoted model survives a restart), else the config
   const recognition = createRecognitionService({ log, metrics, config: config.recognition, models: slotsResolver({ db, config: config.recognition, log }) });
-  const deps: ServiceDeps = Object.freeze({ storeId: config.storeId, bus, db, clock, log, metrics, registry, link: broker, auth, work, outbox, recognition });
+  const catalog = createLiveCatalog();
+  const deps: ServiceDeps = Object.freeze({
+    storeId: config.storeId,
+    bus,
+    db,
+    clock,
+    log,
+    metrics,
+    registry,
+    link: broker,
+    auth,
+    work,
+    outbox,
+    recognition,
+    catalog,
+  });
   // the outbox's forwarders first: being first in the list they stop last, after every producer's final events
   services.push(
     createOutboxService(deps, config.cloud),
@@ -107,8 +126,10 @@ export async function createGateway(config: Config, opts: GatewayOptions = {}) {
     ...SERVICE_FACTORIES.map((make) => make(deps, config)),
   );
 
-  const applied = await migrate(db, [...coreMigrations, ...staffMigrations, ...services.flatMap((s) => s.migrations ?? [])]);
+  const applied = await migrate(db, [...coreMigrations, ...staffMigrations, ...catalogMigrations, ...services.flatMap((s) => s.migrations ?? [])]);
   if (applied.length) log.info({ applied }, 'migrations applied');
+  // the catalog file (seeded by the fitting room) plus what the cloud and the store changed since
+  await catalog.restore(db);
   // devices declared in config: the registry now, the broker once it is connected (start)
   const seeded = await seedConfigDevices(registry, config.devices);
   for (const h of coreChannels()) ingest.register(h);

@@ -12,6 +12,7 @@ import type { Auth } from './http/auth.ts';
 import type { ProductRecognizer } from './recognizer.ts';
 import type { OutboxStore } from './store/outbox.ts';
 import type { UnitOfWork } from './store/unit-of-work.ts';
+import type { LiveCatalog } from './live-catalog.ts';
 
 /** What the process hands a capability's factory. Each factory also receives its own config section. */
 export interface ServiceDeps {
@@ -34,6 +35,11 @@ export interface ServiceDeps {
   outbox: OutboxStore;
   /** on-device product recognition (the shipped ONNX model) */
   recognition: ProductRecognizer;
+  /**
+   * The store's catalog and stock as they are now (gateway/live-catalog.ts): the fitting room seeds it from its
+   * catalog file, the downlink changes it through the unit of work; readers see every change at once.
+   */
+  catalog: LiveCatalog;
 }
 
 /**

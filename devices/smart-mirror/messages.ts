@@ -81,6 +81,8 @@ export interface Suggestions {
   colours: Suggestion[];
   goesWith: Suggestion[];
   similar: Suggestion[];
+  /** set when the store's stock was last synced with the cloud longer ago than `downlink.staleAfterSeconds` (RFC 3339) */
+  stockAsOf?: string;
 }
 
 export interface OrderOnline {

@@ -23,6 +23,8 @@ export const ENV_KEYS: Record<string, string> = {
   STOREGATE_LOCKER_CODE_KEY: 'lockers.codeKey',
   STOREGATE_RETURNS_HMAC_KEY: 'lockers.returns.hmacKey',
   STOREGATE_PSEUDONYM_KEY: 'privacy.pseudonymKey',
+  STOREGATE_DOWNLINK_MQTT_PASSWORD: 'downlink.mqtt.password',
+  STOREGATE_DOWNLINK_HTTP_TOKEN: 'downlink.http.token',
 };
 
 /**

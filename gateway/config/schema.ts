@@ -8,6 +8,7 @@ import { PresenceConfigSchema } from '../services/presence/config.ts';
 import { RecognitionConfigSchema } from '../services/recognition/config.ts';
 import { PrivacyConfigSchema } from '../services/privacy/config.ts';
 import { LANGUAGES, STAFF_ROLES } from '../staff/accounts.ts';
+import { DownlinkConfigSchema } from '../services/downlink/config.ts';
 
 /**
  * The one schema for the whole gateway. Every key has a default, so no file at all is a working config.
@@ -184,6 +185,8 @@ export const ConfigSchema = Type.Object(
     lockers: LockersConfigSchema,
     privacy: PrivacyConfigSchema,
     fitting: FittingConfigSchema,
+    /** cloud → store: stock, catalog, config patches, commands, models (README "Downlink contract") */
+    downlink: DownlinkConfigSchema,
   },
   { additionalProperties: false },
 );

@@ -88,8 +88,9 @@ export function createRegistry(deps: { db: Db; clock: Clock }) {
       }
     },
 
-    async revoke(id: string) {
-      const r = await db.run('UPDATE devices SET enabled = 0, revoked_at = ? WHERE id = ? AND enabled = 1', [iso(), id]);
+    /** `tx`: inside a unit of work (a signed remote revoke commits with the downlink's position) */
+    async revoke(id: string, tx: Pick<Db, 'run'> = db) {
+      const r = await tx.run('UPDATE devices SET enabled = 0, revoked_at = ? WHERE id = ? AND enabled = 1', [iso(), id]);
       return r.changes === 1;
     },
 

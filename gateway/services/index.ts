@@ -3,6 +3,7 @@ import type { GatewayService, ServiceDeps } from '../service.ts';
 import { createHealthService } from './health/service.ts';
 import { createHomeAssistantService } from './homeassistant/service.ts';
 import { createDashboardService } from './dashboard/service.ts';
+import { createDownlinkService } from './downlink/service.ts';
 import { createFittingService } from './fitting/service.ts';
 import { createLockerService } from './lockers/service.ts';
 import { createPresenceService } from './presence/service.ts';
@@ -29,6 +30,8 @@ export const SERVICE_FACTORIES: Array<(deps: ServiceDeps, config: Config) => Gat
   (deps, config) => createHealthService(deps, config.health, { alertsDays: config.retention.alertsDays }),
   (deps, config) => createDashboardService(deps, { ...config.dashboard, offlineAfterSeconds: config.health.offlineAfterSeconds }),
   (deps, config) => createFittingService(deps, config.fitting, { language: config.language }),
+  // after the fitting room (which seeds the live catalog from its file) and the lockers (remote reclaim)
+  (deps, config) => createDownlinkService(deps, config.downlink, { config }),
   (deps, config) =>
     createPrivacyService(deps, config.privacy, {
       retention: config.retention,

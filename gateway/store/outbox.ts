@@ -164,3 +164,28 @@ export async function deleteQueued(tx: Db, where: string, params: unknown[]): Pr
   await tx.run(`DELETE FROM outbox_pending WHERE seq IN (SELECT seq FROM outbox_events WHERE ${where})`, params);
   return (await tx.run(`DELETE FROM outbox_events WHERE ${where}`, params)).changes;
 }
+
+/**
+ * Puts dead letters back in the queue (all, one forwarder's, or by id) inside the caller's transaction: how a signed
+ * remote "replay dead letters" commits with the downlink's position. Returns how many.
+ */
+export async function requeueDeadLetters(tx: Db, filter: { forwarder?: string | undefined; ids?: string[] | undefined }): Promise<number> {
+  const where: string[] = [];
+  const params: unknown[] = [];
+  if (filter.forwarder) {
+    where.push('forwarder = ?');
+    params.push(filter.forwarder);
+  }
+  if (filter.ids?.length) {
+    where.push(`id IN (${q(filter.ids.length)})`);
+    params.push(...filter.ids);
+  }
+  const cond = where.length ? `WHERE ${where.join(' AND ')}` : '';
+  await tx.run(
+    `INSERT OR IGNORE INTO outbox_events (seq, id, source, source_seq, type, rank, created_at, expires_at, bytes, body)
+     SELECT seq, id, source, source_seq, type, rank, created_at, expires_at, length(CAST(body AS BLOB)), body FROM outbox_dead_letters ${cond}`,
+    params,
+  );
+  await tx.run(`INSERT OR IGNORE INTO outbox_pending (forwarder, rank, seq) SELECT forwarder, rank, seq FROM outbox_dead_letters ${cond}`, params);
+  return (await tx.run(`DELETE FROM outbox_dead_letters ${cond}`, params)).changes;
+}

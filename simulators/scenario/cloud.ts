@@ -1,5 +1,7 @@
 import { createServer, type IncomingMessage } from 'node:http';
+import { createHash } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
+import { createCloudSimulator, newSigningKey } from '../cloud.ts';
 
 export interface CloudEvent {
   id: string;
@@ -27,8 +29,18 @@ export async function startCloudReceiver() {
   const stats = { requests: 0, refused: 0, duplicates: 0 };
   let down = false;
   const listeners = new Set<(e: CloudEvent) => void>();
+  // the cloud → store side: signed stock messages the gateway pulls from GET /downlink (ETag)
+  const key = newSigningKey();
+  const downlink = await createCloudSimulator({ storeId: 'scenario', keyId: 'scenario-hq', privateKey: key.privateKey });
 
   const server = createServer(async (req, res) => {
+    if (req.method === 'GET' && req.url?.startsWith('/downlink')) {
+      const body = `{"messages":[${downlink.feed.join(',')}]}`;
+      const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`;
+      if (req.headers['if-none-match'] === etag) res.writeHead(304, { etag }).end();
+      else res.writeHead(200, { 'content-type': 'application/json', etag }).end(body);
+      return;
+    }
     if (req.method === 'GET') {
       // what left the store, for people: counts by type and the latest events (the demo prints this URL)
       const last = [...events.values()].slice(-50).reverse();
@@ -71,6 +83,13 @@ export async function startCloudReceiver() {
 
   return {
     url: `http://127.0.0.1:${port}/events`,
+    downlink: {
+      keyId: 'scenario-hq',
+      publicKeyPem: key.publicKeyPem,
+      feedUrl: `http://127.0.0.1:${port}/downlink`,
+      /** a sale at the till took the last of a size: the store's stock is recounted to 0 */
+      sellOut: async (sku: string, size: string) => void (await downlink.stock([{ sku, size, reason: 'recount', quantity: 0 }])),
+    },
     stats,
     events: () => [...events.values()],
     countByType,

@@ -45,6 +45,9 @@ export async function playFittingVisit(
     sleep: (ms: number) => Promise<void>;
     /** the gateway's id for the shopper's online order (the parcel later arrives at the lockers under it) */
     onOrder?: (shopper: string, orderId: string) => void;
+    /** the cloud's downlink: the till sells the last of a size (once a day) */
+    sellOut?: (sku: string, size: string) => Promise<void>;
+    onSoldOut?: (seen: boolean) => void;
   },
 ): Promise<string> {
   const { mirror, staff } = ctx;
@@ -78,6 +81,21 @@ export async function playFittingVisit(
     await mirror.nextCommand('size_request', (c) => c.productId === item.sku && c.status === 'open', CMD_MS);
     await bringSize(staff, mirror, f.mirrorId, item.sku, size, f.then === 'late_size_request');
     what += `, asked for ${item.sku} in ${size}${f.then === 'late_size_request' ? ' (staff late)' : ''}`;
+    if (ctx.sellOut && ctx.onSoldOut) {
+      // meanwhile the till sold the last one in that size: the cloud says so, and the mirror stops offering it
+      await ctx.sellOut(item.sku, size);
+      const deadline = Date.now() + CMD_MS;
+      let gone = false;
+      while (!gone && Date.now() < deadline) {
+        await pause(300);
+        await mirror.interact({ type: 'pick', productId: item.sku });
+        const again = await mirror.nextCommand('recognised', (c) => c.via === 'pick' && c.item?.sku === item.sku, CMD_MS);
+        gone = again.item?.sizes.find((s) => s.size === size)?.inStock === false;
+      }
+      ctx.onSoldOut(gone);
+      ctx.sellOut = undefined;
+      what += gone ? `; a sale sold out ${size}: the mirror no longer offers it` : `; ${size} sold out but the mirror still offers it`;
+    }
   } else if (f.then === 'order_home' || f.then === 'order_locker') {
     const delivery = f.then === 'order_home' ? 'home' : 'locker';
     const missing = item.sizes.find((s) => !s.inStock)?.size;

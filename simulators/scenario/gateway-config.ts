@@ -38,7 +38,11 @@ export const SCENARIO_DEVICES = [
  * Config overrides for a gateway that plays the scenario: the scenario's floor, bank and cloud, with presence
  * and outbox timings in real seconds short enough for a day compressed ~240×.
  */
-export function scenarioGatewayConfig(o: { cloudUrl: string; secrets: Record<string, string> }) {
+export function scenarioGatewayConfig(o: {
+  cloudUrl: string;
+  secrets: Record<string, string>;
+  downlink?: { keyId: string; publicKeyPem: string; feedUrl: string };
+}) {
   return {
     storeId: 'scenario',
     devices: SCENARIO_DEVICES.map((d) => ({ ...d, secret: o.secrets[d.id] })),
@@ -59,6 +63,10 @@ export function scenarioGatewayConfig(o: { cloudUrl: string; secrets: Record<str
     fitting: { sizeRequestAlertSeconds: SIZE_REQUEST_ALERT_SECONDS },
     // a cloud outage of a store hour is ~15 s real: alert after 2 s of it; nobody goes offline by heartbeat in a run
     health: { cloudDownAlertSeconds: 2, checkIntervalSeconds: 1, offlineAfterSeconds: 600 },
+    // the cloud's stock and catalog, pulled every half second (stores with a cloud broker get it over MQTT)
+    ...(o.downlink
+      ? { downlink: { keys: [{ id: o.downlink.keyId, publicKey: o.downlink.publicKeyPem }], http: { url: o.downlink.feedUrl, intervalSeconds: 0.5 } } }
+      : {}),
     cloud: {
       forwarders: [{ name: CLOUD_FORWARDER, kind: 'http', url: o.cloudUrl, timeoutSeconds: 3 }],
       backoff: { initialMs: 200, maxMs: 1000, jitter: 0.2, downAfterFailures: 3 },

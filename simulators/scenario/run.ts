@@ -21,6 +21,8 @@ export interface ScenarioTarget {
   cloud: CloudReceiver;
   /** the gateway's SQLite file, opened read-only for what no API lists */
   dbFile?: string;
+  /** the gateway pulls the cloud's downlink feed (`scenarioGatewayConfig({ downlink })`): a sale sells out a size once a day */
+  downlink?: boolean;
 }
 
 export interface ScenarioOptions {
@@ -80,6 +82,8 @@ export async function runScenario(plan: ScenarioPlan, t: ScenarioTarget, o: Scen
   const mirror = createMirrorSim({ url: t.mqttUrl, storeId: t.storeId, deviceId: SCENARIO_MIRROR.id, secret: t.secrets[SCENARIO_MIRROR.id] ?? '' });
   const actionErrors: string[] = [];
   let refusedDuringOutage = false;
+  // once a day a sale at the till takes the last of a size a shopper just asked for (the cloud's downlink)
+  const sale = { sellOut: t.cloud.downlink.sellOut, seen: null as boolean | null };
   try {
     for (const z of STORE_ZONES) {
       scanners.push(
@@ -156,7 +160,11 @@ export async function runScenario(plan: ScenarioPlan, t: ScenarioTarget, o: Scen
       for (const f of plan.fitting) {
         if (stopped()) return;
         try {
-          say(await playFittingVisit(f, { mirror, staff, images, realAt, sleep, onOrder: orders.placed }));
+          const onSoldOut = (seen: boolean) => {
+            sale.seen = seen;
+          };
+          const soldOut = t.downlink && sale.seen === null ? { sellOut: sale.sellOut, onSoldOut } : {};
+          say(await playFittingVisit(f, { mirror, staff, images, realAt, sleep, onOrder: orders.placed, ...soldOut }));
         } catch (err) {
           actionErrors.push(`fitting ${f.shopper}: ${(err as Error).message}`);
           await mirror.presence(false).catch(() => {});
@@ -190,6 +198,7 @@ export async function runScenario(plan: ScenarioPlan, t: ScenarioTarget, o: Scen
     const extra: Check[] = [
       { name: 'actionErrors', expected: [], actual: actionErrors, ok: actionErrors.length === 0 },
       { name: 'cloudOutageFelt', expected: true, actual: refusedDuringOutage, ok: refusedDuringOutage },
+      ...(sale.seen === null ? [] : [{ name: 'soldOutSizeLeftTheMirror', expected: true, actual: sale.seen, ok: sale.seen }]),
     ];
     const checks = compare(wanted, actual, extra);
     const ok = checks.every((c) => c.ok);

@@ -15,6 +15,7 @@ import { createOutboxStore } from '../../gateway/store/outbox.ts';
 import { createUnitOfWork } from '../../gateway/store/unit-of-work.ts';
 import { noRecognizer, type ProductRecognizer } from '../../gateway/recognizer.ts';
 import type { CloudConfig } from '../../gateway/services/outbox/config.ts';
+import { catalogMigrations, createLiveCatalog } from '../../gateway/live-catalog.ts';
 import { tempDir } from './gateway.ts';
 
 /** A DeviceLink that goes nowhere, for a service tested alone. */
@@ -56,12 +57,14 @@ export async function serviceDeps(opts: {
     outbox,
     work: createUnitOfWork({ db, bus, outbox, log, metrics, maxRows: 500 }),
     recognition: opts.recognition ?? noRecognizer,
+    catalog: createLiveCatalog(),
   });
 }
 
 /** Migrates and starts a capability built on `serviceDeps`; stops it and closes its database when the test ends. */
 export async function startAlone<S extends GatewayService>(deps: ServiceDeps, service: S) {
-  await migrate(deps.db, [...coreMigrations, ...(service.migrations ?? [])]);
+  await migrate(deps.db, [...coreMigrations, ...catalogMigrations, ...(service.migrations ?? [])]);
+  await deps.catalog.restore(deps.db);
   await service.start();
   let stopped = false;
   const stop = async () => {

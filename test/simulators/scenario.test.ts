@@ -19,7 +19,7 @@ async function playOnce(seed: number) {
   const cloud = await startCloudReceiver();
   onTestFinished(() => cloud.close());
   const secrets = Object.fromEntries(SCENARIO_DEVICES.map((d) => [d.id, `secret-${d.id}-0123456789`]));
-  const gw = await startGateway({ overrides: { ...scenarioGatewayConfig({ cloudUrl: cloud.url, secrets }), 'log.level': 'info' } });
+  const gw = await startGateway({ overrides: { ...scenarioGatewayConfig({ cloudUrl: cloud.url, secrets, downlink: cloud.downlink }), 'log.level': 'info' } });
   return runScenario(makePlan(seed, 'small'), {
     mqttUrl: mqttUrlOf(gw),
     httpUrl: httpUrlOf(gw),
@@ -27,6 +27,7 @@ async function playOnce(seed: number) {
     storeId: gw.config.storeId,
     secrets,
     cloud,
+    downlink: true,
     dbFile: `${gw.dataDir}/storegate.db`,
   });
 }
@@ -81,7 +82,7 @@ describe('seeded store-day scenario', () => {
       playOnce(SEED),
       runCli(['scenario', '--seed', String(SEED), '--quiet', '--break-expectation', 'sessionsClosed'], { env: cleanEnv(), timeoutMs: 100_000 }),
     ]);
-    expect(a.report).toContain('all 19 checks passed');
+    expect(a.report).toContain('all 20 checks passed');
     expect(a.ok).toBe(true);
     expect(b.ok).toBe(true);
     expect(b.actual).toEqual(a.actual);
@@ -94,6 +95,6 @@ describe('seeded store-day scenario', () => {
     ).toEqual(['returnsDropped']);
     expect(cli.code).toBe(1);
     expect(cli.stdout).toMatch(/FAIL sessionsClosed/);
-    expect(cli.stdout).toMatch(/1 of 19 checks FAILED/);
+    expect(cli.stdout).toMatch(/1 of 20 checks FAILED/);
   }, 120_000);
 });

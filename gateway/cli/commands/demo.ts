@@ -48,7 +48,7 @@ export function registerDemo(program: Command) {
       const gw = await runGateway(
         o.config,
         {
-          ...scenarioGatewayConfig({ cloudUrl: cloud.url, secrets: state.secrets }),
+          ...scenarioGatewayConfig({ cloudUrl: cloud.url, secrets: state.secrets, downlink: cloud.downlink }),
           dataDir,
           storeId: process.env.STOREGATE_STORE_ID ?? 'demo',
           'http.staffToken': staffToken,
@@ -101,6 +101,7 @@ export function registerDemo(program: Command) {
         storeId: gw.config.storeId,
         secrets: state.secrets,
         cloud,
+        downlink: true,
       };
       void (async () => {
         for (let day = state.played + 1; !stop.signal.aborted; day++) {

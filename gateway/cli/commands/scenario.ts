@@ -44,7 +44,7 @@ export function registerScenario(program: Command) {
       const config = loadConfig({
         env: {},
         overrides: {
-          ...scenarioGatewayConfig({ cloudUrl: cloud.url, secrets }),
+          ...scenarioGatewayConfig({ cloudUrl: cloud.url, secrets, downlink: cloud.downlink }),
           dataDir,
           'http.host': '127.0.0.1',
           'http.port': 0,
@@ -74,6 +74,7 @@ export function registerScenario(program: Command) {
             storeId: config.storeId,
             secrets,
             cloud,
+            downlink: true,
             dbFile: join(dataDir, 'storegate.db'),
           },
           {

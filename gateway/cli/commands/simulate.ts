@@ -34,6 +34,12 @@ interface SimOpts {
   jam?: string;
   leaveOpen?: string;
   powerCut?: string;
+  key?: string;
+  keyId: string;
+  keygen?: string;
+  message?: string;
+  sales?: string;
+  start?: string;
 }
 
 /**
@@ -46,7 +52,7 @@ interface SimOpts {
 export function registerSimulate(program: Command) {
   program
     .command('simulate <kind>')
-    .description('run simulated devices against a gateway: ble-scanner | locker | mirror | staff | load')
+    .description('run simulated devices against a gateway: ble-scanner | locker | mirror | staff | load | cloud')
     .option('--id <id>', 'device id (its MQTT username); for staff, any name')
     .option('--devices <n>', 'load: how many devices (registered through the admin API, revoked afterwards)', '100')
     .option('--rate <r>', 'load: messages per second across all devices', '500')
@@ -71,8 +77,15 @@ export function registerSimulate(program: Command) {
     .option('--interval <s>', 'mirror: seconds between frames', '3')
     .option('--frames <n>', 'mirror: send this many frames, print the answers and exit (default: until Ctrl-C)')
     .option('--ask-size', 'mirror: after each recognised item, ask staff for it in a size the store has')
+    .option('--key <file>', 'cloud: Ed25519 private key (PKCS#8 PEM) that signs the downlink messages')
+    .option('--key-id <id>', 'cloud: the key id pinned in downlink.keys', 'hq-1')
+    .option('--keygen <file>', 'cloud: write a new signing key to this file and print its public key')
+    .option('--message <json>', 'cloud: send one message {"stream","type","data", nonce?, expiresat?, requestedby?}')
+    .option('--sales <n>', 'cloud: sell n random sample-catalog items (stock.changed), at --rate per second')
+    .option('--start <stream=n,…>', 'cloud: first sequence per stream (continue a stream the store already follows)')
     .action(async (kind: string, o: SimOpts) => {
       const say = (s: string) => process.stdout.write(`${s}\n`);
+      if (kind === 'cloud') return (await import('./simulate-cloud.ts')).runCloudSim({ ...o, rate: o.rate === '500' ? '1' : o.rate }, say);
       if (kind === 'load') {
         if (!o.adminToken) throw new Error('load needs --admin-token (or STOREGATE_ADMIN_TOKEN)');
         const r = await runLoad({

@@ -7,7 +7,7 @@ import { counter } from '../../metrics.ts';
 import type { ServiceDeps } from '../../service.ts';
 import { createSseHub, type SseHub } from '../../http/sse.ts';
 import type { Db } from '../../store/db.ts';
-import type { Catalog } from '../../catalog.ts';
+import type { LiveCatalog } from '../../live-catalog.ts';
 import type { Language } from '../../staff/accounts.ts';
 import type { FittingConfig } from './config.ts';
 import './events.ts';
@@ -19,7 +19,7 @@ export interface Effects {
   send(mirrorId: string, cmd: MirrorCommand): MirrorCommand;
 }
 
-export function createContext(deps: ServiceDeps, cfg: FittingConfig, catalog: Catalog, language: Language = 'en') {
+export function createContext(deps: ServiceDeps, cfg: FittingConfig, catalog: LiveCatalog, language: Language = 'en') {
   const log = deps.log.child({ module: 'fitting' });
   const metrics = {
     frames: counter(deps.metrics, 'storegate_fitting_frames_total', 'Mirror frames handled, by outcome', ['outcome']),

@@ -43,7 +43,8 @@ async function answerFor(
       suggestions: { sizes: [], colours: [], goesWith: [], similar: [] },
     };
   await recordItem(tx, sessionId, p.sku, p.category, via, ctx.now(), model);
-  const suggestions = suggestAll(ctx.catalog, p, await coOccurrenceFor(tx, p.sku, sessionId), ctx.cfg.suggestions, frameEmbedding);
+  const history = await coOccurrenceFor(tx, p.sku, sessionId);
+  const suggestions = suggestAll(ctx.catalog, p, history, ctx.cfg.suggestions, frameEmbedding, ctx.catalog.freshness(ctx.now()));
   await recordShown(
     tx,
     sessionId,

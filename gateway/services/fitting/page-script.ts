@@ -38,6 +38,7 @@ function renderAnswer(){
     const also=new Set(a.suggestions.sizes.map((s)=>s.size));
     for(const s of it.sizes){const b=button(s.size,s.inStock?(also.has(s.size)?t('also_in',{x:s.size}):t('in_store')):t('order_online'),'size'+(s.inStock?'':' out'),()=>send({type:'size_request',productId:it.sku,size:s.size}));b.dataset.size=s.size;sizes.append(b)}
     box.append(sizes);
+    if(a.suggestions.stockAsOf)box.append(el('div','muted stock-as-of',t('stock_as_of',{t:new Date(a.suggestions.stockAsOf).toLocaleTimeString(lang,{hour:'2-digit',minute:'2-digit'})})));
     const sec=(name,list,cls)=>{if(!list||!list.length)return;box.append(el('h2','',name));
       for(const x of list)box.append(button(x.name||x.size,reasonOf(x),'card suggestion '+cls,()=>send({type:'tap',productId:x.sku})))};
     sec(t('other_colours'),a.suggestions.colours,'colour');sec(t('goes_with_title'),a.suggestions.goesWith,'goes-with');sec(t('similar_title'),a.suggestions.similar,'similar');

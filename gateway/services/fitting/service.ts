@@ -2,7 +2,7 @@ import { InteractionMessage, PresenceMessage } from '../../../devices/smart-mirr
 import { MIRROR_CHANNELS, MIRROR_KIND } from '../../../devices/smart-mirror/topics.ts';
 import { binaryChannel, type ChannelHandler, jsonChannel } from '../../ingest/ingest.ts';
 import type { GatewayService, ServiceDeps } from '../../service.ts';
-import { type Catalog, loadCatalogSync } from '../../catalog.ts';
+import { loadCatalogSync } from '../../catalog.ts';
 import type { Language } from '../../staff/accounts.ts';
 import type { FittingConfig } from './config.ts';
 import { createContext } from './context.ts';
@@ -20,13 +20,13 @@ import { OUTFIT_RULES } from './suggest.ts';
 export function createFittingService(deps: ServiceDeps, cfg: FittingConfig, opts: { language?: Language } = {}): GatewayService {
   if (!cfg.enabled) return { name: 'fitting', start: async () => {}, stop: async () => {} };
   // a bad catalog stops the gateway at start with the file, line/product and field in the message
-  let catalog: Catalog;
+  // the file seeds the live catalog (deps.catalog); stock and catalog changes since then are applied on top
   try {
-    catalog = loadCatalogSync(cfg.catalogPath, Object.keys(OUTFIT_RULES));
+    deps.catalog.seed(loadCatalogSync(cfg.catalogPath, Object.keys(OUTFIT_RULES)), Object.keys(OUTFIT_RULES));
   } catch (err) {
     throw new Error(`fitting.catalogPath: ${(err as Error).message}`);
   }
-  const ctx = createContext(deps, cfg, catalog, opts.language);
+  const ctx = createContext(deps, cfg, deps.catalog, opts.language);
   const timers: Array<{ cancel(): void }> = [];
   const run = (what: string, mirrorId: string, p: Promise<unknown>) =>
     void p.catch((err) => ctx.log.error({ err: (err as Error).message, mirrorId, what }, 'fitting handler failed'));

@@ -135,12 +135,24 @@ export function orderOnline(p: Product, size: string, lockersHere: boolean): Ord
   };
 }
 
-/** Every list for a product; `frameEmbedding` (the held-up item's, from recognition) ranks "similar" when given. */
-export function suggestAll(catalog: Catalog, p: Product, history: CoOccurrence, limit = 3, frameEmbedding?: ArrayLike<number>): Suggestions {
+/**
+ * Every list for a product; `frameEmbedding` (the held-up item's, from recognition) ranks "similar" when given.
+ * `freshness` (the live catalog's): when the stock has not been synced for too long, the answer says as of when, so
+ * the mirror can show "stock as of 10:42" instead of promising a size that may have sold meanwhile.
+ */
+export function suggestAll(
+  catalog: Catalog,
+  p: Product,
+  history: CoOccurrence,
+  limit = 3,
+  frameEmbedding?: ArrayLike<number>,
+  freshness?: { asOf: number | null; stale: boolean },
+): Suggestions {
   return {
     sizes: otherSizes(p),
     colours: otherColours(catalog, p, limit),
     goesWith: goesWith(catalog, p, history, limit),
     similar: similar(catalog, p, limit, frameEmbedding ?? p.embedding),
+    ...(freshness?.stale && freshness.asOf !== null ? { stockAsOf: new Date(freshness.asOf).toISOString() } : {}),
   };
 }

@@ -8,6 +8,7 @@ import type { GatewayService, ServiceDeps } from '../../service.ts';
 import { readOrCreateSecretFile } from '../../store/secret-file.ts';
 import { alertKey, raiseAlert } from './alerts.ts';
 import type { LockersConfig } from './config.ts';
+import { onRemoteCommands } from './remote-commands.ts';
 import { type Ctx, comp, createContext, type Effects } from './context.ts';
 import { checkOccupancy, onDoor } from './doors.ts';
 import { lockersHttp } from './http.ts';
@@ -167,6 +168,8 @@ function createEnabled(deps: ServiceDeps, cfg: LockersConfig, opts: { incentive?
           ctx.work((tx, fx) => onKeypad(ctx, tx, fx, e.data.controllerId, e.data.message, incentive)),
         ),
       );
+      // signed cloud commands (reclaim a parcel) verified and audited by the downlink
+      onRemoteCommands(ctx);
       // both queued at once (locker work is serial), so work queued after a tick sees both sweeps done
       const sweep = () => Promise.all([expireParcels(ctx), expireReservations(ctx)]);
       await sweep();

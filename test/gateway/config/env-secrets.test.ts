@@ -13,6 +13,7 @@ const FILE_CONFIG = {
   devices: [{ id: 'lk-01', kind: 'locker' }],
   mqtt: { external: { url: 'mqtt://broker.example:1883' } },
   http: { apiTokens: [{ name: 'pos', token: 'file-token-of-the-pos-0123456789', roles: ['fulfilment'] }] },
+  downlink: { http: { url: 'https://cloud.example/downlink' } },
 };
 const ITEM_ENV: Record<string, string> = {
   'cloud.forwarders[].token': `STOREGATE_CLOUD_${envName('events-api')}_TOKEN`,

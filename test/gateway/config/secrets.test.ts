@@ -54,6 +54,8 @@ const EXPECTED = [
   'lockers.codeKey',
   'lockers.returns.hmacKey',
   'privacy.pseudonymKey',
+  'downlink.mqtt.password',
+  'downlink.http.token',
 ];
 
 /** A valid config with at least one element in every array that holds a secret; canaries are added to it. */
@@ -75,6 +77,8 @@ const baseConfig = (dataDir: string) => ({
   lockers: { banks: [{ id: 'bank-1', controllerId: 'lk-01', compartments: [{ id: 'c1', size: 'M' }] }] },
   presence: { shopperApp: {} },
   recognition: { enabled: false },
+  // no keys: the downlink stays off, its secrets still have somewhere to go
+  downlink: { mqtt: { url: 'mqtt://127.0.0.1:9' }, http: { url: 'http://127.0.0.1:9/downlink', timeoutSeconds: 1 } },
 });
 
 type Json = Record<string, unknown>;

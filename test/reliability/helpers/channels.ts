@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createLiveCatalog } from '../../../gateway/live-catalog.ts';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TSchema } from 'typebox';
@@ -53,6 +54,7 @@ export async function registeredChannels(): Promise<{ channels: ChannelInfo[]; s
     outbox,
     work: createUnitOfWork({ db, bus, outbox, log, metrics, maxRows: 500 }),
     recognition: noRecognizer,
+    catalog: createLiveCatalog(),
   };
   const services = SERVICE_FACTORIES.map((make) => make(deps, config));
   const channels: ChannelInfo[] = [...coreChannels(), ...services.flatMap((s) => s.channels ?? [])].map((h) => ({

@@ -14,6 +14,7 @@ export const mirrorDe: MirrorMessages & Record<string, string> = {
   waiting: 'warte…',
   you_picked: 'von Ihnen gewählt',
   your_size: 'Ihre Größe?',
+  stock_as_of: 'Bestand von {t} Uhr',
   in_store: 'im Laden',
   order_online: 'online bestellen',
   also_in: 'auch in {x}',

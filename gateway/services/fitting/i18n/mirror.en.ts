@@ -12,6 +12,7 @@ export const mirrorEn = {
   waiting: 'waiting…',
   you_picked: 'you picked it',
   your_size: 'Your size?',
+  stock_as_of: 'stock as of {t}',
   in_store: 'in store',
   order_online: 'order online',
   also_in: 'also in {x}',

@@ -1,0 +1,124 @@
+/**
+ * Downlink: stock deltas applied per second (signed messages over a real mosquitto cloud broker into `storegate start`,
+ * each message in one unit of work with its stream position, PUBACK after COMMIT), and the mirror's suggestion
+ * latency (a `pick` interaction over HTTP: catalog read + session SQL) idle and while a delta stream is applied,
+ * as ratios. The target from the issue: 10k deltas/s, latency unchanged.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { StockChange } from '../devices/downlink.ts';
+import { createCloudSimulator, newSigningKey } from '../simulators/cloud.ts';
+import { type BenchRow, freePort, percentile, spawnStoregate, stopProcess, waitFor } from './lib.ts';
+
+const MOSQUITTO = ['/usr/sbin/mosquitto', '/usr/bin/mosquitto'].find((p) => existsSync(p));
+const STAFF = 'bench-staff-token-0123456789';
+const PER_MESSAGE = 500;
+
+export async function run(): Promise<BenchRow[]> {
+  if (!MOSQUITTO) return [{ name: 'downlink deltas applied', value: Number.NaN, unit: 'deltas/s', note: 'SKIPPED: mosquitto not installed' }];
+  const dir = mkdtempSync(join(tmpdir(), 'storegate-bench-downlink-'));
+  const port = await freePort();
+  writeFileSync(
+    join(dir, 'mosquitto.conf'),
+    `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\nmax_queued_messages 1000000\nlog_dest none\n`,
+  );
+  const broker = spawn(MOSQUITTO, ['-c', join(dir, 'mosquitto.conf')], { stdio: 'ignore' });
+  const url = `mqtt://127.0.0.1:${port}`;
+  const key = newSigningKey();
+  const config = join(dir, 'storegate.json');
+  writeFileSync(config, JSON.stringify({ recognition: { enabled: false }, downlink: { keys: [{ id: 'hq-1', publicKey: key.publicKeyPem }], mqtt: { url } } }));
+  const gw = await spawnStoregate({ dataDir: join(dir, 'data'), args: ['--config', config], env: { STOREGATE_STAFF_TOKEN: STAFF } });
+  const base = `http://127.0.0.1:${gw.ports.http}`;
+  const admin = { authorization: `Bearer ${gw.adminToken}`, 'content-type': 'application/json' };
+  try {
+    await fetch(`${base}/api/v1/devices`, { method: 'POST', headers: admin, body: JSON.stringify({ id: 'mirror-1', kind: 'mirror', zone: 'fitting-1' }) });
+    const position = async () => {
+      const s = (await (await fetch(`${base}/api/v1/downlink`, { headers: admin })).json()) as {
+        streams: Array<{ stream: string; position: number }>;
+        mqtt: { subscribed: boolean };
+      };
+      return { position: s.streams.find((x) => x.stream === 'stock')?.position ?? 0, subscribed: s.mqtt.subscribed };
+    };
+    await waitFor(async () => (await position()).subscribed, 20_000, 'downlink subscribed');
+    const cloud = await createCloudSimulator({ storeId: 'store-1', keyId: 'hq-1', privateKey: key.privateKey, mqttUrl: url });
+    const catalog = JSON.parse(readFileSync(new URL('../models/catalog.sample.json', import.meta.url), 'utf8')) as {
+      products: Array<{ sku: string; sizes: Array<{ size: string }> }>;
+    };
+    const items = catalog.products.flatMap((p) => p.sizes.map((s) => ({ sku: p.sku, size: s.size })));
+    let k = 0;
+    const deltas = (n: number): StockChange[] =>
+      Array.from({ length: n }, () => {
+        const it = items[k++ % items.length]!;
+        return { sku: it.sku, size: it.size, reason: k % 2 ? 'sale' : 'return', quantity: 1 };
+      });
+    /** publishes `messages` of `per` deltas and resolves with the seconds until the last one is applied */
+    const stream = async (messages: number, per: number) => {
+      const target = (await position()).position + messages;
+      const t0 = performance.now();
+      await Promise.all(Array.from({ length: messages }, () => cloud.stock(deltas(per))));
+      await waitFor(async () => (await position()).position >= target, 300_000, 'stream applied');
+      return (performance.now() - t0) / 1000;
+    };
+    const pick = async () => {
+      const t0 = performance.now();
+      const r = await fetch(`${base}/api/v1/fitting/mirrors/mirror-1/interactions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${STAFF}`, 'content-type': 'application/json' },
+        body: '{"type":"pick","productId":"SG-0001"}',
+      });
+      await r.arrayBuffer();
+      return performance.now() - t0;
+    };
+    const picks = async (n: number, until?: () => boolean) => {
+      const out: number[] = [];
+      for (let i = 0; i < n && !until?.(); i++) out.push(await pick());
+      return out.sort((a, b) => a - b);
+    };
+
+    await stream(10, PER_MESSAGE); // warm-up
+    const bulk = await stream(100, PER_MESSAGE);
+    const single = await stream(1000, 1);
+    await picks(50);
+    const idle = await picks(400);
+    let streaming = true;
+    const during = stream(120, PER_MESSAGE).finally(() => {
+      streaming = false;
+    });
+    const busy = await picks(400, () => !streaming);
+    await during;
+    await cloud.close();
+    const rate = (100 * PER_MESSAGE) / bulk;
+    return [
+      {
+        name: `downlink stock deltas applied (${PER_MESSAGE} per signed message, MQTT, exactly once)`,
+        value: rate,
+        unit: 'deltas/s',
+        reference: 10_000,
+        note: 'reference = the target',
+      },
+      { name: 'downlink messages applied (1 delta each)', value: 1000 / single, unit: 'msg/s', note: 'one unit of work and one PUBACK per message' },
+      {
+        name: 'mirror suggestion (pick) p50 during a delta stream',
+        value: percentile(busy, 50),
+        unit: 'ms',
+        reference: percentile(idle, 50),
+        note: `${busy.length} picks; reference = idle`,
+      },
+      {
+        name: 'mirror suggestion (pick) p99 during a delta stream',
+        value: percentile(busy, 99),
+        unit: 'ms',
+        reference: percentile(idle, 99),
+        note: 'reference = idle',
+      },
+    ];
+  } finally {
+    await stopProcess(gw.proc);
+    broker.kill('SIGTERM');
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) console.log(await run());

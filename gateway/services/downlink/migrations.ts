@@ -1,0 +1,23 @@
+import type { Migration } from '../../store/migrate.ts';
+
+export const downlinkMigrations: Migration[] = [
+  {
+    id: 'downlink-001',
+    up: `
+      -- the last sequence applied per stream: written in the unit of work that applies the message
+      CREATE TABLE downlink_streams (stream TEXT PRIMARY KEY, position INTEGER NOT NULL, updated_at INTEGER NOT NULL) WITHOUT ROWID;
+      -- single-use nonces of commands and config patches, kept until they expire
+      CREATE TABLE downlink_nonces (nonce TEXT PRIMARY KEY, expires_at INTEGER NOT NULL) WITHOUT ROWID;
+      -- every command and config patch (and every refusal of a signed message): who asked, with which key, what happened
+      CREATE TABLE downlink_audit (
+        id TEXT NOT NULL, at INTEGER NOT NULL, stream TEXT, sequence INTEGER, type TEXT, key_id TEXT,
+        requested_by TEXT, outcome TEXT NOT NULL, detail TEXT);
+      CREATE INDEX downlink_audit_at ON downlink_audit(at);
+      -- keys pinned by a key.rotate command, on top of downlink.keys
+      CREATE TABLE downlink_keys (id TEXT PRIMARY KEY, public_key TEXT, purposes TEXT NOT NULL, retired INTEGER NOT NULL DEFAULT 0,
+        changed_by TEXT, changed_at INTEGER NOT NULL) WITHOUT ROWID;
+      -- accepted config patches, in order; the effective config is the file's plus these
+      CREATE TABLE downlink_config_patches (seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL, at INTEGER NOT NULL,
+        requested_by TEXT, patch TEXT NOT NULL);`,
+  },
+];
