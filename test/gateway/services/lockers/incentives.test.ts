@@ -13,8 +13,8 @@ const INCENTIVES = {
     { id: 'loyal-returner', when: { minPriorReturns: 1 }, offer: 'ship_free' },
   ],
 };
-const qr = (now: number, rid: string, reason: string) =>
-  signReturnQr({ rid, oid: `web-${rid}`, item: 'sku-tee-m', reason, size: 'S', cat: 'tops', val: 1999, sid: 'shopper-9', exp: Math.floor(now / 1000) + 3600 }, { hmacKey: RETURN_KEY });
+const qr = (now: number, rid: string, reason: string, sid = 'shopper-9') =>
+  signReturnQr({ rid, oid: `web-${rid}`, item: 'sku-tee-m', reason, size: 'S', cat: 'tops', val: 1999, sid, exp: Math.floor(now / 1000) + 3600 }, { hmacKey: RETURN_KEY });
 
 async function dropReturn(rig: Awaited<ReturnType<typeof lockerRig>>, rid: string, reason: string, now: number) {
   const { sim } = rig;
@@ -72,9 +72,9 @@ describe('incentives at return: an explainable rule set, and the outcome tracked
     const viaCloud = nextEvent(gw, 'locker.incentive.redeemed', (x) => (x.data as { offerId: string }).offerId === second?.offerId);
     gw.bus.emit(gw.bus.make('incentive.redeemed', 'storegate/store-1/cloud/downlink', { offerId: second?.offerId as string, redeemedAt: '2026-01-05T10:00:00.000Z', channel: 'web' }));
     expect((await viaCloud).data).toMatchObject({ offer: 'ship_free', rule: 'loyal-returner', channel: 'web', at: '2026-01-05T10:00:00.000Z' });
-    // a third return with a reason no rule covers: no offer, the door opens all the same
-    await sim.scanQr(qr(clock.now(), 'r3', 'late'));
-    await sim.nextCommand(isOpen('A4'));
+    // a first-time returner with a reason no rule covers: no offer, the door opens all the same
+    await sim.scanQr(qr(clock.now(), 'r3', 'late', 'shopper-new'));
+    await sim.nextCommand(isOpen('A3'));
     expect(sim.pending().filter((c) => c.type === 'display')).toEqual([]);
 
     const conv = (await staff(gw, 'GET', '/api/v1/lockers/incentives/conversion', undefined, ADMIN_TOKEN)).body.offers;

@@ -10,7 +10,8 @@ const CHROMIUM = '/usr/bin/chromium';
 const hasChromium = existsSync(CHROMIUM);
 
 describe.skipIf(!hasChromium)('staff lockers page: cancel a load, look up an order, reclaim expired parcels, returns at the desk', () => {
-  it('does each from the page in headless Chromium', async () => {
+  // several page refreshes (every 5 s) in one walk through: more than the default 30 s on a busy box
+  it('does each from the page in headless Chromium', { timeout: 90_000 }, async () => {
     const clock = createFakeClock();
     const { gw, sim } = await lockerRig({
       clock,
@@ -43,8 +44,9 @@ describe.skipIf(!hasChromium)('staff lockers page: cancel a load, look up an ord
     sim.ignoreNextOpen('A2', 2);
     const res = await staff(gw, 'POST', '/api/v1/lockers/parcels', { orderId: 'order-stuck', size: 'S' });
     await sim.nextCommand(isOpen('A2'));
+    await page.waitForSelector('.c[data-id="A2"] button[data-cancel]', { timeout: 15_000 });
     const failed = nextEvent(gw, 'locker.parcel.load_failed');
-    await page.click('.c[data-id="A2"] button[data-cancel]', { timeout: 15_000 });
+    await page.click('.c[data-id="A2"] button[data-cancel]');
     expect((await failed).data).toMatchObject({ parcelId: res.body.parcelId, reason: 'cancelled by staff' });
     await page.waitForFunction(() => document.querySelector('#result')?.textContent?.includes('Load cancelled'));
 
