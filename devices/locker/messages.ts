@@ -33,7 +33,10 @@ export type LockerEventMessage = Static<typeof LockerEventMessage>;
  * being idle) or, with `via: 'app'`, the shopper app's pseudonymous install id (phone unlock over BLE/NFC).
  * Lockouts count per source, so one person guessing never locks the bank for everyone.
  */
-const Source = { session: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_.:-]{1,64}$' })), via: Type.Optional(Type.Union([Type.Literal('keypad'), Type.Literal('app')])) };
+const Source = {
+  session: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_.:-]{1,64}$' })),
+  via: Type.Optional(Type.Union([Type.Literal('keypad'), Type.Literal('app')])),
+};
 
 /**
  * `…/keypad`: what the shopper typed (6 digits) or the QR the scanner read; a courier's code with the order id

@@ -22,6 +22,7 @@ export const ENV_KEYS: Record<string, string> = {
   STOREGATE_PRESENCE_SALT: 'presence.shopperApp.salt',
   STOREGATE_LOCKER_CODE_KEY: 'lockers.codeKey',
   STOREGATE_RETURNS_HMAC_KEY: 'lockers.returns.hmacKey',
+  STOREGATE_LOCKER_POS_TOKEN: 'lockers.posToken',
   STOREGATE_PSEUDONYM_KEY: 'privacy.pseudonymKey',
 };
 
@@ -32,6 +33,7 @@ export const ENV_KEYS: Record<string, string> = {
 const ITEM_SECRETS: Array<{ list: string; idKey: string; prefix: string; fields: Record<string, string> }> = [
   { list: 'cloud.forwarders', idKey: 'name', prefix: 'STOREGATE_CLOUD_', fields: { TOKEN: 'token', PASSWORD: 'password' } },
   { list: 'devices', idKey: 'id', prefix: 'STOREGATE_DEVICE_', fields: { SECRET: 'secret' } },
+  { list: 'lockers.couriers', idKey: 'id', prefix: 'STOREGATE_COURIER_', fields: { CODE: 'code' } },
 ];
 
 export const envName = (id: string) => id.toUpperCase().replace(/[^A-Z0-9]/g, '_');

@@ -13,7 +13,18 @@ export type LockerAction =
   | { kind: 'pickup'; at: number; orderId: string; leaveOpen?: boolean }
   | { kind: 'return'; at: number; returnId: string; orderId: string; item: string; category: string; reason: string; size: string }
   /** a cheap bulky item the store policy lets the shopper keep: the locker says so and opens nothing */
-  | { kind: 'keep-it'; at: number; returnId: string; orderId: string; item: string; category: string; reason: string; size: string; value: number; shopper: string }
+  | {
+      kind: 'keep-it';
+      at: number;
+      returnId: string;
+      orderId: string;
+      item: string;
+      category: string;
+      reason: string;
+      size: string;
+      value: number;
+      shopper: string;
+    }
   /** a courier loads a parcel with their courier code and the parcel label, without staff */
   | { kind: 'courier'; at: number; orderId: string; size: string }
   /** staff announce an order with a short pickup window and load it; nobody comes, so it expires */
@@ -111,7 +122,13 @@ const JAM_SIZE = 'L';
 const RETURN_REASONS = ['wrong_size', 'damaged', 'not_as_described'];
 const ITEMS = ['sku-jeans-32', 'sku-tee-m', 'sku-dress-38', 'sku-coat-l'];
 /** the item categories the returns QR carries (metric labels are categories, never items) */
-export const ITEM_CATEGORY: Record<string, string> = { 'sku-jeans-32': 'pants', 'sku-tee-m': 'tops', 'sku-dress-38': 'dresses', 'sku-coat-l': 'outerwear', 'sku-rug-160': 'home' };
+export const ITEM_CATEGORY: Record<string, string> = {
+  'sku-jeans-32': 'pants',
+  'sku-tee-m': 'tops',
+  'sku-dress-38': 'dresses',
+  'sku-coat-l': 'outerwear',
+  'sku-rug-160': 'home',
+};
 /** of the store day, how long the expiring parcel's pickup window is */
 const EXPIRING_WINDOW = 0.3;
 

@@ -66,9 +66,12 @@ const Condition = Type.Object(
 export const IncentivesSchema = Type.Object(
   {
     offers: Type.Record(Type.String({ pattern: '^[a-z0-9_-]{1,32}$' }), Type.String({ minLength: 1, maxLength: 200 })),
-    rules: Type.Array(Type.Object({ id: Type.String({ minLength: 1, maxLength: 32 }), when: Condition, offer: Type.String() }, { additionalProperties: false }), {
-      maxItems: 64,
-    }),
+    rules: Type.Array(
+      Type.Object({ id: Type.String({ minLength: 1, maxLength: 32 }), when: Condition, offer: Type.String() }, { additionalProperties: false }),
+      {
+        maxItems: 64,
+      },
+    ),
   },
   { additionalProperties: false },
 );
@@ -92,9 +95,12 @@ export const LockersConfigSchema = Type.Object(
     doorCommandSeconds: Type.Number({ exclusiveMinimum: 0, default: 10 }),
     /** courier codes: a courier types theirs and scans the parcel label at the keypad to load without staff (audited as `courier:<id>`) */
     couriers: Type.Array(
-      Type.Object({ id: Id, code: Type.String({ pattern: '^[0-9]{8,12}$', description: 'courier code (8-12 digits)', 'x-secret': true }) }, {
-        additionalProperties: false,
-      }),
+      Type.Object(
+        { id: Id, code: Type.String({ pattern: '^[0-9]{8,12}$', description: 'courier code (8-12 digits)', 'x-secret': true }) },
+        {
+          additionalProperties: false,
+        },
+      ),
       { default: [], maxItems: 64 },
     ),
     /** integration token of the POS (till): it may only report incentive redemptions */

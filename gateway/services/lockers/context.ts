@@ -70,7 +70,11 @@ export function createContext(deps: ServiceDeps, cfg: LockersConfig, codeKey: st
     opens: counter(deps.metrics, 'storegate_lockers_door_opens_total', 'Doors opened by the gateway', ['purpose']),
     sprays: counter(deps.metrics, 'storegate_lockers_keypad_sprays_total', 'Bank-wide alarms on a spray of wrong codes'),
     // labels are bounded: category and reason from the config lists (else `other`), never an item or order id
-    returns: counter(deps.metrics, 'storegate_lockers_return_reasons_total', 'Returns received, by item category and reason', ['category', 'reason', 'channel']),
+    returns: counter(deps.metrics, 'storegate_lockers_return_reasons_total', 'Returns received, by item category and reason', [
+      'category',
+      'reason',
+      'channel',
+    ]),
     keepIt: counter(deps.metrics, 'storegate_lockers_keep_it_decisions_total', 'Keep-it decisions at return', ['decision', 'category']),
     incentives: counter(deps.metrics, 'storegate_lockers_incentives_total', 'Incentive outcomes, by offer', ['offer', 'outcome']),
     doorTimeouts: counter(deps.metrics, 'storegate_lockers_door_command_timeouts_total', 'Open commands without a door answer in time', ['outcome']),
@@ -137,3 +141,12 @@ export type Ctx = ReturnType<typeof createContext>;
 
 export const comp = (tx: Db, id: string) => tx.get<CompartmentRow>('SELECT * FROM locker_compartments WHERE id = ?', [id]);
 export const parcel = (tx: Db, id: string) => tx.get<ParcelRow>('SELECT * FROM locker_parcels WHERE id = ?', [id]);
+
+/** Updates some columns of one compartment (and its `updated_at`). */
+export const setComp = (tx: Db, id: string, now: number, fields: Record<string, unknown>) =>
+  tx.run(
+    `UPDATE locker_compartments SET ${Object.keys(fields)
+      .map((k) => `${k} = ?`)
+      .join(', ')}, updated_at = ? WHERE id = ?`,
+    [...Object.values(fields), now, id],
+  );

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../../store/db.ts';
 import { alertKey, raiseAlert } from './alerts.ts';
-import { type CompartmentRow, type Ctx, comp } from './context.ts';
-import { failOp, setComp } from './doors.ts';
+import { type CompartmentRow, type Ctx, comp, setComp } from './context.ts';
+import { failOp } from './doors.ts';
 
 /**
  * Open commands with a deadline (`doorCommandSeconds`, injected clock). A door that reports anything is answered
@@ -58,7 +58,9 @@ export function createDoorDeadlines(ctx: Ctx, run: (what: string, id: string, p:
     arm,
     /** at start: every command still waiting for its door (sent before a restart) gets its deadline back */
     async rearm(db: Db) {
-      for (const r of await db.all<{ id: string; op_at: number }>('SELECT id, op_at FROM locker_compartments WHERE op IS NOT NULL AND op_acked = 0 AND op_at IS NOT NULL'))
+      for (const r of await db.all<{ id: string; op_at: number }>(
+        'SELECT id, op_at FROM locker_compartments WHERE op IS NOT NULL AND op_acked = 0 AND op_at IS NOT NULL',
+      ))
         arm(r.id, r.op_at);
     },
     stop() {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../../store/db.ts';
 import { alertKey, raiseAlert, resolveAlert } from './alerts.ts';
-import { type CompartmentRow, type Ctx, type Effects, comp, parcel } from './context.ts';
+import { type CompartmentRow, type Ctx, type Effects, comp, parcel, setComp } from './context.ts';
 import { onLoadEnded } from './expected.ts';
 import { parcelLoaded } from './pickup-window.ts';
 import { returnLabels } from './labels.ts';
@@ -27,14 +27,6 @@ export async function openDoor(ctx: Ctx, tx: Db, fx: Effects, c: CompartmentRow,
     ctx.hooks.doorCommanded(c.id, at);
   });
 }
-
-export const setComp = (tx: Db, id: string, now: number, fields: Record<string, unknown>) =>
-  tx.run(
-    `UPDATE locker_compartments SET ${Object.keys(fields)
-      .map((k) => `${k} = ?`)
-      .join(', ')}, updated_at = ? WHERE id = ?`,
-    [...Object.values(fields), now, id],
-  );
 
 /**
  * The door closed (or a reconnecting controller says it is closed) while an operation was pending: the
@@ -83,10 +75,7 @@ export async function finishOp(ctx: Ctx, tx: Db, fx: Effects, c: CompartmentRow,
             decision: string | null;
             incentive: string | null;
             incentive_shown: number;
-          }>(
-            'SELECT * FROM locker_returns WHERE id = ?',
-            [c.op_ref],
-          )
+          }>('SELECT * FROM locker_returns WHERE id = ?', [c.op_ref])
         : undefined;
       if (!r) break;
       if (occupied) {

@@ -139,7 +139,9 @@ export function lockersHttp(ctx: Ctx, picker: IncentivePicker): FastifyPluginAsy
           security,
           description: 'Returns by item category and reason (locker and desk; `kept`: of them, keep-it refunds)',
           response: {
-            200: Type.Object({ reasons: Type.Array(Type.Object({ category: Type.String(), reason: Type.String(), count: Type.Number(), kept: Type.Number() })) }),
+            200: Type.Object({
+              reasons: Type.Array(Type.Object({ category: Type.String(), reason: Type.String(), count: Type.Number(), kept: Type.Number() })),
+            }),
           },
         },
       },

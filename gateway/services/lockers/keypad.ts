@@ -118,7 +118,13 @@ async function courierLoad(
   let load: Awaited<ReturnType<typeof startLoad>>;
   try {
     // checks come before any write in startLoad, so a refusal leaves nothing half done
-    load = await startLoad(ctx, tx, fx, { orderId: msg.orderId, ...(msg.size ? { size: msg.size } : {}), ...(bank ? { bankId: bank.id } : {}) }, `courier:${courier.id}`);
+    load = await startLoad(
+      ctx,
+      tx,
+      fx,
+      { orderId: msg.orderId, ...(msg.size ? { size: msg.size } : {}), ...(bank ? { bankId: bank.id } : {}) },
+      `courier:${courier.id}`,
+    );
   } catch (err) {
     // a coded refusal (no room, order already in); anything else is a bug and rolls the unit back
     const code = (err as { code?: unknown }).code;

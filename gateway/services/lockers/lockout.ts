@@ -58,7 +58,8 @@ export async function codeFailed(ctx: Ctx, tx: Db, fx: Effects, controllerId: st
   const kc = ctx.cfg.keypad;
   await tx.run('INSERT INTO locker_code_failures (controller_id, at) VALUES (?, ?)', [controllerId, now]);
   const since = now - kc.sprayWindowMinutes * 60_000;
-  const recent = (await tx.get<{ n: number }>('SELECT COUNT(*) AS n FROM locker_code_failures WHERE controller_id = ? AND at > ?', [controllerId, since]))?.n ?? 0;
+  const recent =
+    (await tx.get<{ n: number }>('SELECT COUNT(*) AS n FROM locker_code_failures WHERE controller_id = ? AND at > ?', [controllerId, since]))?.n ?? 0;
   if (recent >= kc.sprayFailures) {
     const message = `${recent} wrong codes on ${controllerId} within ${kc.sprayWindowMinutes} min: someone may be trying codes`;
     if (await raiseAlert(tx, fx, controllerId, { key: alertKey.spray(controllerId), severity: 'critical', message, deviceId: controllerId }, now)) {
@@ -85,7 +86,12 @@ export async function codeFailed(ctx: Ctx, tx: Db, fx: Effects, controllerId: st
       tx,
       fx,
       controllerId,
-      { key: alertKey.lockout(controllerId), severity: 'warning', message: `keypad of ${controllerId} locked after ${kc.maxFailures} wrong entries`, deviceId: controllerId },
+      {
+        key: alertKey.lockout(controllerId),
+        severity: 'warning',
+        message: `keypad of ${controllerId} locked after ${kc.maxFailures} wrong entries`,
+        deviceId: controllerId,
+      },
       now,
     );
   return seconds;

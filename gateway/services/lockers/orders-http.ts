@@ -49,7 +49,13 @@ export function orderRoutes(app: App, ctx: Ctx, actor: (req: FastifyRequest) => 
   app.get(
     '/api/v1/lockers/orders/:orderId',
     {
-      schema: { tags, security, description: 'Look up a scanned order: expected or not, parcels, proposed compartment size', params: OrderParam, response: { 200: OrderView } },
+      schema: {
+        tags,
+        security,
+        description: 'Look up a scanned order: expected or not, parcels, proposed compartment size',
+        params: OrderParam,
+        response: { 200: OrderView },
+      },
     },
     async (req) => lookupOrder(ctx, req.params.orderId),
   );

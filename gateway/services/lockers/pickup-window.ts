@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { derivePickupCode } from '../../../devices/locker/codes.ts';
 import type { Db } from '../../store/db.ts';
-import type { CompartmentRow, Ctx, Effects, ParcelRow } from './context.ts';
-import { setComp } from './doors.ts';
+import { type CompartmentRow, type Ctx, type Effects, type ParcelRow, setComp } from './context.ts';
 import { orderOf } from './orders.ts';
 
 /** A fresh nonce whose derived code is not in use by another order's parcels. */
@@ -28,7 +27,8 @@ export async function parcelLoaded(ctx: Ctx, tx: Db, fx: Effects, c: Compartment
     `SELECT * FROM locker_parcels WHERE order_id = ? AND id != ? AND status IN ${ACTIVE} AND code_hash IS NOT NULL ORDER BY loaded_at LIMIT 1`,
     [p.order_id, p.id],
   );
-  const { nonce, hash } = sibling?.code_nonce && sibling.code_hash ? { nonce: sibling.code_nonce, hash: sibling.code_hash } : await issueCode(ctx, tx, p.order_id);
+  const { nonce, hash } =
+    sibling?.code_nonce && sibling.code_hash ? { nonce: sibling.code_nonce, hash: sibling.code_hash } : await issueCode(ctx, tx, p.order_id);
   const expiresAt = sibling?.expires_at ?? now + (order?.pickup_hours ?? ctx.cfg.pickupHours) * 3600_000;
   await tx.run(
     "UPDATE locker_parcels SET status = 'awaiting_pickup', code_hash = ?, code_nonce = ?, expires_at = ?, loaded_at = ?, reminders_sent = ? WHERE id = ?",

@@ -14,17 +14,18 @@ export function requestDims(ctx: Ctx, req: { size?: string; dims?: Dims }): Dims
 }
 
 /** The best-fit free compartment on an online controller, or a conflict that says why there is none. */
-export async function pickCompartment(
-  ctx: Ctx,
-  tx: Db,
-  dims: Dims,
-  req: { size?: string; bankId?: string; preferLow?: boolean },
-): Promise<CompartmentRow> {
+export async function pickCompartment(ctx: Ctx, tx: Db, dims: Dims, req: { size?: string; bankId?: string; preferLow?: boolean }): Promise<CompartmentRow> {
   const all = await freeCompartments(tx, req.bankId ? { bankId: req.bankId } : {});
   const online = new Set(ctx.deps.link.connectedDeviceIds());
   const free = all.filter((f) => online.has(f.controller_id));
   // accessibility: a low compartment that fits, even if larger; a higher one only when no low one is free
-  const c = (req.preferLow ? bestFit(dims, free.filter((f) => f.low === 1)) : null) ?? bestFit(dims, free);
+  const c =
+    (req.preferLow
+      ? bestFit(
+          dims,
+          free.filter((f) => f.low === 1),
+        )
+      : null) ?? bestFit(dims, free);
   if (!c && bestFit(dims, all)) {
     const offline = [...new Set(all.filter((f) => !online.has(f.controller_id)).map((f) => f.controller_id))];
     throw new Errors.conflict(`no online locker has room: controller ${offline.join(', ')} is offline`);

@@ -28,24 +28,46 @@ async function keepItFor(ctx: Ctx, tx: Db, q: ReturnQrPayload): Promise<KeepItDe
   const policy = ctx.cfg.returns.keepIt;
   const since = ctx.now() - (policy?.windowDays ?? 0) * 86_400_000;
   const kept = q.sid
-    ? ((await tx.get<{ n: number }>("SELECT COUNT(*) AS n FROM locker_returns WHERE shopper_id = ? AND status = 'kept' AND created_at > ?", [q.sid, since]))?.n ??
-      0)
+    ? ((await tx.get<{ n: number }>("SELECT COUNT(*) AS n FROM locker_returns WHERE shopper_id = ? AND status = 'kept' AND created_at > ?", [q.sid, since]))
+        ?.n ?? 0)
     : 0;
   return decideKeepIt({ category: categoryOf(q), value: q.val, size: sizeOf(ctx, q), shopperId: q.sid, keptRecently: kept }, policy);
 }
 
-async function pickOffer(ctx: Ctx, tx: Db, picker: IncentivePicker, q: ReturnQrPayload) {
-  const prior = q.sid ? ((await tx.get<{ n: number }>("SELECT COUNT(*) AS n FROM locker_returns WHERE shopper_id = ? AND status != 'cancelled'", [q.sid]))?.n ?? 0) : 0;
+async function pickOffer(tx: Db, picker: IncentivePicker, q: ReturnQrPayload) {
+  const prior = q.sid
+    ? ((await tx.get<{ n: number }>("SELECT COUNT(*) AS n FROM locker_returns WHERE shopper_id = ? AND status != 'cancelled'", [q.sid]))?.n ?? 0)
+    : 0;
   return picker({ reason: q.reason, category: categoryOf(q), value: q.val, priorReturns: prior });
 }
 
-async function insertReturn(ctx: Ctx, tx: Db, q: ReturnQrPayload, o: { compartmentId: string | null; status: string; channel: string; decision: string; offer: string | null }) {
+async function insertReturn(
+  ctx: Ctx,
+  tx: Db,
+  q: ReturnQrPayload,
+  o: { compartmentId: string | null; status: string; channel: string; decision: string; offer: string | null },
+) {
   await tx.run(
     `INSERT INTO locker_returns (id, order_id, item, reason, compartment_id, status, incentive, incentive_shown, created_at, category, value, shopper_id, channel, decision)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
      ON CONFLICT (id) DO UPDATE SET compartment_id = excluded.compartment_id, status = excluded.status, incentive = excluded.incentive,
        incentive_shown = excluded.incentive_shown, created_at = excluded.created_at, channel = excluded.channel, decision = excluded.decision`,
-    [q.rid, q.oid, q.item, q.reason, o.compartmentId ?? '', o.status, o.offer, o.offer ? 1 : 0, ctx.now(), categoryOf(q), q.val ?? null, q.sid ?? null, o.channel, o.decision],
+    [
+      q.rid,
+      q.oid,
+      q.item,
+      q.reason,
+      o.compartmentId ?? '',
+      o.status,
+      o.offer,
+      o.offer ? 1 : 0,
+      ctx.now(),
+      categoryOf(q),
+      q.val ?? null,
+      q.sid ?? null,
+      o.channel,
+      o.decision,
+    ],
   );
 }
 
@@ -77,8 +99,14 @@ export async function returnAtLocker(
   const c = decision.keep ? null : bestFit(sizeDims(ctx, sizeOf(ctx, q)) ?? { w: 1, h: 1, d: 1 }, await freeCompartments(tx, { controllerId }));
   if (!decision.keep && !c) return { refused: 'no_free_compartment' };
   await accepted();
-  const pick = await pickOffer(ctx, tx, picker, q);
-  await insertReturn(ctx, tx, q, { compartmentId: c?.id ?? null, status: decision.keep ? 'kept' : 'dropping', channel: 'locker', decision: decision.why, offer: pick?.text ?? null });
+  const pick = await pickOffer(tx, picker, q);
+  await insertReturn(ctx, tx, q, {
+    compartmentId: c?.id ?? null,
+    status: decision.keep ? 'kept' : 'dropping',
+    channel: 'locker',
+    decision: decision.why,
+    offer: pick?.text ?? null,
+  });
   if (c) {
     await tx.run("UPDATE locker_compartments SET state = 'returning', return_id = ? WHERE id = ?", [q.rid, c.id]);
     await openDoor(ctx, tx, fx, c, 'return', q.rid, 'return-qr');
@@ -107,8 +135,14 @@ export function returnAtDesk(ctx: Ctx, qr: string, picker: IncentivePicker, acto
     if (!check.ok) throw new Errors.invalid(`return QR refused: ${check.reason.replace('return_qr_', '').replace('_', ' ')}`);
     const q = check.q;
     const decision = await keepItFor(ctx, tx, q);
-    const pick = await pickOffer(ctx, tx, picker, q);
-    await insertReturn(ctx, tx, q, { compartmentId: null, status: decision.keep ? 'kept' : 'received', channel: 'desk', decision: decision.why, offer: pick?.text ?? null });
+    const pick = await pickOffer(tx, picker, q);
+    await insertReturn(ctx, tx, q, {
+      compartmentId: null,
+      status: decision.keep ? 'kept' : 'received',
+      channel: 'desk',
+      decision: decision.why,
+      offer: pick?.text ?? null,
+    });
     await fx.audit(actor, decision.keep ? 'desk:keep_it' : 'desk:return', null, q.rid);
     if (decision.keep) kept(ctx, fx, null, q, 'desk', decision.why);
     else {

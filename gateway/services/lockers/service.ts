@@ -61,7 +61,10 @@ function createEnabled(deps: ServiceDeps, cfg: LockersConfig, opts: { incentive?
     dueTimer?.cancel();
     dueTimer = undefined;
     if (next !== null && !stopped && next - ctx.now() < 60_000)
-      dueTimer = deps.clock.setTimeout(() => void sweep().catch((err) => ctx.log.error({ err }, 'locker expiry sweep failed')), Math.max(0, next - ctx.now()) + 1);
+      dueTimer = deps.clock.setTimeout(
+        () => void sweep().catch((err) => ctx.log.error({ err }, 'locker expiry sweep failed')),
+        Math.max(0, next - ctx.now()) + 1,
+      );
   }
   ctx.hooks.pickupChanged = () => void reschedule().catch((err) => ctx.log.error({ err }, 'locker pickup timer failed'));
 

@@ -14,7 +14,10 @@ const INCENTIVES = {
   ],
 };
 const qr = (now: number, rid: string, reason: string, sid = 'shopper-9') =>
-  signReturnQr({ rid, oid: `web-${rid}`, item: 'sku-tee-m', reason, size: 'S', cat: 'tops', val: 1999, sid, exp: Math.floor(now / 1000) + 3600 }, { hmacKey: RETURN_KEY });
+  signReturnQr(
+    { rid, oid: `web-${rid}`, item: 'sku-tee-m', reason, size: 'S', cat: 'tops', val: 1999, sid, exp: Math.floor(now / 1000) + 3600 },
+    { hmacKey: RETURN_KEY },
+  );
 
 async function dropReturn(rig: Awaited<ReturnType<typeof lockerRig>>, rid: string, reason: string, now: number) {
   const { sim } = rig;
@@ -70,7 +73,13 @@ describe('incentives at return: an explainable rule set, and the outcome tracked
     const second = await dropReturn(rig, 'r2', 'damaged', clock.now());
     expect(second).toMatchObject({ message: 'Free shipping on your next order' });
     const viaCloud = nextEvent(gw, 'locker.incentive.redeemed', (x) => (x.data as { offerId: string }).offerId === second?.offerId);
-    gw.bus.emit(gw.bus.make('incentive.redeemed', 'storegate/store-1/cloud/downlink', { offerId: second?.offerId as string, redeemedAt: '2026-01-05T10:00:00.000Z', channel: 'web' }));
+    gw.bus.emit(
+      gw.bus.make('incentive.redeemed', 'storegate/store-1/cloud/downlink', {
+        offerId: second?.offerId as string,
+        redeemedAt: '2026-01-05T10:00:00.000Z',
+        channel: 'web',
+      }),
+    );
     expect((await viaCloud).data).toMatchObject({ offer: 'ship_free', rule: 'loyal-returner', channel: 'web', at: '2026-01-05T10:00:00.000Z' });
     // a first-time returner with a reason no rule covers: no offer, the door opens all the same
     await sim.scanQr(qr(clock.now(), 'r3', 'late', 'shopper-new'));

@@ -35,7 +35,10 @@ describe.skipIf(!existsSync(CHROMIUM))('per-offer conversion on the store IT das
     await staff(gw, 'POST', `/api/v1/lockers/incentives/${a.offerId}/accept`);
     expect((await staff(gw, 'POST', '/api/v1/lockers/incentives/redeemed', { offerId: a.offerId }, POS_TOKEN)).status).toBe(200);
 
-    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+    const browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+    });
     onTestFinished(() => browser.close());
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     await page.goto(`http://127.0.0.1:${gw.ports.http}/`);

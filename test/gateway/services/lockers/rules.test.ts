@@ -44,7 +44,11 @@ describe('incentive rule set (pure): first matching rule wins, and says which', 
   ])('%o → %s', (input, rule) => expect(pick(input)?.rule ?? null).toBe(rule));
   it('turns the older single {reasons, offer} setting into one rule', () => {
     const cfg = incentiveRules({ defaultSize: 'M', reasons: [], categories: [], incentive: { reasons: ['wrong_size'], offer: '10% off' } });
-    expect(ruleSetPicker(cfg)({ reason: 'wrong_size', category: 'x', value: undefined, priorReturns: 0 })).toEqual({ offer: 'default', text: '10% off', rule: 'reason' });
+    expect(ruleSetPicker(cfg)({ reason: 'wrong_size', category: 'x', value: undefined, priorReturns: 0 })).toEqual({
+      offer: 'default',
+      text: '10% off',
+      rule: 'reason',
+    });
   });
 });
 

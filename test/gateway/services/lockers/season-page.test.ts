@@ -24,7 +24,10 @@ describe.skipIf(!hasChromium)('staff lockers page: cancel a load, look up an ord
         },
       },
     });
-    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+    const browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+    });
     onTestFinished(() => browser.close());
     const page = await browser.newPage({ viewport: { width: 1000, height: 900 } });
     await page.goto(`http://127.0.0.1:${gw.ports.http}/staff/lockers#token=${STAFF_TOKEN}`);
