@@ -27,11 +27,13 @@ export function returnRoutes(app: App, ctx: Ctx, picker: IncentivePicker, actor:
     async (req) => returnAtDesk(ctx, req.body.qr, picker, actor(req)),
   );
   for (const answer of ['accept', 'decline'] as const)
-    app.post(`/api/v1/lockers/incentives/:offerId/${answer}`, { schema: { tags, security, params: OfferParam } }, async (req) => {
-      const r = await ctx.work((tx, fx) => answerOffer(ctx, tx, fx, null, req.params.offerId, answer));
-      await ctx.work((_tx, fx) => fx.audit(actor(req), `offer:${answer}`, null, req.params.offerId));
-      return r;
-    });
+    app.post(`/api/v1/lockers/incentives/:offerId/${answer}`, { schema: { tags, security, params: OfferParam } }, async (req) =>
+      ctx.work(async (tx, fx) => {
+        const r = await answerOffer(ctx, tx, fx, null, req.params.offerId, answer);
+        await fx.audit(actor(req), `offer:${answer}`, null, req.params.offerId);
+        return r;
+      }),
+    );
   app.get(
     '/api/v1/lockers/incentives/conversion',
     {

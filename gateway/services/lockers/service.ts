@@ -193,11 +193,14 @@ function createEnabled(deps: ServiceDeps, cfg: LockersConfig, opts: { incentive?
       );
       deps.bus.on('lockers', 'incentive.redeemed', (e) => {
         const at = Date.parse(e.data.redeemedAt);
-        run(
-          'incentive-redeemed',
-          'cloud',
-          ctx.work((tx, fx) => redeemOffer(ctx, tx, fx, e.data.offerId, Number.isFinite(at) ? at : ctx.now(), e.data.channel || 'cloud')),
-        );
+        // an offer this gateway never showed (another store's) is not ours: a warning, not a failure
+        void ctx
+          .work((tx, fx) => redeemOffer(ctx, tx, fx, e.data.offerId, Number.isFinite(at) ? at : ctx.now(), e.data.channel || 'cloud'))
+          .catch((err) =>
+            (err as { statusCode?: number }).statusCode === 404
+              ? ctx.log.warn({ offerId: e.data.offerId }, 'redemption reported for an offer this gateway does not know')
+              : ctx.log.error({ err: (err as Error).message, offerId: e.data.offerId }, 'recording a redemption failed'),
+          );
       });
       await deadlines.rearm(deps.db);
       // both queued at once (locker work is serial), so work queued after a tick sees both sweeps done
