@@ -35,7 +35,7 @@ export function registerLocker(program: Command) {
         ed25519Key?: string;
       }) => {
         if (!o.secret === !o.ed25519Key) throw new Error('give exactly one of --secret or --ed25519-key');
-      if (o.value !== undefined && !/^[0-9]+$/.test(o.value)) throw new Error('--value is a whole number of minor units (cents)');
+        if (o.value !== undefined && !/^[0-9]+$/.test(o.value)) throw new Error('--value is a whole number of minor units (cents)');
         const payload = {
           rid: o.rid ?? randomUUID(),
           oid: o.order,
