@@ -35,7 +35,14 @@ export function createLockerSim(opts: LockerSimOptions) {
     opts.compartments.map((c) => (typeof c === 'string' ? [c, { id: c, door: 'closed' as DoorState, occupied: false }] : [c.id, { ...c }])),
   );
   const jamNext = new Set<string>();
-  const ignoreNext = new Set<string>();
+  /** compartment → how many more `open` commands to ignore */
+  const ignoreNext = new Map<string, number>();
+  const ignoring = (id: string) => {
+    const n = ignoreNext.get(id) ?? 0;
+    if (n <= 0) return false;
+    ignoreNext.set(id, n - 1);
+    return true;
+  };
   const inbox: LockerCommand[] = [];
   const waiters: Array<{ match: (c: LockerCommand) => boolean; resolve: (c: LockerCommand) => void }> = [];
   let client: MqttClient | undefined;
@@ -65,7 +72,7 @@ export function createLockerSim(opts: LockerSimOptions) {
   async function onCommand(cmd: LockerCommand) {
     if (cmd.type === 'open') {
       const c = comps.get(cmd.compartment);
-      if (c && !ignoreNext.delete(c.id)) {
+      if (c && !ignoring(c.id)) {
         if (jamNext.delete(c.id)) c.door = 'jammed';
         else c.door = 'open';
         await door(c);
@@ -155,8 +162,8 @@ export function createLockerSim(opts: LockerSimOptions) {
     },
     /** the next `open` for this compartment will not move the door */
     jam: (id: string) => void jamNext.add(id),
-    /** the next `open` for this compartment is lost: no movement, no answer */
-    ignoreNextOpen: (id: string) => void ignoreNext.add(id),
+    /** the next `times` `open` commands for this compartment are lost: no movement, no answer (a silent door) */
+    ignoreNextOpen: (id: string, times = 1) => void ignoreNext.set(id, (ignoreNext.get(id) ?? 0) + times),
     /** change the physical state silently (while disconnected, or with the power off) */
     setPhysical(id: string, state: Partial<Omit<SimCompartment, 'id'>>) {
       const c = comps.get(id);
@@ -165,8 +172,15 @@ export function createLockerSim(opts: LockerSimOptions) {
     /** a fault the controller detects by itself */
     fault: (fault: 'power_loss' | 'tamper', compartment?: string) =>
       pub('event', { msgId: msgId(), type: 'fault', fault, ...(compartment ? { compartment } : {}) } satisfies LockerEventMessage),
-    enterCode: (code: string) => pub('keypad', { msgId: msgId(), code } satisfies KeypadMessage),
-    scanQr: (qr: string) => pub('keypad', { msgId: msgId(), qr } satisfies KeypadMessage),
+    /** `session`: the keypad session (one per person at the keypad); `via: 'app'` for a phone unlock */
+    enterCode: (code: string, who: { session?: string; via?: 'keypad' | 'app' } = {}) =>
+      pub('keypad', { msgId: msgId(), code, ...who } satisfies KeypadMessage),
+    scanQr: (qr: string, who: { session?: string } = {}) => pub('keypad', { msgId: msgId(), qr, ...who } satisfies KeypadMessage),
+    /** a courier types their code and scans the parcel label (order id, and size class when printed on it) */
+    courierLoad: (courier: string, orderId: string, size?: string, session?: string) =>
+      pub('keypad', { msgId: msgId(), courier, orderId, ...(size ? { size } : {}), ...(session ? { session } : {}) } satisfies KeypadMessage),
+    /** the shopper answers the offer on the display */
+    answerOffer: (offerId: string, answer: 'accept' | 'decline') => pub('keypad', { msgId: msgId(), offerId, answer } satisfies KeypadMessage),
     reportState: () => pub('state', report()),
     /** the controller loses power: the connection drops without a goodbye; the next connect reports powerLoss */
     powerCut() {

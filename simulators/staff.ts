@@ -30,7 +30,7 @@ export function createStaffClient(o: { httpUrl: string; token: string }) {
     parcel: (id: string) => call<{ status: string; orderId: string; compartmentId: string }>('GET', `/api/v1/lockers/parcels/${encodeURIComponent(id)}`),
     openCompartment: (id: string) => call('POST', `/api/v1/lockers/compartments/${encodeURIComponent(id)}/open`),
     lockers: () => call<{ compartments: Array<Record<string, unknown>>; alerts: Array<{ key: string; message: string }> }>('GET', '/api/v1/lockers'),
-    returnReasons: () => call<{ reasons: Array<{ item: string; reason: string; count: number }> }>('GET', '/api/v1/lockers/returns/reasons'),
+    returnReasons: () => call<{ reasons: Array<{ category: string; reason: string; count: number; kept: number }> }>('GET', '/api/v1/lockers/returns/reasons'),
     presence: () => call<{ shoppers: unknown[]; openSessions: number }>('GET', '/api/v1/presence'),
     sessions: (status: 'open' | 'closed') =>
       call<{ sessions: Array<{ status: string; visits: Array<{ zone: string }> }> }>('GET', `/api/v1/presence/sessions?status=${status}&limit=1000`),

@@ -29,12 +29,37 @@ export const LockerEventMessage = Type.Union([
 export type LockerEventMessage = Static<typeof LockerEventMessage>;
 
 /**
- * `…/keypad`: what the shopper typed (6 digits) or the QR the scanner read. Never persisted or logged:
- * the gateway keeps only hashes of codes.
+ * Who is typing: `session` is the controller's keypad session (a new one each time the keypad wakes up after
+ * being idle) or, with `via: 'app'`, the shopper app's pseudonymous install id (phone unlock over BLE/NFC).
+ * Lockouts count per source, so one person guessing never locks the bank for everyone.
+ */
+const Source = {
+  session: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_.:-]{1,64}$' })),
+  via: Type.Optional(Type.Union([Type.Literal('keypad'), Type.Literal('app')])),
+};
+
+/**
+ * `…/keypad`: what the shopper typed (6 digits) or the QR the scanner read; a courier's code with the order id
+ * scanned from the parcel label (and its size class when the label has one); or the shopper's answer to an offer
+ * shown on the display. Never persisted or logged: the gateway keeps only hashes of codes.
  */
 export const KeypadMessage = Type.Union([
-  Type.Object({ msgId: MsgId, code: Type.String({ pattern: '^[0-9]{1,12}$' }) }, { additionalProperties: false }),
-  Type.Object({ msgId: MsgId, qr: Type.String({ minLength: 1, maxLength: 2048 }) }, { additionalProperties: false }),
+  Type.Object({ msgId: MsgId, code: Type.String({ pattern: '^[0-9]{1,12}$' }), ...Source }, { additionalProperties: false }),
+  Type.Object({ msgId: MsgId, qr: Type.String({ minLength: 1, maxLength: 2048 }), ...Source }, { additionalProperties: false }),
+  Type.Object(
+    {
+      msgId: MsgId,
+      courier: Type.String({ pattern: '^[0-9]{1,12}$' }),
+      orderId: Type.String({ minLength: 1, maxLength: 128 }),
+      size: Type.Optional(Type.String({ minLength: 1, maxLength: 8 })),
+      ...Source,
+    },
+    { additionalProperties: false },
+  ),
+  Type.Object(
+    { msgId: MsgId, offerId: Type.String({ minLength: 1, maxLength: 64 }), answer: Type.Union([Type.Literal('accept'), Type.Literal('decline')]), ...Source },
+    { additionalProperties: false },
+  ),
 ]);
 export type KeypadMessage = Static<typeof KeypadMessage>;
 
@@ -63,6 +88,14 @@ export type LockerCommand =
   /** answer to every `state` report, once it is reconciled */
   | { type: 'synced'; changes: number }
   /** feedback for the keypad / display */
-  | { type: 'keypad'; result: 'ok' | 'wrong' | 'locked' | 'expired' | 'refused'; compartment?: string; lockedForSeconds?: number; message?: string }
-  /** a repurchase incentive shown on the display during a return */
-  | { type: 'display'; message: string };
+  | {
+      type: 'keypad';
+      result: 'ok' | 'wrong' | 'locked' | 'expired' | 'refused';
+      compartment?: string;
+      /** every door opened for this entry (a multi-parcel order) */
+      compartments?: string[];
+      lockedForSeconds?: number;
+      message?: string;
+    }
+  /** a message on the display: a return's outcome ("keep it") or an offer the shopper may accept (`offerId`) */
+  | { type: 'display'; message: string; offerId?: string; returnId?: string };

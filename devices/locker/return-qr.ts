@@ -21,6 +21,12 @@ export interface ReturnQrPayload {
   reason: string;
   /** compartment size the item needs (S/M/L/XL); the gateway's default otherwise */
   size?: string;
+  /** item category code (`outdoor`, `home`, …): for the keep-it policy, incentives and metrics */
+  cat?: string;
+  /** refund value in minor units (cents) */
+  val?: number;
+  /** the shopper's pseudonym (the cloud's, never a name): the keep-it rate guard and incentive history count by it */
+  sid?: string;
   /** expiry, unix seconds */
   exp: number;
 }
@@ -69,6 +75,9 @@ const isPayload = (p: unknown): p is ReturnQrPayload => {
     str(o.item) &&
     str(o.reason, 64) &&
     (o.size === undefined || str(o.size, 8)) &&
+    (o.cat === undefined || str(o.cat, 32)) &&
+    (o.val === undefined || (Number.isInteger(o.val) && (o.val as number) >= 0)) &&
+    (o.sid === undefined || str(o.sid, 64)) &&
     typeof o.exp === 'number' &&
     Number.isFinite(o.exp)
   );

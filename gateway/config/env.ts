@@ -22,6 +22,7 @@ export const ENV_KEYS: Record<string, string> = {
   STOREGATE_PRESENCE_SALT: 'presence.shopperApp.salt',
   STOREGATE_LOCKER_CODE_KEY: 'lockers.codeKey',
   STOREGATE_RETURNS_HMAC_KEY: 'lockers.returns.hmacKey',
+  STOREGATE_LOCKER_POS_TOKEN: 'lockers.posToken',
   STOREGATE_PSEUDONYM_KEY: 'privacy.pseudonymKey',
   STOREGATE_DOWNLINK_MQTT_PASSWORD: 'downlink.mqtt.password',
   STOREGATE_DOWNLINK_HTTP_TOKEN: 'downlink.http.token',
@@ -35,6 +36,7 @@ const ITEM_SECRETS: Array<{ list: string; idKey: string; prefix: string; fields:
   { list: 'cloud.forwarders', idKey: 'name', prefix: 'STOREGATE_CLOUD_', fields: { TOKEN: 'token', PASSWORD: 'password' } },
   { list: 'devices', idKey: 'id', prefix: 'STOREGATE_DEVICE_', fields: { SECRET: 'secret' } },
   { list: 'http.apiTokens', idKey: 'name', prefix: 'STOREGATE_API_', fields: { TOKEN: 'token' } },
+  { list: 'lockers.couriers', idKey: 'id', prefix: 'STOREGATE_COURIER_', fields: { CODE: 'code' } },
 ];
 
 export const envName = (id: string) => id.toUpperCase().replace(/[^A-Z0-9]/g, '_');

@@ -1,6 +1,6 @@
 import { presenceConfigFor, STORE_ZONES } from '../store-layout.ts';
 
-/** The scenario's locker bank: two S, two M, one L, one XL on controller `lk-1`. */
+/** The scenario's locker bank: four S, two M, one L, one XL on controller `lk-1`; the two S at the bottom are low ones. */
 export const SCENARIO_BANK = {
   id: 'P',
   controllerId: 'lk-1',
@@ -11,6 +11,8 @@ export const SCENARIO_BANK = {
     { id: 'P4', size: 'M' },
     { id: 'P5', size: 'L' },
     { id: 'P6', size: 'XL' },
+    { id: 'P7', size: 'S', low: true },
+    { id: 'P8', size: 'S', low: true },
   ],
 };
 
@@ -26,7 +28,16 @@ export const DOOR_OPEN_ALERT_SECONDS = 3;
 export const CLOUD_FORWARDER = 'scenario-cloud';
 
 /** Shared with the scenario's "cloud": it derives pickup codes and signs return QRs, as the retailer's cloud would. */
-export const SCENARIO_KEYS = { codeKey: 'scenario-code-key-0123456789', returnHmacKey: 'scenario-return-key-0123456789' };
+export const SCENARIO_KEYS = { codeKey: 'scenario-code-key-0123456789', returnHmacKey: 'scenario-return-key-0123456789', courierCode: '27182818' };
+
+/** the store's returns policy: cheap bulky home items may be kept (at most 2 per shopper in 90 days) */
+export const SCENARIO_RETURNS = {
+  hmacKey: SCENARIO_KEYS.returnHmacKey,
+  incentive: { reasons: ['wrong_size'], offer: 'Swap it for another size: 10% off' },
+  categories: ['pants', 'tops', 'dresses', 'outerwear', 'home'],
+  reasons: ['wrong_size', 'damaged', 'not_as_described', 'changed_mind'],
+  keepIt: { categories: ['home'], maxValue: 3000, sizes: ['L', 'XL'], maxPerShopper: 2, windowDays: 90 },
+};
 
 export const SCENARIO_DEVICES = [
   ...STORE_ZONES.map((z) => ({ id: z.scannerId, kind: 'ble-scanner', zone: z.name })),
@@ -58,7 +69,8 @@ export function scenarioGatewayConfig(o: {
       banks: [SCENARIO_BANK],
       codeKey: SCENARIO_KEYS.codeKey,
       doorOpenAlertSeconds: DOOR_OPEN_ALERT_SECONDS,
-      returns: { hmacKey: SCENARIO_KEYS.returnHmacKey, incentive: { reasons: ['wrong_size'], offer: 'Swap it for another size: 10% off' } },
+      returns: SCENARIO_RETURNS,
+      couriers: [{ id: 'courier-1', code: SCENARIO_KEYS.courierCode }],
     },
     fitting: { sizeRequestAlertSeconds: SIZE_REQUEST_ALERT_SECONDS },
     // a cloud outage of a store hour is ~15 s real: alert after 2 s of it; nobody goes offline by heartbeat in a run

@@ -83,14 +83,81 @@ export async function playLockerAction(
     await sim.close(cmd.compartment, false);
     return `picked up ${a.orderId}`;
   }
+  if (a.kind === 'courier' || a.kind === 'load-expiring' || a.kind === 'reclaim-expired' || a.kind === 'keep-it') return playSeasonAction(a, ctx);
   const qr = signReturnQr(
-    { rid: a.returnId, oid: a.orderId, item: a.item, reason: a.reason, size: a.size, exp: Math.floor(Date.now() / 1000) + 3600 },
+    { rid: a.returnId, oid: a.orderId, item: a.item, cat: a.category, reason: a.reason, size: a.size, exp: Math.floor(Date.now() / 1000) + 3600 },
     { hmacKey: SCENARIO_KEYS.returnHmacKey },
   );
   await sim.scanQr(qr);
   const cmd = await sim.nextCommand(isOpen, CMD_MS);
   if (cmd.type === 'open') await sim.close(cmd.compartment, true);
   return `return ${a.returnId} dropped`;
+}
+
+type SeasonAction = Extract<LockerAction, { kind: 'courier' | 'load-expiring' | 'reclaim-expired' | 'keep-it' }>;
+
+/** The id the gateway gave the parcel of an order, from the staff lookup (what the label scan shows staff). */
+async function parcelOf(staff: StaffClient, orderId: string) {
+  const res = await staff.call<{ inLockers: Array<{ parcelId: string; status: string }> }>('GET', `/api/v1/lockers/orders/${encodeURIComponent(orderId)}`);
+  return res.body.inLockers?.find((p) => p.status !== 'load_failed')?.parcelId;
+}
+
+/** A courier's drop-off, a parcel nobody collects in time and its reclaim, and a keep-it return. */
+async function playSeasonAction(a: SeasonAction, ctx: { sim: LockerSim; staff: StaffClient; parcelIds: Map<string, string> }) {
+  const { sim, staff } = ctx;
+  if (a.kind === 'courier') {
+    await sim.courierLoad(SCENARIO_KEYS.courierCode, a.orderId, a.size, 'courier-van');
+    const cmd = await sim.nextCommand(isOpen, CMD_MS);
+    if (cmd.type === 'open') await sim.close(cmd.compartment, true);
+    const id = await parcelOf(staff, a.orderId);
+    if (id) ctx.parcelIds.set(a.orderId, id);
+    return `a courier dropped ${a.orderId} off${cmd.type === 'open' ? ` in ${cmd.compartment}` : ''}`;
+  }
+  if (a.kind === 'load-expiring') {
+    const announced = await staff.call('POST', '/api/v1/lockers/orders', { orderId: a.orderId, pickupHours: a.pickupHours });
+    if (announced.status !== 200) throw new Error(`announce ${a.orderId}: HTTP ${announced.status}`);
+    const res = await staff.loadParcel(a.orderId, 'S');
+    if (res.status !== 201) throw new Error(`load ${a.orderId}: HTTP ${res.status} ${res.body.message ?? ''}`);
+    ctx.parcelIds.set(a.orderId, res.body.parcelId);
+    const cmd = await sim.nextCommand((c) => c.type === 'open' && c.compartment === res.body.compartmentId, CMD_MS);
+    if (cmd.type === 'open') await sim.close(cmd.compartment, true);
+    return `loaded ${a.orderId} into ${res.body.compartmentId} (pickup window ${(a.pickupHours * 3600).toFixed(0)} s real)`;
+  }
+  if (a.kind === 'reclaim-expired') {
+    const listed = async () =>
+      (await staff.call<{ parcels: Array<{ parcelId: string; orderId: string; compartmentId: string }> }>('GET', '/api/v1/lockers/reclaim')).body.parcels?.find(
+        (p) => p.orderId === a.orderId,
+      );
+    let p = await listed();
+    for (let i = 0; i < 600 && !p; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      p = await listed();
+    }
+    if (!p) throw new Error(`${a.orderId} never showed on the to-reclaim list`);
+    const res = await staff.call('POST', `/api/v1/lockers/parcels/${encodeURIComponent(p.parcelId)}/reclaim`);
+    if (res.status !== 200) throw new Error(`reclaim ${a.orderId}: HTTP ${res.status}`);
+    const cmd = await sim.nextCommand((c) => c.type === 'open' && c.compartment === p.compartmentId, CMD_MS);
+    if (cmd.type === 'open') await sim.close(cmd.compartment, false);
+    return `staff reclaimed the expired ${a.orderId} from ${p.compartmentId}`;
+  }
+  const qr = signReturnQr(
+    {
+      rid: a.returnId,
+      oid: a.orderId,
+      item: a.item,
+      cat: a.category,
+      reason: a.reason,
+      size: a.size,
+      val: a.value,
+      sid: a.shopper,
+      exp: Math.floor(Date.now() / 1000) + 3600,
+    },
+    { hmacKey: SCENARIO_KEYS.returnHmacKey },
+  );
+  await sim.scanQr(qr);
+  const said = await sim.nextCommand((c) => c.type === 'display' && c.returnId === a.returnId, CMD_MS);
+  if (said.type !== 'display' || !said.message.startsWith('Keep it')) throw new Error(`keep-it ${a.returnId}: the locker said ${JSON.stringify(said)}`);
+  return `return ${a.returnId}: the shopper keeps the ${a.item}`;
 }
 
 /**

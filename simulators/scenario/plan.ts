@@ -11,7 +11,26 @@ export type LockerAction =
   | { kind: 'load'; at: number; orderId: string; size: string; jam?: boolean }
   /** `leaveOpen`: the shopper walks off without closing the door; staff close it after the door-open alert */
   | { kind: 'pickup'; at: number; orderId: string; leaveOpen?: boolean }
-  | { kind: 'return'; at: number; returnId: string; orderId: string; item: string; reason: string; size: string }
+  | { kind: 'return'; at: number; returnId: string; orderId: string; item: string; category: string; reason: string; size: string }
+  /** a cheap bulky item the store policy lets the shopper keep: the locker says so and opens nothing */
+  | {
+      kind: 'keep-it';
+      at: number;
+      returnId: string;
+      orderId: string;
+      item: string;
+      category: string;
+      reason: string;
+      size: string;
+      value: number;
+      shopper: string;
+    }
+  /** a courier loads a parcel with their courier code and the parcel label, without staff */
+  | { kind: 'courier'; at: number; orderId: string; size: string }
+  /** staff announce an order with a short pickup window and load it; nobody comes, so it expires */
+  | { kind: 'load-expiring'; at: number; orderId: string; pickupHours: number }
+  /** staff take the parcels on the "to reclaim" list back out (waits until `orderId` is on it) */
+  | { kind: 'reclaim-expired'; at: number; orderId: string }
   /** staff empty the compartments holding dropped returns (for the returns desk) */
   | { kind: 'collect-returns'; at: number }
   /** the parcel of an order `shopper` placed at the mirror for locker pickup reaches the store: staff mark it arrived (a compartment is reserved) and load it */
@@ -53,12 +72,15 @@ export interface Expected {
   sessionsOpen: number;
   /** each closed session's zone sequence, sorted, as `a>b>c` */
   sessionRoutes: string[];
-  parcels: Record<string, 'picked_up' | 'awaiting_pickup'>;
+  parcels: Record<string, 'picked_up' | 'awaiting_pickup' | 'reclaimed'>;
   loadFailures: number;
   /** keys of the alerts the cloud was told about (raised, and later resolved) */
   alertsRaised: string[];
   alertsResolved: string[];
   returnsDropped: number;
+  /** returns the store policy let the shopper keep (no door opened) */
+  returnsKept: number;
+  /** by `<category>/<reason>`, dropped and kept */
   returnReasons: Record<string, number>;
   beaconMissing: Record<string, number>;
   /** fitting-room sessions closed and stored in SQLite */
@@ -99,6 +121,16 @@ const STALLED_ZONE = 'menswear';
 const JAM_SIZE = 'L';
 const RETURN_REASONS = ['wrong_size', 'damaged', 'not_as_described'];
 const ITEMS = ['sku-jeans-32', 'sku-tee-m', 'sku-dress-38', 'sku-coat-l'];
+/** the item categories the returns QR carries (metric labels are categories, never items) */
+export const ITEM_CATEGORY: Record<string, string> = {
+  'sku-jeans-32': 'pants',
+  'sku-tee-m': 'tops',
+  'sku-dress-38': 'dresses',
+  'sku-coat-l': 'outerwear',
+  'sku-rug-160': 'home',
+};
+/** of the store day, how long the expiring parcel's pickup window is */
+const EXPIRING_WINDOW = 0.3;
 
 /** Real seconds a shopper must stay in a zone for the gateway to place them there (settle 3 s, hysteresis 1 s). */
 const MIN_DWELL_REAL_MS = 4000;
@@ -206,19 +238,45 @@ export function makePlan(seed: number, size: ScenarioSize = 'small', speed = 240
   const returnReasons: Record<string, number> = {};
   for (let i = 0; i < s.returns; i++) {
     const item = lockRng.pick(ITEMS);
+    const category = ITEM_CATEGORY[item] ?? 'other';
     const reason = lockRng.pick(RETURN_REASONS);
-    returnReasons[`${item}/${reason}`] = (returnReasons[`${item}/${reason}`] ?? 0) + 1;
+    returnReasons[`${category}/${reason}`] = (returnReasons[`${category}/${reason}`] ?? 0) + 1;
     lockers.push({
       kind: 'return',
       at: at(0.6 + 0.07 * i),
       returnId: `ret-${seed}-${i + 1}`,
       orderId: `web-${seed}-${i + 1}`,
       item,
+      category,
       reason,
       // a small returned item: it fits whichever compartment the day has left free
       size: 'S',
     });
   }
+  // a courier drops a parcel off in the morning; a parcel with a short window expires and staff reclaim it in the
+  // afternoon; a shopper returns a cheap rug the store lets them keep
+  const courierOrder = `courier-${seed}-1`;
+  const expiringOrder = `order-${seed}-expiring`;
+  lockers.push(
+    { kind: 'load-expiring', at: at(0.09), orderId: expiringOrder, pickupHours: (EXPIRING_WINDOW * dayMs) / speed / H },
+    { kind: 'courier', at: at(0.12), orderId: courierOrder, size: 'S' },
+    {
+      kind: 'keep-it',
+      at: at(0.705),
+      returnId: `ret-${seed}-keep`,
+      orderId: `web-${seed}-keep`,
+      item: 'sku-rug-160',
+      category: 'home',
+      reason: 'changed_mind',
+      size: 'XL',
+      value: 1900,
+      shopper: `shopper-${seed}-keep`,
+    },
+    { kind: 'reclaim-expired', at: at(0.72), orderId: expiringOrder },
+  );
+  parcels[courierOrder] = 'awaiting_pickup';
+  parcels[expiringOrder] = 'reclaimed';
+  returnReasons['home/changed_mind'] = (returnReasons['home/changed_mind'] ?? 0) + 1;
   // online orders for locker pickup here: the parcel comes in late in the day, after staff have cleared the returns
   if (s.returns > 0) lockers.push({ kind: 'collect-returns', at: at(0.75) });
   const lockerOrders = fitting.filter((f) => f.then === 'order_locker');
@@ -255,6 +313,7 @@ export function makePlan(seed: number, size: ScenarioSize = 'small', speed = 240
       alertsRaised: [...lockerFaults, `beacon:${stalledBeacon}:missing`, `cloud:${CLOUD_FORWARDER}:down`, `locker:${jamCompartment}:jam`, ...lateKey].sort(),
       alertsResolved: [...lockerFaults, `beacon:${stalledBeacon}:missing`, `cloud:${CLOUD_FORWARDER}:down`, ...lateKey].sort(),
       returnsDropped: s.returns,
+      returnsKept: 1,
       returnReasons,
       beaconMissing: { [stalledBeacon]: 1 },
       fittingSessions: fitting.length,
@@ -272,7 +331,11 @@ export function makePlan(seed: number, size: ScenarioSize = 'small', speed = 240
       cloud: {
         'presence.session.opened': shoppers.length,
         'presence.session.closed': shoppers.length,
-        'locker.parcel.loaded': s.loads + lockerOrders.length,
+        'locker.parcel.loaded': s.loads + lockerOrders.length + 2,
+        'locker.courier.loaded': 1,
+        'locker.parcel.expired': 1,
+        'locker.parcel.reclaimed': 1,
+        'locker.return.kept': 1,
         'locker.expected.created': lockerOrders.length,
         'locker.expected.arrived': lockerOrders.length,
         'locker.expected.loaded': lockerOrders.length,

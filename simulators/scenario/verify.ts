@@ -52,7 +52,13 @@ export async function observe(o: { staff: StaffClient; cloud: CloudReceiver; par
     parcels[orderId] = (id ? (await o.staff.parcel(id)).body.status : 'never loaded') as 'picked_up';
   }
   const reasons: Record<string, number> = {};
-  for (const r of (await o.staff.returnReasons()).body.reasons ?? []) reasons[`${r.item}/${r.reason}`] = r.count;
+  let kept = 0;
+  let taken = 0;
+  for (const r of (await o.staff.returnReasons()).body.reasons ?? []) {
+    reasons[`${r.category}/${r.reason}`] = r.count;
+    kept += r.kept;
+    taken += r.count - r.kept;
+  }
   const byType = o.cloud.countByType();
   const cloud: Record<string, number> = {};
   for (const t of Object.keys(o.expected.cloud)) cloud[t] = byType[t] ?? 0;
@@ -83,7 +89,8 @@ export async function observe(o: { staff: StaffClient; cloud: CloudReceiver; par
     loadFailures: byType['locker.parcel.load_failed'] ?? 0,
     alertsRaised: alertKeys('alert.raised'),
     alertsResolved: alertKeys('alert.resolved'),
-    returnsDropped: Object.values(reasons).reduce((a, b) => a + b, 0),
+    returnsDropped: taken,
+    returnsKept: kept,
     returnReasons: reasons,
     beaconMissing: db ? db.beaconMissing : o.expected.beaconMissing,
     fittingSessions: db ? db.fittingSessions : fitting.length,

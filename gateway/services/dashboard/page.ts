@@ -66,6 +66,7 @@ export const dashboardPage = () => `<!doctype html>
 <section id="zonesSection" aria-labelledby="zTitle"><h2 id="zTitle">Zones</h2><div id="zones" class="grid"></div><div id="beacons" class="muted"></div><p><button type="button" id="restartScan">Restart BLE scanning</button></p></section>
 <section id="fittingSection" aria-labelledby="fTitle"><h2 id="fTitle">Fitting rooms</h2><div id="fitting" class="grid"></div><div id="sizeRequests"></div></section>
 <section id="lockersSection" aria-labelledby="lkTitle"><h2 id="lkTitle">Lockers</h2><div id="lockers" class="grid"></div>
+  <h3>Return offers</h3><table id="offerConversion" aria-label="return offers: shown, accepted, redeemed"></table>
   <h3>Door audit</h3><ol id="lockerAudit" class="log"></ol></section>
 <section id="modelSection" aria-labelledby="mTitle"><h2 id="mTitle">Model</h2><div id="model"></div></section>
 <section id="cloudSection" aria-labelledby="cTitle"><h2 id="cTitle">Cloud</h2><div id="cloud"></div></section>

@@ -52,7 +52,6 @@ declare module '../../bus/events.ts' {
     // gateway/services/recognition/model-events.ts
     /** for the lockers capability (gateway/services/lockers/remote-commands.ts) */
     'locker.reclaim.requested': { parcelId: string; requestedBy: string; commandId: string; keyId: string };
-    /** an offer redeemed online (cloud): the lockers engineer's incentives consume it */
-    'incentive.redeemed': { offerId: string; redeemedAt: string; channel: 'cloud' };
+    // incentive.redeemed (an offer redeemed online): declared by its consumer, gateway/services/lockers/events.ts
   }
 }

@@ -34,6 +34,9 @@ export const alertKey = {
   tamper: (id: string) => `locker:${id}:tamper`,
   powerLoss: (controllerId: string) => `locker-controller:${controllerId}:power_loss`,
   lockout: (controllerId: string) => `locker-controller:${controllerId}:keypad_lockout`,
+  spray: (controllerId: string) => `locker-controller:${controllerId}:code_spray`,
+  /** the door did not answer an open command twice: someone must look at it */
+  check: (compartmentId: string) => `locker:${compartmentId}:check`,
 };
 
 export const listAlerts = (db: Db) =>

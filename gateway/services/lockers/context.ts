@@ -23,6 +23,9 @@ export interface CompartmentRow {
   occupied: number | null;
   door_open_since: number | null;
   op: 'load' | 'pickup' | 'reclaim' | 'return' | 'collect' | 'staff' | null;
+  op_tries: number;
+  op_acked: number;
+  low: number;
   op_ref: string | null;
   op_actor: string | null;
   op_at: number | null;
@@ -45,6 +48,8 @@ export interface ParcelRow {
   created_at: number;
   loaded_at: number | null;
   done_at: number | null;
+  reminders_sent: number;
+  actor: string | null;
 }
 
 /** What a unit of work produces besides its SQL: bus events and device commands, released only after COMMIT. */
@@ -63,7 +68,17 @@ export function createContext(deps: ServiceDeps, cfg: LockersConfig, codeKey: st
     refused: counter(deps.metrics, 'storegate_lockers_keypad_refused_total', 'Keypad entries refused', ['reason']),
     lockouts: counter(deps.metrics, 'storegate_lockers_keypad_lockouts_total', 'Keypad lockouts'),
     opens: counter(deps.metrics, 'storegate_lockers_door_opens_total', 'Doors opened by the gateway', ['purpose']),
-    returns: counter(deps.metrics, 'storegate_lockers_return_reasons_total', 'Returns dropped, by item and reason', ['item', 'reason']),
+    sprays: counter(deps.metrics, 'storegate_lockers_keypad_sprays_total', 'Bank-wide alarms on a spray of wrong codes'),
+    // labels are bounded: category and reason from the config lists (else `other`), never an item or order id
+    returns: counter(deps.metrics, 'storegate_lockers_return_reasons_total', 'Returns received, by item category and reason', [
+      'category',
+      'reason',
+      'channel',
+    ]),
+    keepIt: counter(deps.metrics, 'storegate_lockers_keep_it_decisions_total', 'Keep-it decisions at return', ['decision', 'category']),
+    incentives: counter(deps.metrics, 'storegate_lockers_incentives_total', 'Incentive outcomes, by offer', ['offer', 'outcome']),
+    doorTimeouts: counter(deps.metrics, 'storegate_lockers_door_command_timeouts_total', 'Open commands without a door answer in time', ['outcome']),
+    reminders: counter(deps.metrics, 'storegate_lockers_pickup_reminders_total', 'Pickup reminders emitted'),
   };
   const source = (controllerId: string) => deviceSource(deps.storeId, LOCKER_KIND, controllerId);
   /** the same fact always gets the same id, so a replay after a crash de-duplicates at the cloud */
@@ -106,6 +121,8 @@ export function createContext(deps: ServiceDeps, cfg: LockersConfig, codeKey: st
   return {
     deps,
     cfg,
+    /** set by the service: an open command was sent (after COMMIT), so its answer deadline starts (deadline.ts) */
+    hooks: { doorCommanded: (_compartmentId: string, _at: number) => {}, pickupChanged: () => {} },
     log,
     metrics,
     work,
@@ -116,9 +133,20 @@ export function createContext(deps: ServiceDeps, cfg: LockersConfig, codeKey: st
     hashCode: (code: string) => createHmac('sha256', codeKey).update(`code\0${code}`).digest('hex'),
     codeKey,
     controllers: new Set(cfg.banks.map((b) => b.controllerId)),
+    /** a metric label from a bounded list: anything not configured counts as `other` */
+    label: (value: string, known: readonly string[]) => (known.includes(value) ? value : 'other'),
   };
 }
 export type Ctx = ReturnType<typeof createContext>;
 
 export const comp = (tx: Db, id: string) => tx.get<CompartmentRow>('SELECT * FROM locker_compartments WHERE id = ?', [id]);
 export const parcel = (tx: Db, id: string) => tx.get<ParcelRow>('SELECT * FROM locker_parcels WHERE id = ?', [id]);
+
+/** Updates some columns of one compartment (and its `updated_at`). */
+export const setComp = (tx: Db, id: string, now: number, fields: Record<string, unknown>) =>
+  tx.run(
+    `UPDATE locker_compartments SET ${Object.keys(fields)
+      .map((k) => `${k} = ?`)
+      .join(', ')}, updated_at = ? WHERE id = ?`,
+    [...Object.values(fields), now, id],
+  );

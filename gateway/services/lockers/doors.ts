@@ -1,15 +1,16 @@
-import { randomBytes, randomUUID } from 'node:crypto';
-import { derivePickupCode } from '../../../devices/locker/codes.ts';
+import { randomUUID } from 'node:crypto';
 import type { Db } from '../../store/db.ts';
 import { alertKey, raiseAlert, resolveAlert } from './alerts.ts';
-import { type CompartmentRow, type Ctx, type Effects, comp, parcel } from './context.ts';
+import { type CompartmentRow, type Ctx, type Effects, comp, parcel, setComp } from './context.ts';
 import { onLoadEnded } from './expected.ts';
+import { parcelLoaded } from './pickup-window.ts';
+import { returnLabels } from './labels.ts';
 
 type Op = NonNullable<CompartmentRow['op']>;
 
 /** Records why a door is being opened (in SQLite, so a restart knows), audits it, and commands it after COMMIT. */
 export async function openDoor(ctx: Ctx, tx: Db, fx: Effects, c: CompartmentRow, op: Op, ref: string | null, actor: string) {
-  await tx.run('UPDATE locker_compartments SET op = ?, op_ref = ?, op_actor = ?, op_at = ?, updated_at = ? WHERE id = ?', [
+  await tx.run('UPDATE locker_compartments SET op = ?, op_ref = ?, op_actor = ?, op_at = ?, op_tries = 1, op_acked = 0, updated_at = ? WHERE id = ?', [
     op,
     ref,
     actor,
@@ -20,25 +21,12 @@ export async function openDoor(ctx: Ctx, tx: Db, fx: Effects, c: CompartmentRow,
   await fx.audit(actor, `open:${op}`, c.id, ref);
   fx.send(c.controller_id, { type: 'open', compartment: c.id, reqId: randomUUID() });
   fx.emit('locker.door.opened', c.controller_id, { controllerId: c.controller_id, compartmentId: c.id, purpose: op, actor });
-  fx.after(() => ctx.metrics.opens.inc({ purpose: op }));
+  const at = ctx.now();
+  fx.after(() => {
+    ctx.metrics.opens.inc({ purpose: op });
+    ctx.hooks.doorCommanded(c.id, at);
+  });
 }
-
-/** Issues the pickup code for a loaded parcel: a fresh nonce whose derived code is not in use by another parcel. */
-async function issueCode(ctx: Ctx, tx: Db, orderId: string) {
-  for (;;) {
-    const nonce = randomBytes(9).toString('base64url');
-    const hash = ctx.hashCode(derivePickupCode(ctx.codeKey, orderId, nonce));
-    if (!(await tx.get('SELECT 1 FROM locker_parcels WHERE code_hash = ?', [hash]))) return { nonce, hash };
-  }
-}
-
-const setComp = (tx: Db, id: string, now: number, fields: Record<string, unknown>) =>
-  tx.run(
-    `UPDATE locker_compartments SET ${Object.keys(fields)
-      .map((k) => `${k} = ?`)
-      .join(', ')}, updated_at = ? WHERE id = ?`,
-    [...Object.values(fields), now, id],
-  );
 
 /**
  * The door closed (or a reconnecting controller says it is closed) while an operation was pending: the
@@ -53,19 +41,8 @@ export async function finishOp(ctx: Ctx, tx: Db, fx: Effects, c: CompartmentRow,
   switch (c.op) {
     case 'load':
       if (!p || !ref) break;
-      if (occupied) {
-        const { nonce, hash } = await issueCode(ctx, tx, p.order_id);
-        const expiresAt = now + ctx.cfg.pickupHours * 3600_000;
-        await tx.run("UPDATE locker_parcels SET status = 'awaiting_pickup', code_hash = ?, code_nonce = ?, expires_at = ?, loaded_at = ? WHERE id = ?", [
-          hash,
-          nonce,
-          expiresAt,
-          now,
-          p.id,
-        ]);
-        await setComp(tx, c.id, now, { ...clearOp, state: 'awaiting_pickup', parcel_id: p.id });
-        fx.emit('locker.parcel.loaded', ctl, { ...ref, bankId: c.bank_id, size: c.size, expiresAt: new Date(expiresAt).toISOString(), codeNonce: nonce }, p.id);
-      } else {
+      if (occupied) await parcelLoaded(ctx, tx, fx, c, p);
+      else {
         await tx.run("UPDATE locker_parcels SET status = 'load_failed', done_at = ? WHERE id = ?", [now, p.id]);
         await setComp(tx, c.id, now, { ...clearOp, state: 'free', parcel_id: null });
         fx.emit('locker.parcel.load_failed', ctl, { ...ref, reason: 'door closed with the compartment empty' }, p.id);
@@ -89,13 +66,20 @@ export async function finishOp(ctx: Ctx, tx: Db, fx: Effects, c: CompartmentRow,
       return;
     case 'return': {
       const r = c.op_ref
-        ? await tx.get<{ id: string; order_id: string; item: string; reason: string; incentive: string | null; incentive_shown: number }>(
-            'SELECT * FROM locker_returns WHERE id = ?',
-            [c.op_ref],
-          )
+        ? await tx.get<{
+            id: string;
+            order_id: string;
+            item: string;
+            category: string;
+            reason: string;
+            decision: string | null;
+            incentive: string | null;
+            incentive_shown: number;
+          }>('SELECT * FROM locker_returns WHERE id = ?', [c.op_ref])
         : undefined;
       if (!r) break;
       if (occupied) {
+        const labels = returnLabels(ctx, r.category, r.reason, 'locker');
         await tx.run("UPDATE locker_returns SET status = 'dropped', dropped_at = ? WHERE id = ?", [now, r.id]);
         await setComp(tx, c.id, now, { ...clearOp, state: 'returned', return_id: r.id });
         fx.emit(
@@ -105,14 +89,17 @@ export async function finishOp(ctx: Ctx, tx: Db, fx: Effects, c: CompartmentRow,
             returnId: r.id,
             orderId: r.order_id,
             item: r.item,
+            category: r.category,
             reason: r.reason,
             compartmentId: c.id,
+            channel: 'locker',
+            decision: r.decision ?? '',
             incentive: r.incentive,
             incentiveShown: r.incentive_shown === 1,
           },
           r.id,
         );
-        fx.after(() => ctx.metrics.returns.inc({ item: r.item, reason: r.reason }));
+        fx.after(() => ctx.metrics.returns.inc(labels));
       } else {
         await tx.run("UPDATE locker_returns SET status = 'cancelled' WHERE id = ?", [r.id]);
         await setComp(tx, c.id, now, { ...clearOp, state: 'free', return_id: null });
@@ -172,6 +159,9 @@ export async function onDoor(
   const now = ctx.now();
   const occupied = occupiedIn ?? (c.occupied === null ? false : c.occupied === 1);
   const ctl = c.controller_id;
+  // the door answered: the command deadline (deadline.ts) stops; a compartment marked `check` is back
+  if (c.op && !c.op_acked) await tx.run('UPDATE locker_compartments SET op_acked = 1 WHERE id = ?', [id]);
+  if (c.fault === 'check') await resolveAlert(tx, fx, ctl, alertKey.check(id));
   if (door === 'jammed') {
     await setComp(tx, id, now, { door: 'jammed', fault: 'jammed', occupied: occupied ? 1 : 0 });
     await raiseAlert(tx, fx, ctl, { key: alertKey.jam(id), severity: 'critical', message: `compartment ${id}: door jammed`, deviceId: ctl }, now);

@@ -6,6 +6,9 @@ import { listAlerts, resolveAlert } from './alerts.ts';
 import { DimsSchema } from './config.ts';
 import type { Ctx } from './context.ts';
 import { expectedRoutes } from './expected-http.ts';
+import type { IncentivePicker } from './incentives.ts';
+import { orderRoutes } from './orders-http.ts';
+import { posRoutes, returnRoutes } from './returns-http.ts';
 import { alertDeviceId, auditLog, overview, parcelById, returnReasons } from './queries.ts';
 import { staffPage } from './page.ts';
 import { cancelLoad, loadParcel, reclaimParcel, setOutOfService, staffOpen } from './staff.ts';
@@ -24,6 +27,7 @@ const Compartment = Type.Object({
   outOfService: Type.Boolean(),
   fault: Nullable(Type.String()),
   pending: Nullable(Type.String()),
+  low: Type.Boolean(),
   parcel: Type.Union([Type.Object({ id: Type.String(), orderId: Type.String(), status: Type.String(), expiresAt: Nullable(Type.String()) }), Type.Null()]),
 });
 const Alert = Type.Object({ key: Type.String(), severity: Type.String(), message: Type.String(), deviceId: Type.String(), raisedAt: Type.Number() });
@@ -35,11 +39,14 @@ const Parcel = Type.Object({
   size: Type.String(),
   status: Type.String(),
   expiresAt: Type.Optional(Nullable(Type.String())),
+  low: Type.Optional(Type.Boolean()),
+  parcelNo: Type.Optional(Type.Integer({ description: 'this parcel is number n of the order' })),
+  parcels: Type.Optional(Type.Integer({ description: 'parcels the order ships in (one code opens all)' })),
 });
 const IdParam = Type.Object({ id: Type.String({ minLength: 1, maxLength: 128 }) });
 
 /** Staff routes (staff or admin token) and the public shell of the staff page, which logs in by itself. */
-export function lockersHttp(ctx: Ctx): FastifyPluginAsyncTypebox {
+export function lockersHttp(ctx: Ctx, picker: IncentivePicker): FastifyPluginAsyncTypebox {
   /** for the audit log: the person logged in (`staff:<login>`) or the token's name, never a secret */
   const actor = (req: FastifyRequest) => ctx.deps.auth.actorOf(req);
   const api: FastifyPluginAsyncTypebox = async (app) => {
@@ -124,7 +131,12 @@ export function lockersHttp(ctx: Ctx): FastifyPluginAsyncTypebox {
         schema: {
           tags,
           security,
-          response: { 200: Type.Object({ reasons: Type.Array(Type.Object({ item: Type.String(), reason: Type.String(), count: Type.Number() })) }) },
+          description: 'Returns by item category and reason (locker and desk; `kept`: of them, keep-it refunds)',
+          response: {
+            200: Type.Object({
+              reasons: Type.Array(Type.Object({ category: Type.String(), reason: Type.String(), count: Type.Number(), kept: Type.Number() })),
+            }),
+          },
         },
       },
       async () => ({ reasons: await returnReasons(ctx.deps.db) }),
@@ -135,10 +147,13 @@ export function lockersHttp(ctx: Ctx): FastifyPluginAsyncTypebox {
       async (req) => ({ audit: await auditLog(ctx.deps.db, req.query.limit ?? 100) }),
     );
     expectedRoutes(app, ctx, actor);
+    orderRoutes(app, ctx, actor);
+    returnRoutes(app, ctx, picker, actor);
   };
 
   return async (app) => {
     await app.register(api);
+    await app.register(posRoutes(ctx));
     app.get('/staff/lockers', { schema: { hide: true } }, async (_req, reply) => reply.type('text/html; charset=utf-8').send(staffPage()));
   };
 }

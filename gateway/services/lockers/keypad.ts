@@ -1,142 +1,137 @@
+import { timingSafeEqual } from 'node:crypto';
 import { codeFromPickupQr } from '../../../devices/locker/codes.ts';
 import type { KeypadMessage } from '../../../devices/locker/messages.ts';
-import { verifyReturnQr } from '../../../devices/locker/return-qr.ts';
 import type { Db } from '../../store/db.ts';
-import { alertKey, raiseAlert, resolveAlert } from './alerts.ts';
-import { bestFit } from './allocate.ts';
-import type { Ctx, Effects, ParcelRow } from './context.ts';
+import type { CompartmentRow, Ctx, Effects, ParcelRow } from './context.ts';
 import { openDoor } from './doors.ts';
-import { freeCompartments, sizeDims } from './queries.ts';
+import { answerOffer, type IncentivePicker } from './incentives.ts';
+import { codeFailed, codeSource, codeSucceeded, lockedFor } from './lockout.ts';
+import { checkReturnQr, returnAtLocker } from './returns.ts';
+import { startLoad } from './staff.ts';
 
-interface KeypadRow {
-  controller_id: string;
-  failures: number;
-  lockouts: number;
-  locked_until: number;
-  last_lockout_at: number;
-}
-
-/** What to offer a shopper who is returning something. A rule from config by default; a model can replace it. */
-export type IncentiveRule = (r: { orderId: string; item: string; reason: string }) => string | null;
-export const configIncentiveRule =
-  (incentive: { reasons: string[]; offer: string } | undefined): IncentiveRule =>
-  (r) =>
-    incentive?.reasons.includes(r.reason) ? incentive.offer : null;
+type Result = 'wrong' | 'locked' | 'expired' | 'refused';
 
 /**
- * A keypad entry: a 6-digit code, a pickup QR (`SGP1.<code>`) or a signed return QR (`SGR1.…`). The code is
- * hashed at once and never stored, logged or put on the bus. Wrong entries count towards a lockout that
- * grows with each repeat (lockoutSeconds × growth^(n-1), capped); a locked keypad refuses everything.
+ * A keypad entry: a 6-digit code, a pickup QR (`SGP1.<code>`), a signed return QR (`SGR1.…`), a courier code with
+ * a parcel label, or an answer to an offer on the display. Codes are hashed at once and never stored, logged or put
+ * on the bus. Wrong entries count towards a lockout of their source only (lockout.ts); a locked source is refused
+ * everything, other shoppers at the same bank are not affected.
  */
-export async function onKeypad(ctx: Ctx, tx: Db, fx: Effects, controllerId: string, msg: KeypadMessage, incentive: IncentiveRule) {
+export async function onKeypad(ctx: Ctx, tx: Db, fx: Effects, controllerId: string, msg: KeypadMessage, picker: IncentivePicker) {
   const now = ctx.now();
-  const k = (await tx.get<KeypadRow>('SELECT * FROM locker_keypads WHERE controller_id = ?', [controllerId])) ?? {
-    controller_id: controllerId,
-    failures: 0,
-    lockouts: 0,
-    locked_until: 0,
-    last_lockout_at: 0,
-  };
-  const save = (row: KeypadRow) =>
-    tx.run(
-      `INSERT INTO locker_keypads (controller_id, failures, lockouts, locked_until, last_lockout_at) VALUES (?, ?, ?, ?, ?)
-       ON CONFLICT (controller_id) DO UPDATE SET failures = excluded.failures, lockouts = excluded.lockouts,
-         locked_until = excluded.locked_until, last_lockout_at = excluded.last_lockout_at`,
-      [row.controller_id, row.failures, row.lockouts, row.locked_until, row.last_lockout_at],
-    );
-  const refuse = (reason: string, result: 'wrong' | 'locked' | 'expired' | 'refused', extra: { lockedForSeconds?: number } = {}) => {
+  const src = codeSource(controllerId, msg);
+  const refuse = (reason: string, result: Result, extra: { lockedForSeconds?: number; message?: string } = {}) => {
     fx.send(controllerId, { type: 'keypad', result, ...extra });
     fx.emit('locker.keypad.refused', controllerId, { controllerId, reason });
     fx.after(() => ctx.metrics.refused.inc({ reason }));
   };
-  if (k.locked_until > now) return refuse('locked', 'locked', { lockedForSeconds: Math.ceil((k.locked_until - now) / 1000) });
-
+  // an answer to an offer is no code: it neither counts as a failure nor is refused while locked
+  if ('offerId' in msg) return offerAnswer(ctx, tx, fx, controllerId, msg.offerId, msg.answer, refuse);
+  const locked = await lockedFor(ctx, tx, controllerId, src);
+  if (locked) return refuse('locked', 'locked', { lockedForSeconds: locked });
   const fail = async (reason: string) => {
-    const kc = ctx.cfg.keypad;
-    k.failures += 1;
-    if (k.failures < kc.maxFailures) {
-      await save(k);
-      return refuse(reason, 'wrong');
-    }
-    const forgotten = now - k.last_lockout_at > kc.forgetAfterHours * 3600_000;
-    k.lockouts = (forgotten ? 0 : k.lockouts) + 1;
-    const seconds = Math.min(kc.maxLockoutSeconds, kc.lockoutSeconds * kc.growth ** (k.lockouts - 1));
-    Object.assign(k, { failures: 0, locked_until: now + seconds * 1000, last_lockout_at: now });
-    await save(k);
-    refuse(reason, 'locked', { lockedForSeconds: Math.ceil(seconds) });
-    fx.emit('locker.keypad.locked', controllerId, { controllerId, lockedForSeconds: seconds, lockouts: k.lockouts });
-    fx.after(() => ctx.metrics.lockouts.inc());
-    await raiseAlert(
-      tx,
-      fx,
-      controllerId,
-      {
-        key: alertKey.lockout(controllerId),
-        severity: 'warning',
-        message: `keypad of ${controllerId} locked after ${kc.maxFailures} wrong entries`,
-        deviceId: controllerId,
-      },
-      now,
-    );
+    const seconds = await codeFailed(ctx, tx, fx, controllerId, src);
+    refuse(reason, seconds === null ? 'wrong' : 'locked', seconds === null ? {} : { lockedForSeconds: Math.ceil(seconds) });
   };
-  const succeed = async () => {
-    if (k.failures) await save({ ...k, failures: 0 });
-    await resolveAlert(tx, fx, controllerId, alertKey.lockout(controllerId));
-  };
+  const succeed = () => codeSucceeded(ctx, tx, fx, controllerId, src);
 
-  if ('qr' in msg && msg.qr.startsWith('SGR1.')) return returnDrop(ctx, tx, fx, controllerId, msg.qr, incentive, fail, succeed, refuse);
+  if ('courier' in msg) return courierLoad(ctx, tx, fx, controllerId, msg, fail, succeed, refuse);
+  if ('qr' in msg && msg.qr.startsWith('SGR1.')) {
+    const check = await checkReturnQr(ctx, tx, msg.qr);
+    if (!check.ok) return check.result === 'expired' ? refuse(check.reason, 'expired') : fail(check.reason);
+    const r = await returnAtLocker(ctx, tx, fx, controllerId, check.q, picker, succeed);
+    if (r) refuse(r.refused, 'refused');
+    return;
+  }
   const code = 'code' in msg ? msg.code : codeFromPickupQr(msg.qr);
   if (code === null || !/^[0-9]{6}$/.test(code)) return fail('malformed');
-  const p = await tx.get<ParcelRow & { controller_id: string }>(
-    `SELECT p.*, c.controller_id FROM locker_parcels p JOIN locker_compartments c ON c.id = p.compartment_id
-     WHERE p.code_hash = ? AND p.status = 'awaiting_pickup' AND c.controller_id = ?`,
+  // one code per order: every parcel of the order in this bank opens together
+  const parcels = await tx.all<ParcelRow>(
+    `SELECT p.* FROM locker_parcels p JOIN locker_compartments c ON c.id = p.compartment_id
+     WHERE p.code_hash = ? AND p.status = 'awaiting_pickup' AND c.controller_id = ? ORDER BY p.compartment_id`,
     [ctx.hashCode(code), controllerId],
   );
-  if (!p) return fail('wrong_code');
-  if (p.expires_at !== null && p.expires_at <= now) return refuse('expired', 'expired');
-  const c = await tx.get<import('./context.ts').CompartmentRow>('SELECT * FROM locker_compartments WHERE id = ?', [p.compartment_id]);
-  if (!c || c.op || c.fault || c.out_of_service) return refuse('compartment_unavailable', 'refused');
+  if (!parcels.length) return fail('wrong_code');
+  if (parcels.some((p) => p.expires_at !== null && p.expires_at <= now)) return refuse('expired', 'expired');
+  const usable: Array<{ p: ParcelRow; c: CompartmentRow }> = [];
+  for (const p of parcels) {
+    const c = await tx.get<CompartmentRow>('SELECT * FROM locker_compartments WHERE id = ?', [p.compartment_id]);
+    if (c && !c.op && !c.fault && !c.out_of_service) usable.push({ p, c });
+  }
+  if (!usable.length) return refuse('compartment_unavailable', 'refused');
   await succeed();
-  await tx.run("UPDATE locker_parcels SET status = 'picking_up' WHERE id = ?", [p.id]);
-  await openDoor(ctx, tx, fx, c, 'pickup', p.id, 'code' in msg ? 'code' : 'qr');
-  fx.send(controllerId, { type: 'keypad', result: 'ok', compartment: c.id });
+  for (const { p, c } of usable) {
+    await tx.run("UPDATE locker_parcels SET status = 'picking_up' WHERE id = ?", [p.id]);
+    await openDoor(ctx, tx, fx, c, 'pickup', p.id, 'code' in msg ? 'code' : 'qr');
+  }
+  const missing = parcels.length - usable.length;
+  fx.send(controllerId, {
+    type: 'keypad',
+    result: 'ok',
+    compartment: usable[0]?.c.id as string,
+    ...(usable.length > 1 || missing ? { compartments: usable.map((u) => u.c.id) } : {}),
+    ...(missing ? { message: `${missing} parcel(s) of this order cannot be opened now: please ask staff` } : {}),
+  });
 }
 
-async function returnDrop(
+async function offerAnswer(
   ctx: Ctx,
   tx: Db,
   fx: Effects,
   controllerId: string,
-  qr: string,
-  incentive: IncentiveRule,
+  offerId: string,
+  answer: 'accept' | 'decline',
+  refuse: (reason: string, result: Result) => void,
+) {
+  const shown = await tx.get<{ status: string }>(
+    'SELECT i.status FROM locker_incentives i JOIN locker_returns r ON r.id = i.return_id WHERE i.offer_id = ? AND r.channel = ?',
+    [offerId, 'locker'],
+  );
+  if (shown?.status !== 'shown') return refuse('offer_unknown', 'refused');
+  await answerOffer(ctx, tx, fx, controllerId, offerId, answer);
+  fx.send(controllerId, { type: 'keypad', result: 'ok', message: answer === 'accept' ? 'Offer saved to your account' : 'No problem' });
+}
+
+/** Courier codes compared as keyed hashes in constant time, so neither their length nor a prefix leaks. */
+function courierOf(ctx: Ctx, code: string) {
+  const given = Buffer.from(ctx.hashCode(code), 'hex');
+  return ctx.cfg.couriers.find((c) => timingSafeEqual(Buffer.from(ctx.hashCode(c.code), 'hex'), given));
+}
+
+/**
+ * A courier loads without staff: their code plus the order id scanned from the parcel label opens a compartment
+ * exactly as a staff load does (audited as `courier:<id>`); a wrong courier code counts like a wrong pickup code.
+ */
+async function courierLoad(
+  ctx: Ctx,
+  tx: Db,
+  fx: Effects,
+  controllerId: string,
+  msg: Extract<KeypadMessage, { courier: string }>,
   fail: (reason: string) => Promise<void>,
   succeed: () => Promise<void>,
-  refuse: (reason: string, result: 'refused' | 'expired') => void,
+  refuse: (reason: string, result: Result, extra?: { message?: string }) => void,
 ) {
-  const now = ctx.now();
-  const check = verifyReturnQr(qr, ctx.cfg.returns, now);
-  if (!check.ok) return check.reason === 'expired' ? refuse('return_qr_expired', 'expired') : fail(`return_qr_${check.reason}`);
-  const q = check.payload;
-  const prior = await tx.get<{ status: string }>('SELECT status FROM locker_returns WHERE id = ?', [q.rid]);
-  if (prior && prior.status !== 'cancelled') return fail('return_qr_reused');
-  const size = q.size && ctx.cfg.sizes[q.size] ? q.size : ctx.cfg.returns.defaultSize;
-  const dims = sizeDims(ctx, size);
-  const c = dims ? bestFit(dims, await freeCompartments(tx, { controllerId })) : null;
-  if (!c) return refuse('no_free_compartment', 'refused');
-  await succeed();
-  const offer = incentive({ orderId: q.oid, item: q.item, reason: q.reason });
-  await tx.run(
-    `INSERT INTO locker_returns (id, order_id, item, reason, compartment_id, status, incentive, incentive_shown, created_at)
-     VALUES (?, ?, ?, ?, ?, 'dropping', ?, ?, ?)
-     ON CONFLICT (id) DO UPDATE SET compartment_id = excluded.compartment_id, status = 'dropping', incentive = excluded.incentive,
-       incentive_shown = excluded.incentive_shown, created_at = excluded.created_at`,
-    [q.rid, q.oid, q.item, q.reason, c.id, offer, offer ? 1 : 0, now],
-  );
-  await tx.run("UPDATE locker_compartments SET state = 'returning', return_id = ? WHERE id = ?", [q.rid, c.id]);
-  await openDoor(ctx, tx, fx, c, 'return', q.rid, 'return-qr');
-  fx.send(controllerId, { type: 'keypad', result: 'ok', compartment: c.id });
-  if (offer) {
-    fx.send(controllerId, { type: 'display', message: offer });
-    ctx.log.info({ returnId: q.rid, reason: q.reason, incentiveShown: true }, 'return incentive shown');
+  const courier = courierOf(ctx, msg.courier);
+  if (!courier) return fail('wrong_courier_code');
+  const bank = ctx.cfg.banks.find((b) => b.controllerId === controllerId);
+  let load: Awaited<ReturnType<typeof startLoad>>;
+  try {
+    // checks come before any write in startLoad, so a refusal leaves nothing half done
+    load = await startLoad(
+      ctx,
+      tx,
+      fx,
+      { orderId: msg.orderId, ...(msg.size ? { size: msg.size } : {}), ...(bank ? { bankId: bank.id } : {}) },
+      `courier:${courier.id}`,
+    );
+  } catch (err) {
+    // a coded refusal (no room, order already in); anything else is a bug and rolls the unit back
+    const code = (err as { code?: unknown }).code;
+    if (typeof code !== 'string' || !code.startsWith('SG_')) throw err;
+    await succeed();
+    return refuse('courier_load_refused', 'refused', { message: (err as Error).message });
   }
+  await succeed();
+  fx.send(controllerId, { type: 'keypad', result: 'ok', compartment: load.compartmentId });
 }

@@ -97,4 +97,55 @@ export const lockerMigrations: Migration[] = [
       CREATE INDEX locker_expected_parcels_compartment ON locker_expected_parcels (compartment_id) WHERE compartment_id IS NOT NULL;
     `,
   },
+  {
+    // #22: per-source lockouts and the spray alarm, door deadlines, pickup windows and reminders, multi-parcel orders
+    // under one code, low compartments, keep-it decisions and incentives with their outcomes
+    id: 'lockers-003-season',
+    up: `
+      CREATE TABLE locker_code_sources (
+        source_key TEXT PRIMARY KEY,
+        controller_id TEXT NOT NULL,
+        failures INTEGER NOT NULL DEFAULT 0,
+        lockouts INTEGER NOT NULL DEFAULT 0,
+        locked_until INTEGER NOT NULL DEFAULT 0,
+        last_lockout_at INTEGER NOT NULL DEFAULT 0,
+        updated_at INTEGER NOT NULL
+      );
+      CREATE TABLE locker_code_failures (controller_id TEXT NOT NULL, at INTEGER NOT NULL);
+      CREATE INDEX locker_code_failures_at ON locker_code_failures (controller_id, at);
+      ALTER TABLE locker_compartments ADD COLUMN low INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE locker_compartments ADD COLUMN op_tries INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE locker_compartments ADD COLUMN op_acked INTEGER NOT NULL DEFAULT 0;
+      DROP INDEX locker_parcels_code;
+      CREATE INDEX locker_parcels_code ON locker_parcels (code_hash) WHERE code_hash IS NOT NULL;
+      ALTER TABLE locker_parcels ADD COLUMN reminders_sent INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE locker_parcels ADD COLUMN actor TEXT;
+      CREATE TABLE locker_orders (
+        order_id TEXT PRIMARY KEY,
+        parcels INTEGER NOT NULL DEFAULT 1,
+        dims TEXT,
+        pickup_hours REAL,
+        accessibility TEXT,
+        created_at INTEGER NOT NULL
+      );
+      ALTER TABLE locker_returns ADD COLUMN category TEXT NOT NULL DEFAULT 'uncategorised';
+      ALTER TABLE locker_returns ADD COLUMN value INTEGER;
+      ALTER TABLE locker_returns ADD COLUMN shopper_id TEXT;
+      ALTER TABLE locker_returns ADD COLUMN channel TEXT NOT NULL DEFAULT 'locker';
+      ALTER TABLE locker_returns ADD COLUMN decision TEXT;
+      CREATE INDEX locker_returns_shopper ON locker_returns (shopper_id, created_at) WHERE shopper_id IS NOT NULL;
+      CREATE TABLE locker_incentives (
+        offer_id TEXT PRIMARY KEY,
+        return_id TEXT NOT NULL,
+        offer TEXT NOT NULL,
+        rule TEXT NOT NULL,
+        status TEXT NOT NULL,
+        shown_at INTEGER NOT NULL,
+        accepted_at INTEGER,
+        redeemed_at INTEGER,
+        redeemed_via TEXT
+      );
+      CREATE INDEX locker_incentives_return ON locker_incentives (return_id);
+    `,
+  },
 ];

@@ -1,4 +1,5 @@
 import { staffShell } from '../../http/staff-shell.ts';
+import { extrasBody, extrasScript } from './page-extras.ts';
 
 // Compartment size classes come from the bank config as the API shows it (the compartments' sizes); the config's
 // own order is not on the API, so the usual labels are ranked small to large and others keep their order.
@@ -41,6 +42,7 @@ async function refresh() {
   expectedList = [...waiting.expected, ...arrived.expected].sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.orderId.localeCompare(b.orderId));
   const reservedFor = Object.fromEntries(arrived.expected.filter((x) => x.compartmentId).map((x) => [x.compartmentId, x.orderId]));
   renderExpected();
+  await refreshExtras();
   $('alerts').innerHTML = alerts.length ? alerts.map((a) => '<li class="alert">' + text(a.message) + '</li>').join('') : '<li>none</li>';
   $('grid').innerHTML = compartments.map((c) =>
     '<div class="c ' + text(c.state) + (c.outOfService ? ' oos' : '') + (c.fault ? ' fault' : '') + '" data-id="' + text(c.id) + '">' +
@@ -49,6 +51,8 @@ async function refresh() {
     (c.parcel ? '<br>order ' + text(c.parcel.orderId) : '') +
     (c.state === 'reserved' && reservedFor[c.id] ? '<br>for order ' + text(reservedFor[c.id]) : '') +
     (c.state === 'expired' && c.parcel ? '<br><button data-reclaim="' + text(c.parcel.id) + '">Reclaim</button>' : '') +
+    (c.state === 'loading' && c.pending === 'load' && c.parcel && c.door !== 'open' ? '<br><button class="danger" data-cancel="' + text(c.parcel.id) + '">Cancel load</button>' : '') +
+    (c.fault === 'check' ? '<br><b>check this door</b>' : '') +
     (c.state === 'returned' ? '<br><button data-open="' + text(c.id) + '">Collect return</button>' : '') +
     '<br><button class="secondary" data-oos="' + text(c.id) + '" data-to="' + (!c.outOfService) + '">' + (c.outOfService ? 'Back in service' : 'Out of service') + '</button>' +
     '</div>').join('');
@@ -58,7 +62,7 @@ $('loadForm').onsubmit = async (ev) => {
   try {
     const body = { orderId: $('orderId').value.trim(), ...($('size').value ? { size: $('size').value } : {}) };
     const p = await api('POST', '/api/v1/lockers/parcels', body);
-    r.textContent = 'Compartment ' + p.compartmentId + ' is open: put order ' + p.orderId + ' in and close the door.';
+    r.textContent = 'Compartment ' + p.compartmentId + ' is open: put order ' + p.orderId + (p.parcels > 1 ? ' (parcel ' + p.parcelNo + ' of ' + p.parcels + ')' : '') + ' in and close the door.';
     r.dataset.compartment = p.compartmentId; $('orderId').value = '';
     await refresh(); poll(p.parcelId);
   } catch (e) { r.className = 'err'; r.textContent = say(e); }
@@ -105,11 +109,16 @@ $('grid').onclick = async (ev) => {
   const b = ev.target.closest('button'); if (!b) return;
   try {
     if (b.dataset.reclaim) await api('POST', '/api/v1/lockers/parcels/' + encodeURIComponent(b.dataset.reclaim) + '/reclaim');
+    if (b.dataset.cancel) {
+      await api('POST', '/api/v1/lockers/parcels/' + encodeURIComponent(b.dataset.cancel) + '/cancel');
+      $('result').className = 'ok'; $('result').textContent = 'Load cancelled: compartment ' + b.closest('.c').dataset.id + ' is free again.';
+    }
     if (b.dataset.open) await api('POST', '/api/v1/lockers/compartments/' + encodeURIComponent(b.dataset.open) + '/open');
     if (b.dataset.oos) await api('POST', '/api/v1/lockers/compartments/' + encodeURIComponent(b.dataset.oos) + '/service', { outOfService: b.dataset.to === 'true' });
   } catch (e) { $('result').className = 'err'; $('result').textContent = say(e); }
   refresh().catch(() => {});
-};`;
+};
+${extrasScript}`;
 
 /**
  * The staff page `/staff/lockers`, inside the shared staff shell (login, staff token): the load form (scan or type
@@ -126,7 +135,7 @@ export const staffPage = () =>
 .grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(150px,1fr));gap:.6em}
 .c{border:2px solid #ccc;border-radius:6px;padding:.5em;font-size:.85em}
 .c b{font-size:1.2em}.free{border-color:#2a9d8f}.awaiting_pickup,.loading{border-color:#e9c46a}.expired{border-color:#e76f51}.returned,.returning{border-color:#6a4c93}.reserved{border-color:#457b9d}
-.oos{opacity:.5}.fault{background:#ffe5e5}
+.oos{opacity:.5}.fault{background:#ffe5e5}.muted{color:#666}
 #result,#expectedResult{font-size:1.2em;font-weight:600}.alert{color:#b00020}
 #expected tr.arrived td{background:#eef4fa}#expected td:last-child{white-space:nowrap}`,
     body: `<section>
@@ -136,6 +145,7 @@ export const staffPage = () =>
     <select id="size" aria-label="parcel size"><option value="">size…</option></select>
     <button type="submit">Open a compartment</button>
   </form>
+  <p id="lookup" aria-live="polite"></p>
   <p id="result" aria-live="polite"></p>
 </section>
 <section>
@@ -145,6 +155,7 @@ export const staffPage = () =>
   <tbody id="expected"></tbody></table></div>
 </section>
 <section><h2>Alerts</h2><ul id="alerts"></ul></section>
-<section><h2>Compartments</h2><div id="grid" class="grid"></div></section>`,
+<section><h2>Compartments</h2><div id="grid" class="grid"></div></section>
+${extrasBody}`,
     script,
   });

@@ -14,11 +14,18 @@ export function requestDims(ctx: Ctx, req: { size?: string; dims?: Dims }): Dims
 }
 
 /** The best-fit free compartment on an online controller, or a conflict that says why there is none. */
-export async function pickCompartment(ctx: Ctx, tx: Db, dims: Dims, req: { size?: string; bankId?: string }): Promise<CompartmentRow> {
+export async function pickCompartment(ctx: Ctx, tx: Db, dims: Dims, req: { size?: string; bankId?: string; preferLow?: boolean }): Promise<CompartmentRow> {
   const all = await freeCompartments(tx, req.bankId ? { bankId: req.bankId } : {});
   const online = new Set(ctx.deps.link.connectedDeviceIds());
   const free = all.filter((f) => online.has(f.controller_id));
-  const c = bestFit(dims, free);
+  // accessibility: a low compartment that fits, even if larger; a higher one only when no low one is free
+  const c =
+    (req.preferLow
+      ? bestFit(
+          dims,
+          free.filter((f) => f.low === 1),
+        )
+      : null) ?? bestFit(dims, free);
   if (!c && bestFit(dims, all)) {
     const offline = [...new Set(all.filter((f) => !online.has(f.controller_id)).map((f) => f.controller_id))];
     throw new Errors.conflict(`no online locker has room: controller ${offline.join(', ')} is offline`);
@@ -63,10 +70,10 @@ export async function syncBanks(db: Db, cfg: LockersConfig, now: number) {
         if (!dims) throw new Error(`lockers: compartment ${c.id} has size ${c.size}, which is not in lockers.sizes`);
         ids.push(c.id);
         await tx.run(
-          `INSERT INTO locker_compartments (id, bank_id, controller_id, size, w, h, d, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+          `INSERT INTO locker_compartments (id, bank_id, controller_id, size, w, h, d, low, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
            ON CONFLICT (id) DO UPDATE SET bank_id = excluded.bank_id, controller_id = excluded.controller_id, size = excluded.size,
-             w = excluded.w, h = excluded.h, d = excluded.d`,
-          [c.id, bank.id, bank.controllerId, c.size, dims.w, dims.h, dims.d, now],
+             w = excluded.w, h = excluded.h, d = excluded.d, low = excluded.low`,
+          [c.id, bank.id, bank.controllerId, c.size, dims.w, dims.h, dims.d, c.low ? 1 : 0, now],
         );
       }
     await tx.run(`UPDATE locker_compartments SET out_of_service = 1 WHERE id NOT IN (${ids.map(() => '?').join(',') || "''"})`, ids);
@@ -84,6 +91,7 @@ export interface CompartmentView {
   outOfService: boolean;
   fault: string | null;
   pending: string | null;
+  low: boolean;
   parcel: { id: string; orderId: string; status: string; expiresAt: string | null } | null;
 }
 
@@ -104,6 +112,7 @@ export async function overview(db: Db): Promise<CompartmentView[]> {
     outOfService: r.out_of_service === 1,
     fault: r.fault,
     pending: r.op,
+    low: r.low === 1,
     parcel:
       r.p_order && r.p_status
         ? {
@@ -144,10 +153,11 @@ export async function alertDeviceId(db: Db, key: string): Promise<string | undef
   return (await db.get<{ device_id: string }>('SELECT device_id FROM locker_alerts WHERE key = ?', [key]))?.device_id;
 }
 
-/** Why returned items came back (dropped or collected returns), most frequent first. */
+/** Why returned items came back (at the locker or the desk, kept or taken back), by category, most frequent first. */
 export function returnReasons(db: Db) {
-  return db.all<{ item: string; reason: string; count: number }>(
-    "SELECT item, reason, COUNT(*) AS count FROM locker_returns WHERE status IN ('dropped', 'collected') GROUP BY item, reason ORDER BY count DESC",
+  return db.all<{ category: string; reason: string; count: number; kept: number }>(
+    `SELECT category, reason, COUNT(*) AS count, SUM(CASE WHEN status = 'kept' THEN 1 ELSE 0 END) AS kept FROM locker_returns
+     WHERE status IN ('dropped', 'collected', 'received', 'kept') GROUP BY category, reason ORDER BY count DESC, category, reason`,
   );
 }
 

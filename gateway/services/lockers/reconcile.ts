@@ -37,7 +37,8 @@ export async function reconcile(ctx: Ctx, tx: Db, fx: Effects, controllerId: str
       continue;
     }
     const occupiedBefore = c.occupied === null ? null : c.occupied === 1;
-    if (c.door !== seen.door || c.op) {
+    // a compartment marked `check` (its door did not answer) that reports again is replayed too, which clears the mark
+    if (c.door !== seen.door || c.op || c.fault === 'check') {
       if (c.op && seen.door === 'closed') changes.push(`${c.id}: pending ${c.op} finished from the report (${seen.occupied ? 'occupied' : 'empty'})`);
       else if (c.door !== seen.door) changes.push(`${c.id}: door ${c.door} → ${seen.door}`);
       // an open door with a pending op keeps waiting for its close; anything else is replayed as a door event

@@ -12,7 +12,10 @@ import { onRemoteCommands } from './remote-commands.ts';
 import { type Ctx, comp, createContext, type Effects } from './context.ts';
 import { checkOccupancy, onDoor } from './doors.ts';
 import { lockersHttp } from './http.ts';
-import { configIncentiveRule, type IncentiveRule, onKeypad } from './keypad.ts';
+import { createDoorDeadlines } from './deadline.ts';
+import { type IncentivePicker, incentiveRules, redeemOffer, ruleSetPicker } from './incentives.ts';
+import { onKeypad } from './keypad.ts';
+import { nextPickupDeadline } from './pickup-window.ts';
 import { lockerMigrations } from './migrations.ts';
 import { syncBanks } from './queries.ts';
 import { reconcile } from './reconcile.ts';
@@ -30,20 +33,41 @@ function codeKeyOf(deps: ServiceDeps, cfg: LockersConfig): string {
  * Parcel lockers: staff loading, pickup by code or QR, returns with a signed QR checked offline, faults as
  * de-duplicated alerts, and reconciliation with the controller's own report on every (re)connect.
  */
-export function createLockerService(deps: ServiceDeps, cfg: LockersConfig, opts: { incentive?: IncentiveRule } = {}): GatewayService {
+export function createLockerService(deps: ServiceDeps, cfg: LockersConfig, opts: { incentive?: IncentivePicker } = {}): GatewayService {
   if (!cfg.enabled) return { name: 'lockers', start: async () => {}, stop: async () => {} };
   return createEnabled(deps, cfg, opts);
 }
 
-function createEnabled(deps: ServiceDeps, cfg: LockersConfig, opts: { incentive?: IncentiveRule }) {
+function createEnabled(deps: ServiceDeps, cfg: LockersConfig, opts: { incentive?: IncentivePicker }) {
   const ctx: Ctx = createContext(deps, cfg, codeKeyOf(deps, cfg));
-  const incentive = opts.incentive ?? configIncentiveRule(cfg.returns.incentive);
+  // the rule set from config; a test or a model may pass its own picker (same inputs, an explanation out)
+  const incentive = opts.incentive ?? ruleSetPicker(incentiveRules(cfg.returns));
   const openTimers = new Map<string, { cancel(): void }>();
   const timers: Array<{ cancel(): void }> = [];
 
   /** A failure is logged (never with the message body); the next message is handled as usual. */
   const run = (what: string, controllerId: string, p: Promise<unknown>) =>
     void p.catch((err) => ctx.log.error({ err: (err as Error).message, controllerId, what }, 'locker handler failed'));
+  const deadlines = createDoorDeadlines(ctx, run);
+  ctx.hooks.doorCommanded = deadlines.arm;
+  // besides the minute sweep, one timer at the next pickup expiry or reminder point, so short windows are on time
+  let dueTimer: { cancel(): void } | undefined;
+  let stopped = false;
+  const sweep = async () => {
+    await Promise.all([expireParcels(ctx), expireReservations(ctx)]);
+    await reschedule();
+  };
+  async function reschedule() {
+    const next = await nextPickupDeadline(ctx, deps.db);
+    dueTimer?.cancel();
+    dueTimer = undefined;
+    if (next !== null && !stopped && next - ctx.now() < 60_000)
+      dueTimer = deps.clock.setTimeout(
+        () => void sweep().catch((err) => ctx.log.error({ err }, 'locker expiry sweep failed')),
+        Math.max(0, next - ctx.now()) + 1,
+      );
+  }
+  ctx.hooks.pickupChanged = () => void reschedule().catch((err) => ctx.log.error({ err }, 'locker pickup timer failed'));
 
   /** Arms (or cancels) a compartment's door-open alert from the state a unit of work is about to commit. */
   async function syncDoorTimer(tx: Db, fx: Effects, id: string) {
@@ -148,7 +172,7 @@ function createEnabled(deps: ServiceDeps, cfg: LockersConfig, opts: { incentive?
     name: 'lockers',
     migrations: lockerMigrations,
     channels,
-    http: lockersHttp(ctx),
+    http: lockersHttp(ctx, incentive),
     ctx,
     async start() {
       await syncBanks(deps.db, cfg, ctx.now());
@@ -170,14 +194,28 @@ function createEnabled(deps: ServiceDeps, cfg: LockersConfig, opts: { incentive?
       );
       // signed cloud commands (reclaim a parcel) verified and audited by the downlink
       onRemoteCommands(ctx);
+      deps.bus.on('lockers', 'incentive.redeemed', (e) => {
+        const at = Date.parse(e.data.redeemedAt);
+        // an offer this gateway never showed (another store's) is not ours: a warning, not a failure
+        void ctx
+          .work((tx, fx) => redeemOffer(ctx, tx, fx, e.data.offerId, Number.isFinite(at) ? at : ctx.now(), e.data.channel || 'cloud'))
+          .catch((err) =>
+            (err as { statusCode?: number }).statusCode === 404
+              ? ctx.log.warn({ offerId: e.data.offerId }, 'redemption reported for an offer this gateway does not know')
+              : ctx.log.error({ err: (err as Error).message, offerId: e.data.offerId }, 'recording a redemption failed'),
+          );
+      });
+      await deadlines.rearm(deps.db);
       // both queued at once (locker work is serial), so work queued after a tick sees both sweeps done
-      const sweep = () => Promise.all([expireParcels(ctx), expireReservations(ctx)]);
       await sweep();
       timers.push(deps.clock.setInterval(() => void sweep().catch((err) => ctx.log.error({ err }, 'locker expiry sweep failed')), 60_000));
       ctx.log.info({ banks: cfg.banks.length }, 'lockers started');
     },
     async stop() {
       deps.bus.off('lockers');
+      stopped = true;
+      dueTimer?.cancel();
+      deadlines.stop();
       for (const t of [...timers, ...openTimers.values()]) t.cancel();
       openTimers.clear();
       await deps.work.flush();

@@ -1,9 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { Errors } from '../../errors.ts';
 import type { Dims } from './config.ts';
-import { type Ctx, comp, parcel } from './context.ts';
+import type { Db } from '../../store/db.ts';
+import { type Ctx, comp, type Effects, parcel } from './context.ts';
 import { failOp, openDoor } from './doors.ts';
+import { sweepCodeFailures } from './lockout.ts';
+import { sendReminders } from './pickup-window.ts';
 import { reservedCompartment } from './expected.ts';
+import { orderOf } from './orders.ts';
 import { pickCompartment, requestDims } from './queries.ts';
 
 export interface LoadRequest {
@@ -14,32 +18,50 @@ export interface LoadRequest {
 }
 
 /**
- * Staff scanned an order: use the compartment reserved for it (an arrived expected parcel), else pick the
- * smallest free compartment that fits, open it, and wait for the controller's
- * door-closed with occupancy (doors.ts finishes the load and issues the code).
+ * Staff (or a courier) scanned an order: use the compartment reserved for it (an arrived expected parcel), else
+ * pick the smallest free compartment that fits (a low one first when the order asks for it), open it, and wait
+ * for the controller's door-closed with occupancy (doors.ts finishes the load and issues the code). An order
+ * announced with several parcels takes that many loads; any other order one.
  */
 export function loadParcel(ctx: Ctx, req: LoadRequest, actor: string) {
-  return ctx.work(async (tx, fx) => {
-    const dims = requestDims(ctx, req);
-    const active = await tx.get<{ compartment_id: string }>(
-      "SELECT compartment_id FROM locker_parcels WHERE order_id = ? AND status IN ('loading', 'awaiting_pickup', 'picking_up', 'expired')",
-      [req.orderId],
-    );
-    if (active) throw new Errors.conflict(`order ${req.orderId} is already in compartment ${active.compartment_id}`);
-    // an expected parcel that arrived has its compartment waiting for it
-    const c = (await reservedCompartment(ctx, tx, req.orderId, dims)) ?? (await pickCompartment(ctx, tx, dims, req));
-    const id = randomUUID();
-    await tx.run("INSERT INTO locker_parcels (id, order_id, size, compartment_id, status, created_at) VALUES (?, ?, ?, ?, 'loading', ?)", [
-      id,
-      req.orderId,
-      c.size,
-      c.id,
-      ctx.now(),
-    ]);
-    await tx.run("UPDATE locker_compartments SET state = 'loading', parcel_id = ? WHERE id = ?", [id, c.id]);
-    await openDoor(ctx, tx, fx, c, 'load', id, actor);
-    return { parcelId: id, orderId: req.orderId, compartmentId: c.id, bankId: c.bank_id, size: c.size, status: 'loading' };
-  });
+  return ctx.work((tx, fx) => startLoad(ctx, tx, fx, req, actor));
+}
+
+export async function startLoad(ctx: Ctx, tx: Db, fx: Effects, req: LoadRequest, actor: string) {
+  const order = await orderOf(tx, req.orderId);
+  const orderDims = order?.dims ? (JSON.parse(order.dims) as Dims) : undefined;
+  const dims = requestDims(ctx, req.dims || req.size ? req : { ...(orderDims ? { dims: orderDims } : {}) });
+  const active = await tx.all<{ compartment_id: string }>(
+    "SELECT compartment_id FROM locker_parcels WHERE order_id = ? AND status IN ('loading', 'awaiting_pickup', 'picking_up', 'expired')",
+    [req.orderId],
+  );
+  if (active.length >= (order?.parcels ?? 1))
+    throw new Errors.conflict(`order ${req.orderId} is already in compartment ${active.map((a) => a.compartment_id).join(', ')}`);
+  // an expected parcel that arrived has its compartment waiting for it
+  const preferLow = order?.accessibility === 'low';
+  const c = (await reservedCompartment(ctx, tx, req.orderId, dims)) ?? (await pickCompartment(ctx, tx, dims, { ...req, preferLow }));
+  const id = randomUUID();
+  await tx.run("INSERT INTO locker_parcels (id, order_id, size, compartment_id, status, created_at, actor) VALUES (?, ?, ?, ?, 'loading', ?, ?)", [
+    id,
+    req.orderId,
+    c.size,
+    c.id,
+    ctx.now(),
+    actor,
+  ]);
+  await tx.run("UPDATE locker_compartments SET state = 'loading', parcel_id = ? WHERE id = ?", [id, c.id]);
+  await openDoor(ctx, tx, fx, c, 'load', id, actor);
+  return {
+    parcelId: id,
+    orderId: req.orderId,
+    compartmentId: c.id,
+    bankId: c.bank_id,
+    size: c.size,
+    status: 'loading',
+    low: c.low === 1,
+    parcelNo: active.length + 1,
+    parcels: order?.parcels ?? 1,
+  };
 }
 
 function requireOnline(ctx: Ctx, controllerId: string) {
@@ -98,7 +120,7 @@ export function setOutOfService(ctx: Ctx, compartmentId: string, outOfService: b
   });
 }
 
-/** Parcels past their pickup time: the code stops working and staff sees them as to reclaim. */
+/** Parcels past their pickup time: the code stops working and staff see them on the "to reclaim" list; reminders before that. */
 export function expireParcels(ctx: Ctx) {
   return ctx.work(async (tx, fx) => {
     const due = await tx.all<{ id: string; order_id: string; compartment_id: string; controller_id: string }>(
@@ -107,11 +129,19 @@ export function expireParcels(ctx: Ctx) {
       [ctx.now()],
     );
     for (const p of due) {
-      await tx.run("UPDATE locker_parcels SET status = 'expired', code_hash = NULL WHERE id = ?", [p.id]);
+      await tx.run("UPDATE locker_parcels SET status = 'expired', code_hash = NULL, done_at = ? WHERE id = ?", [ctx.now(), p.id]);
       await tx.run("UPDATE locker_compartments SET state = 'expired' WHERE id = ? AND parcel_id = ?", [p.compartment_id, p.id]);
       fx.emit('locker.parcel.expired', p.controller_id, { parcelId: p.id, orderId: p.order_id, compartmentId: p.compartment_id }, p.id);
     }
+    await sendReminders(ctx, tx, fx);
+    await sweepCodeFailures(ctx, tx, fx);
     if (ctx.cfg.auditDays) await tx.run('DELETE FROM locker_audit WHERE at < ?', [ctx.now() - ctx.cfg.auditDays * 86_400_000]);
+    // announcements of orders long done (no parcel of theirs is still here)
+    await tx.run(
+      `DELETE FROM locker_orders WHERE created_at < ? AND order_id NOT IN
+         (SELECT order_id FROM locker_parcels WHERE status IN ('loading', 'awaiting_pickup', 'picking_up', 'expired'))`,
+      [ctx.now() - 90 * 86_400_000],
+    );
     return due.length;
   });
 }

@@ -23,8 +23,25 @@ function lockers() {
           )
           .join('')
       : '<p class="muted">No locker banks configured.</p>';
-    return audit();
+    return Promise.all([audit(), offers()]);
   });
+}
+
+// per return offer: how often shown, accepted and redeemed (the rule set's outcomes), with the rates over shown
+async function offers() {
+  const { offers: rows } = await api('GET', '/api/v1/lockers/incentives/conversion');
+  const pct = (x) => `${Math.round(x * 100)}%`;
+  $('offerConversion').innerHTML = rows.length
+    ? '<thead><tr><th scope="col">Offer</th><th scope="col">Shown</th><th scope="col">Accepted</th><th scope="col">Redeemed</th></tr></thead><tbody>' +
+      rows
+        .map(
+          (o) =>
+            `<tr data-offer="${esc(o.offer)}"><td>${esc(o.text ?? o.offer)}</td><td>${o.shown}</td><td>${o.accepted} (${pct(o.acceptedRate)})</td>` +
+            `<td>${o.redeemed} (${pct(o.redeemedRate)})</td></tr>`,
+        )
+        .join('') +
+      '</tbody>'
+    : '<tbody><tr><td class="muted">No return offers shown yet.</td></tr></tbody>';
 }
 
 async function audit() {

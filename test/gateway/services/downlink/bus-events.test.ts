@@ -14,15 +14,16 @@ describe('downlink messages that other capabilities act on become bus events, af
       nextEvent(rig.gw, 'locker.reclaim.requested'),
     ];
     await rig.cloud.modelAnnounced(model);
-    await rig.cloud.command('model.promote', { version: '2026.12.1', reason: 'agreement 0.97' }, 'ml@hq');
+    await rig.cloud.command('model.promote', { version: '2026.12.1', sha256: 'b'.repeat(64), reason: 'agreement 0.97' }, 'ml@hq');
     await rig.cloud.command('model.rollback', { version: '2026.11.3' }, 'ml@hq');
     await rig.cloud.incentiveRedeemed('offer-77');
     await rig.cloud.command('locker.reclaim', { parcelId: 'parcel-1' }, 'support@hq');
     await rig.pull();
     const [announced, promote, rollback, incentive, reclaim] = await Promise.all(waits);
     expect(announced?.data).toEqual(model);
-    expect(promote?.data).toEqual({ version: '2026.12.1', reason: 'agreement 0.97' });
-    expect(rollback?.data).toEqual({ version: '2026.11.3' });
+    // recognition's contract: who asked, and which shadow (by its hash)
+    expect(promote?.data).toEqual({ by: 'ml@hq', sha256: 'b'.repeat(64) });
+    expect(rollback?.data).toEqual({ by: 'ml@hq' });
     expect(incentive?.data).toEqual({ offerId: 'offer-77', redeemedAt: expect.any(String), channel: 'cloud' });
     expect(reclaim?.data).toMatchObject({ parcelId: 'parcel-1', requestedBy: 'support@hq', keyId: 'hq-1' });
     // the lockers tried the staff reclaim path and reported the outcome upstream (no such parcel here)

@@ -35,14 +35,20 @@ describe('locker returns drop-off with a signed QR', () => {
       returnId: 'ret-1',
       orderId: 'order-3001',
       item: 'sku-jeans-32',
+      category: 'uncategorised',
       reason: 'wrong_size',
       compartmentId: 'A3',
+      channel: 'locker',
+      decision: 'no keep-it policy in this store',
       incentive: 'Swap it for another size: 10% off',
       incentiveShown: true,
     });
     expect(await compartment(gw, 'A3')).toMatchObject({ state: 'returned' });
-    expect((await staff(gw, 'GET', '/api/v1/lockers/returns/reasons')).body.reasons).toEqual([{ item: 'sku-jeans-32', reason: 'wrong_size', count: 1 }]);
-    expect(await metricValue(gw, 'storegate_lockers_return_reasons_total', { item: 'sku-jeans-32', reason: 'wrong_size' })).toBe(1);
+    expect((await staff(gw, 'GET', '/api/v1/lockers/returns/reasons')).body.reasons).toEqual([
+      { category: 'uncategorised', reason: 'wrong_size', count: 1, kept: 0 },
+    ]);
+    // bounded labels: the category, never the item
+    expect(await metricValue(gw, 'storegate_lockers_return_reasons_total', { category: 'uncategorised', reason: 'wrong_size', channel: 'locker' })).toBe(1);
 
     // staff collects: the door opens, closes empty, the compartment is free again
     const collected = nextEvent(gw, 'locker.return.collected');
