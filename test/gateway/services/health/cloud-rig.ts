@@ -29,7 +29,8 @@ export async function cloudHealthRig(health: Partial<HealthConfig>, cloud: Recor
   });
   const healthConfig = Value.Default(HealthConfigSchema, { checkIntervalSeconds: 5, groupWindowSeconds: 0, ...health }) as HealthConfig;
   const service = createHealthService(deps, healthConfig, { alertsDays: 90, disk: async () => null });
-  await migrate(deps.db, [...coreMigrations, ...(outbox.migrations ?? []), ...(service.migrations ?? [])]);
+  // the outbox tables are core migrations
+  await migrate(deps.db, [...coreMigrations, ...(service.migrations ?? [])]);
   await outbox.start();
   await service.start();
   onTestFinished(async () => {

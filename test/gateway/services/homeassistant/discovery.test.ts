@@ -87,7 +87,7 @@ describe('Home Assistant MQTT discovery', () => {
     gw.bus.on('test', '*', (e) => void (e.source.includes('/sc-1') && heard.push(e.type)));
     const before = (await gw.db.all('SELECT id FROM device_events')).length;
     // (a refused QoS 1 publish gets no PUBACK: do not wait for one)
-    const closed = new Promise((r) => (ha as MqttClient).once('close', r));
+    const closed = new Promise<void>((r) => (ha as MqttClient).once('close', () => r()));
     void (ha as MqttClient).publishAsync('storegate/store-1/ble-scanner/sc-1/telemetry', JSON.stringify({ batteryMv: 3000 }), { qos: 1 }).catch(() => {});
     // the broker refuses it in authorizePublish (counted) and drops the connection: the publish is done with
     await until(async () => (await metricValue(gw, 'storegate_broker_acl_denied_total', { action: 'publish' })) === 1, 5000, 'the refused publish counted');
