@@ -13,4 +13,15 @@ describe('outbox retry timing', () => {
     expect(parseRetryAfter(new Date(now + 90_000).toUTCString(), now)).toBe(90_000);
     expect(parseRetryAfter('soon', now)).toBeUndefined();
   });
+
+  it('reads Retry-After strictly: surrounding spaces allowed, no unit, no prefix, nothing for an empty header', () => {
+    const now = Date.UTC(2026, 0, 1, 9);
+    expect(parseRetryAfter(' 30 ', now)).toBe(30_000);
+    expect(parseRetryAfter('30s', now)).toBeUndefined();
+    expect(parseRetryAfter('x30', now)).toBeUndefined();
+    expect(parseRetryAfter('', now)).toBeUndefined();
+    expect(parseRetryAfter(null, now)).toBeUndefined();
+    // a date in the past means now
+    expect(parseRetryAfter(new Date(now - 5000).toUTCString(), now)).toBe(0);
+  });
 });
