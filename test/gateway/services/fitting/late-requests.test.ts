@@ -35,5 +35,5 @@ describe('late size requests', () => {
     expect((await staffCall(gw, 'POST', `/api/v1/fitting/size-requests/${open.id}/claim`)).status).toBe(200);
     await resolved;
     expect((await alerts()).open.map((a) => a.key).filter((k) => k.startsWith('fitting:size-request:'))).toEqual([`fitting:size-request:${next.id}:late`]);
-  });
+  }, 60_000); // a recognition, two late alerts (one check a second) and a claim: over the 30 s default on a loaded 2-core box
 });
