@@ -133,8 +133,11 @@ export async function startShippedMosquitto(dir: string, accounts: Record<string
   const proc = spawn(MOSQUITTO, ['-c', conf], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   proc.stderr?.on('data', (d) => (stderr += d));
-  onTestFinished(() => {
-    proc.kill('SIGTERM');
+  const exited = new Promise((r) => proc.once('exit', r));
+  // with persistence on, mosquitto writes its database as it exits: wait for that before `dir` is removed
+  onTestFinished(async () => {
+    if (proc.exitCode === null) proc.kill('SIGTERM');
+    await exited;
   });
   await untilListening(port, proc, 5000, () => `mosquitto (shipped config) did not start: ${stderr}`);
   return { port, url: `mqtt://127.0.0.1:${port}`, proc, conf: lines.join('\n') };
