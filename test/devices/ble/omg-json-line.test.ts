@@ -3,8 +3,8 @@ import { decodeJsonLine } from '../../../devices/ble/json-line.ts';
 import { parseOmgMessage, parseOmgTopic } from '../../../devices/ble/omg.ts';
 import { golden } from './vectors.ts';
 
-const BLUECHARM = golden[0] as { manufacturerData: string; expect: Record<string, unknown> };
-const UID = golden.find((g) => g.eddystone) as { eddystone: string; expect: Record<string, unknown> };
+const BLUECHARM = golden[0] as unknown as { manufacturerData: string; expect: Record<string, unknown> };
+const UID = golden.find((g) => g.eddystone) as unknown as { eddystone: string; expect: Record<string, unknown> };
 
 describe('OpenMQTTGateway / Theengs topics and messages', () => {
   it('reads home/<gateway>/BTtoMQTT/<mac> and nothing else', () => {
