@@ -1,20 +1,11 @@
-import { existsSync } from 'node:fs';
-import { chromium } from 'playwright-core';
-import { describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { hasChromium, launchChromium } from '../helpers/chromium.ts';
 import { ADMIN_TOKEN, startGateway } from '../helpers/gateway.ts';
-
-const CHROMIUM = '/usr/bin/chromium';
-const hasChromium = existsSync(CHROMIUM);
-if (!hasChromium) console.warn(`dashboard token-fragment test skipped: no Chromium at ${CHROMIUM}`);
 
 describe.skipIf(!hasChromium)('the dashboard link the demo prints', () => {
   it('logs in from /#token= (never sent to the server), drops it from the address bar, and no request carries it in a URL', async () => {
     const gw = await startGateway();
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-    });
-    onTestFinished(() => browser.close());
+    const browser = await launchChromium();
     const page = await browser.newPage();
     const urls: string[] = [];
     page.on('request', (r) => urls.push(r.url()));

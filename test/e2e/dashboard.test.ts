@@ -1,15 +1,12 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium } from 'playwright-core';
 import { describe, expect, it, onTestFinished } from 'vitest';
+import { hasChromium, launchChromium } from '../helpers/chromium.ts';
 import { connectDevice } from '../../simulators/device-client.ts';
 import { ADMIN_TOKEN } from '../helpers/gateway.ts';
 import { isOpen, lockerRig, mqttUrl } from '../gateway/services/lockers/helpers.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = join(import.meta.dirname, '..', '..', 'test-artifacts');
-const hasChromium = existsSync(CHROMIUM);
-if (!hasChromium) console.warn(`dashboard browser test skipped: no Chromium at ${CHROMIUM}`);
 
 // fast checks, no grouping delay; no disk alert whatever the CI disk looks like
 const FAST_HEALTH = { 'health.checkIntervalSeconds': 0.2, 'health.groupWindowSeconds': 0, 'health.offlineAfterSeconds': 30, 'health.diskFreeMinPercent': 0 };
@@ -17,11 +14,7 @@ const FAST_HEALTH = { 'health.checkIntervalSeconds': 0.2, 'health.groupWindowSec
 describe.skipIf(!hasChromium)('store IT dashboard in headless Chromium', () => {
   it('logs in, shows a new device live, raises its offline alert when it drops and resolves it when it is back, and opens a locker door with an audit entry', async () => {
     const { gw, sim } = await lockerRig({ overrides: FAST_HEALTH });
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-    });
-    onTestFinished(() => browser.close());
+    const browser = await launchChromium();
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     const pageErrors: string[] = [];
     page.on('pageerror', (e) => pageErrors.push(e.message));

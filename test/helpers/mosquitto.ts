@@ -1,5 +1,5 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { onTestFinished } from 'vitest';
@@ -99,4 +99,46 @@ export async function startMosquittoDynsec(dir: string, admin: { username: strin
       extraConf,
     ].join('\n'),
   );
+}
+
+const SHIPPED = join(import.meta.dirname, '..', '..', 'deploy', 'mosquitto');
+
+/**
+ * mosquitto with the configuration storegate ships (deploy/mosquitto/mosquitto.conf and its acl file, unchanged),
+ * only its paths and port moved to the test: the password file holds the service account and the given devices
+ * (as deploy/README.md has store IT add them with mosquitto_passwd), persistence goes to `dir`.
+ */
+export async function startShippedMosquitto(dir: string, accounts: Record<string, string>) {
+  if (!MOSQUITTO) throw new Error('mosquitto not installed');
+  const passwd = join(dir, 'passwd');
+  let first = true;
+  for (const [user, password] of Object.entries(accounts)) {
+    execFileSync('mosquitto_passwd', [...(first ? ['-c'] : []), '-b', passwd, user, password], { stdio: 'ignore' });
+    first = false;
+  }
+  const port = await freePort();
+  const shipped = readFileSync(join(SHIPPED, 'mosquitto.conf'), 'utf8');
+  const moved: Record<string, string> = {
+    listener: `listener ${port} 127.0.0.1`,
+    password_file: `password_file ${passwd}`,
+    acl_file: `acl_file ${join(SHIPPED, 'acl')}`,
+    persistence_location: `persistence_location ${dir}/`,
+  };
+  const lines = shipped.split('\n').map((l) => moved[l.split(' ')[0] ?? ''] ?? l);
+  for (const key of Object.keys(moved)) if (!lines.includes(moved[key] as string)) throw new Error(`shipped mosquitto.conf has no ${key} line`);
+  // as root mosquitto drops to the mosquitto user, which could not read the test's temp dir
+  if (process.getuid?.() === 0) lines.push('user root');
+  const conf = join(dir, 'mosquitto.conf');
+  writeFileSync(conf, [...lines, 'log_dest stderr', 'log_type error'].join('\n'));
+  const proc = spawn(MOSQUITTO, ['-c', conf], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  proc.stderr?.on('data', (d) => (stderr += d));
+  const exited = new Promise((r) => proc.once('exit', r));
+  // with persistence on, mosquitto writes its database as it exits: wait for that before `dir` is removed
+  onTestFinished(async () => {
+    if (proc.exitCode === null) proc.kill('SIGTERM');
+    await exited;
+  });
+  await untilListening(port, proc, 5000, () => `mosquitto (shipped config) did not start: ${stderr}`);
+  return { port, url: `mqtt://127.0.0.1:${port}`, proc, conf: lines.join('\n') };
 }

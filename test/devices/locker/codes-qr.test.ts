@@ -1,9 +1,9 @@
-import { generateKeyPairSync } from 'node:crypto';
+import { createHmac, generateKeyPairSync } from 'node:crypto';
 import { Compile } from 'typebox/compile';
 import { describe, expect, it } from 'vitest';
 import { codeFromPickupQr, derivePickupCode, pickupQr } from '../../../devices/locker/codes.ts';
 import { KeypadMessage, LockerEventMessage, StateReportMessage } from '../../../devices/locker/messages.ts';
-import { signReturnQr, verifyReturnQr } from '../../../devices/locker/return-qr.ts';
+import { ed25519Key, signReturnQr, verifyReturnQr } from '../../../devices/locker/return-qr.ts';
 import { lockerTopic } from '../../../devices/locker/topics.ts';
 
 const NOW = Date.UTC(2026, 0, 1);
@@ -15,11 +15,14 @@ describe('pickup codes', () => {
     expect(derivePickupCode('k3y-shared-with-cloud', 'order-1', 'nonce-1')).toMatch(/^[0-9]{6}$/);
     expect(derivePickupCode('k3y-shared-with-cloud', 'order-1', 'nonce-1')).toBe('586410'); // computed independently with Python's hmac;
     expect(derivePickupCode('k3y-shared-with-cloud', 'order-1', 'nonce-2')).not.toBe(derivePickupCode('k3y-shared-with-cloud', 'order-1', 'nonce-1'));
+    // a code under 100000 keeps its leading zero (Python: hmac.new(key, b"pickup\0order-1\0nonce-2", sha256), first 4 bytes % 10**6)
+    expect(derivePickupCode('k3y-shared-with-cloud', 'order-1', 'nonce-2')).toBe('069346');
   });
 
   it('reads the pickup QR format and nothing else', () => {
     expect(codeFromPickupQr(pickupQr('012345'))).toBe('012345');
-    for (const bad of ['SGP1.12345', 'SGP1.1234567', 'SGP2.123456', '123456', 'SGP1.12345a']) expect(codeFromPickupQr(bad)).toBeNull();
+    for (const bad of ['SGP1.12345', 'SGP1.1234567', 'SGP2.123456', '123456', 'SGP1.12345a', 'xSGP1.123456', 'SGP1.123456\n', 'SGP1x123456'])
+      expect(codeFromPickupQr(bad), bad).toBeNull();
   });
 });
 
@@ -52,6 +55,63 @@ describe('return QR', () => {
     ['signed garbage payload', signReturnQr({ nope: 1 } as never, { hmacKey: 'h' }), 'malformed'],
   ])('refuses %s', (_name, qr, reason) => {
     expect(verifyReturnQr(qr, { hmacKey: 'h' }, NOW)).toEqual({ ok: false, reason });
+  });
+});
+
+describe('return QR keys and payload checks', () => {
+  const { publicKey, privateKey } = generateKeyPairSync('ed25519');
+  const pem = { pub: publicKey.export({ format: 'pem', type: 'spki' }).toString(), priv: privateKey.export({ format: 'pem', type: 'pkcs8' }).toString() };
+
+  it('takes Ed25519 keys as PEM too, and refuses a raw key that is not 32 bytes', () => {
+    const qr = signReturnQr(P, { ed25519PrivateKey: pem.priv });
+    expect(verifyReturnQr(qr, { ed25519PublicKey: pem.pub }, NOW)).toEqual({ ok: true, payload: P });
+    expect(() => ed25519Key(Buffer.alloc(31).toString('base64'), 'public')).toThrow('an Ed25519 key is 32 bytes (base64) or PEM');
+    expect(() => ed25519Key(Buffer.alloc(33).toString('base64'), 'private')).toThrow('an Ed25519 key is 32 bytes (base64) or PEM');
+    expect(ed25519Key(pem.pub, 'public').type).toBe('public');
+    expect(ed25519Key(pem.priv, 'private').type).toBe('private');
+    // the same text as the other kind is a different key object (the cache is keyed by kind)
+    const raw = privateKey.export({ format: 'der', type: 'pkcs8' }).subarray(16).toString('base64');
+    expect(ed25519Key(raw, 'private').type).toBe('private');
+    expect(ed25519Key(raw, 'public').type).toBe('public');
+  });
+
+  it('refuses an Ed25519 QR signed by another key, and one whose signature is not 64 bytes', () => {
+    const other = generateKeyPairSync('ed25519').privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
+    expect(verifyReturnQr(signReturnQr(P, { ed25519PrivateKey: other }), { ed25519PublicKey: pem.pub }, NOW)).toEqual({ ok: false, reason: 'bad_signature' });
+    const qr = signReturnQr(P, { ed25519PrivateKey: pem.priv });
+    const short = `${qr.slice(0, qr.lastIndexOf('.'))}.${Buffer.alloc(63).toString('base64url')}`;
+    expect(verifyReturnQr(short, { ed25519PublicKey: pem.pub }, NOW)).toEqual({ ok: false, reason: 'bad_signature' });
+    // an hs256 QR where only an Ed25519 key is held: not an algorithm this gateway accepts
+    expect(verifyReturnQr(signReturnQr(P, { hmacKey: 'h' }), { ed25519PublicKey: pem.pub }, NOW)).toEqual({ ok: false, reason: 'unsupported_alg' });
+  });
+
+  /** a QR with a valid HMAC over any body text */
+  const signedBody = (body: string) => {
+    const head = `SGR1.hs256.${body}`;
+    return `${head}.${createHmac('sha256', 'h').update(head).digest('base64url')}`;
+  };
+  const b64 = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
+
+  it.each([
+    ['an empty rid', { ...P, rid: '' }],
+    ['a rid over 128 characters', { ...P, rid: 'r'.repeat(129) }],
+    ['a missing oid', { ...P, oid: undefined }],
+    ['a numeric item', { ...P, item: 7 }],
+    ['a reason over 64 characters', { ...P, reason: 'x'.repeat(65) }],
+    ['a size over 8 characters', { ...P, size: 'XXXXXXXXL' }],
+    ['an empty size', { ...P, size: '' }],
+    ['an exp that is a string', { ...P, exp: String(P.exp) }],
+    ['an infinite exp', { ...P, exp: 'Infinity' }],
+  ])('refuses a correctly signed payload with %s as malformed', (_what, payload) => {
+    expect(verifyReturnQr(signedBody(b64(payload)), { hmacKey: 'h' }, NOW)).toEqual({ ok: false, reason: 'malformed' });
+  });
+
+  it('accepts the longest fields and a size, refuses a body that is not JSON, and expires at exp exactly', () => {
+    const long = { ...P, rid: 'r'.repeat(128), reason: 'x'.repeat(64), size: 'XXXXXXXL' };
+    expect(verifyReturnQr(signedBody(b64(long)), { hmacKey: 'h' }, NOW)).toEqual({ ok: true, payload: long });
+    expect(verifyReturnQr(signedBody(Buffer.from('{not json').toString('base64url')), { hmacKey: 'h' }, NOW)).toEqual({ ok: false, reason: 'malformed' });
+    expect(verifyReturnQr(signedBody(b64(P)), { hmacKey: 'h' }, P.exp * 1000 - 1).ok).toBe(true);
+    expect(verifyReturnQr(signedBody(b64(P)), { hmacKey: 'h' }, P.exp * 1000)).toEqual({ ok: false, reason: 'expired' });
   });
 });
 

@@ -1,25 +1,16 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium } from 'playwright-core';
-import { describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { hasChromium, launchChromium } from '../../../helpers/chromium.ts';
 import { addDevice, until } from '../../../helpers/gateway.ts';
 import { fittingRig, frameOf, ITEMS, staffCall } from './helpers.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = join(import.meta.dirname, '..', '..', '..', '..', 'test-artifacts');
-const hasChromium = existsSync(CHROMIUM);
-if (!hasChromium) console.warn(`mirror page test skipped: no Chromium at ${CHROMIUM}`);
-
-const launch = async () => {
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
-  onTestFinished(() => browser.close());
-  return browser;
-};
 
 describe.skipIf(!hasChromium)('mirror page in headless Chromium', () => {
   it('shows the recognised item and its suggestions live after the mirror sends a frame', async () => {
     const { gw, mirror, secret } = await fittingRig();
-    const browser = await launch();
+    const browser = await launchChromium();
     const page = await browser.newPage({ viewport: { width: 768, height: 1024 } });
     // the key travels in the fragment (never sent to the server) and the page forgets the URL's copy
     await page.goto(`http://127.0.0.1:${gw.ports.http}/mirror/mirror-1#key=${secret}`);
@@ -40,7 +31,7 @@ describe.skipIf(!hasChromium)('mirror page in headless Chromium', () => {
 
   it('asks staff for a size and follows the request live; orders an out-of-stock size to a locker', async () => {
     const { gw, mirror, secret } = await fittingRig();
-    const browser = await launch();
+    const browser = await launchChromium();
     const page = await browser.newPage({ viewport: { width: 768, height: 1024 }, hasTouch: true });
     await page.goto(`http://127.0.0.1:${gw.ports.http}/mirror/mirror-1#key=${secret}`);
     await page.waitForFunction(() => document.querySelector('#status')?.textContent?.includes('live'));
@@ -85,7 +76,7 @@ describe.skipIf(!hasChromium)('mirror page in headless Chromium', () => {
   it('asks for the key when it has none and refuses a wrong one; the API shows nothing without it', async () => {
     const { gw, secret } = await fittingRig();
     const other = await addDevice(gw, 'mirror-2', 'mirror', 'fitting-2');
-    const browser = await launch();
+    const browser = await launchChromium();
     const page = await browser.newPage();
     await page.goto(`http://127.0.0.1:${gw.ports.http}/mirror/mirror-1`);
     await page.waitForSelector('#setup:not([hidden])');
@@ -135,11 +126,7 @@ describe.skipIf(!hasChromium)('staff fitting-rooms page in headless Chromium', (
     await mirror.interact({ type: 'size_request', productId: 'SG-0301', size: 'L' });
     const open = await mirror.nextCommand('size_request', (c) => c.status === 'open');
 
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-    });
-    onTestFinished(() => browser.close());
+    const browser = await launchChromium();
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     await page.goto(`http://127.0.0.1:${gw.ports.http}/staff/fitting-rooms`);
     await page.fill('#token', 'not-the-token');

@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { gauge } from '../../../../gateway/metrics.ts';
+import { until } from '../../../helpers/gateway.ts';
+import { event } from '../outbox/harness.ts';
+import { cloudHealthRig } from './cloud-rig.ts';
 import { healthRig } from './rig.ts';
+
+const LOCKER = 'storegate/store-1/locker/lk-01';
+const SESSIONS = 'storegate/store-1/gateway/presence';
 
 describe('alerts across restarts and from other capabilities', () => {
   it('does not alert right after a gateway restart for devices last seen while it was down', async () => {
@@ -65,32 +70,74 @@ describe('alerts across restarts and from other capabilities', () => {
     expect(h.raised()).toHaveLength(1);
   });
 
-  it('raises a cloud-down alert after the configured outage and resolves it when the forwarder is back', async () => {
-    const h = await healthRig({ cloudDownAlertSeconds: 600 });
-    const downSince = gauge(h.metrics, 'storegate_outbox_forwarder_down_since_seconds', 'outage start', ['forwarder']);
-    downSince.set({ forwarder: 'cloud' }, h.clock.now() / 1000);
-    await h.advance(300_000);
-    expect(h.openKeys()).toEqual([]);
-    await h.advance(300_000);
-    expect(h.openKeys()).toEqual(['cloud:cloud:down']);
-    expect(h.raised()[0]?.data).toMatchObject({ severity: 'critical', deviceId: 'gateway', message: 'cloud forwarder cloud down for 10 min' });
-    downSince.set({ forwarder: 'cloud' }, 0);
+  it('raises a cloud-down alert when the cloud receiver stops answering for the configured time, resolves it when the receiver is back, and both alerts reach the cloud', async () => {
+    const h = await cloudHealthRig({ cloudDownAlertSeconds: 600, backlogAlertEvents: 0 });
+    await h.work.run(async (w) => w.emit(event('locker.parcel.loaded', LOCKER, 0), { priority: 'critical' }));
+    await until(() => h.rx.received.length === 1, 5000, 'the first event delivered');
     await h.advance(5000);
     expect(h.openKeys()).toEqual([]);
+
+    await h.rx.down();
+    await h.work.run(async (w) => w.emit(event('locker.parcel.loaded', LOCKER, 1), { priority: 'critical' }));
+    // the failed send starts the outage; half the configured time later there is still no alert
+    await until(async () => (await h.outbox.status()).forwarders[0]?.downSince !== null, 5000, 'the forwarder to see the receiver gone');
+    for (let t = 0; t < 300_000; t += 60_000) await h.advance(60_000);
+    expect(h.openKeys()).toEqual([]);
+    for (let t = 0; t < 300_000; t += 60_000) await h.advance(60_000);
+    expect(h.openKeys()).toEqual(['cloud:cloud:down']);
+    const raised = h.health.book.get('cloud:cloud:down');
+    expect(raised).toMatchObject({ severity: 'critical', deviceId: 'gateway' });
+    expect(raised?.message).toMatch(/^cloud forwarder cloud down for 1[01] min$/);
+
+    await h.rx.up();
+    await until(
+      async () => {
+        await h.advance(5000);
+        return h.alertEvents('alert.resolved', 'cloud:cloud:down').length > 0;
+      },
+      10_000,
+      'the resolution delivered to the cloud',
+    );
+    expect(h.openKeys()).toEqual([]);
+    // the cloud got the held event, the alert raised while it was away, and its resolution, once each
+    expect(h.rx.received.filter((e) => e.type === 'storegate.locker.parcel.loaded').map((e) => e.data.seq)).toEqual([0, 1]);
+    expect(h.alertEvents('alert.raised', 'cloud:cloud:down')).toHaveLength(1);
+    expect(h.alertEvents('alert.resolved', 'cloud:cloud:down')).toHaveLength(1);
+    expect(h.alertEvents('alert.raised', 'cloud:cloud:down')[0]?.data).toMatchObject({ severity: 'critical', message: raised?.message });
   });
 
-  it('raises an outbox backlog alert over the threshold and resolves it below 90% of it', async () => {
-    const h = await healthRig({ backlogAlertEvents: 1000 });
-    const backlog = gauge(h.metrics, 'storegate_outbox_backlog_events', 'backlog', ['class']);
-    backlog.set({ class: 'bulk' }, 800);
-    backlog.set({ class: 'critical' }, 300);
+  it('raises an outbox backlog alert when the queue grows past the threshold while the cloud refuses, and resolves it once the backlog drains', async () => {
+    const h = await cloudHealthRig({ backlogAlertEvents: 100, cloudDownAlertSeconds: 0 });
+    h.rx.setAnswer(() => ({ status: 503 }));
+    const fill = (from: number, n: number) =>
+      h.work.run(async (w) => {
+        for (let i = from; i < from + n; i++) w.emit(event('presence.session.ended', SESSIONS, i), { priority: 'normal' });
+      });
+    await fill(0, 100);
+    await h.advance(5000);
+    expect((await h.outbox.status()).backlog.events).toBe(100);
+    expect(h.openKeys()).toEqual([]); // at the threshold, not over it
+    await fill(100, 20);
     await h.advance(5000);
     expect(h.openKeys()).toEqual(['outbox:backlog']);
-    backlog.set({ class: 'bulk' }, 650);
-    await h.advance(5000);
-    expect(h.openKeys()).toEqual(['outbox:backlog']);
-    backlog.set({ class: 'bulk' }, 500);
-    await h.advance(5000);
+    expect(h.health.book.get('outbox:backlog')).toMatchObject({ severity: 'warning', message: 'cloud outbox backlog 120 events (over 100)' });
+    expect(h.alertEvents('alert.raised', 'outbox:backlog')).toEqual([]); // still queued: the cloud refuses
+
+    h.rx.setAnswer(() => ({ status: 200 }));
+    await until(
+      async () => {
+        await h.advance(5000);
+        return h.alertEvents('alert.resolved', 'outbox:backlog').length > 0;
+      },
+      10_000,
+      'the backlog drained and the resolution delivered',
+    );
     expect(h.openKeys()).toEqual([]);
+    expect(h.rx.received.filter((e) => e.type === 'storegate.presence.session.ended')).toHaveLength(120);
+    expect(h.alertEvents('alert.raised', 'outbox:backlog')).toHaveLength(1);
+    expect(h.alertEvents('alert.raised', 'outbox:backlog')[0]?.data).toMatchObject({
+      severity: 'warning',
+      message: 'cloud outbox backlog 120 events (over 100)',
+    });
   });
 });

@@ -1,6 +1,6 @@
 import type { MqttClient } from 'mqtt';
 import { describe, expect, it } from 'vitest';
-import { connectMqtt, startGateway, until } from '../../../helpers/gateway.ts';
+import { connectMqtt, metricValue, startGateway, until } from '../../../helpers/gateway.ts';
 
 const HA = { username: 'homeassistant', password: 'ha-password-0123456789' };
 const SCANNER = { id: 'sc-1', kind: 'ble-scanner', zone: 'entrance', secret: 'scanner-secret-0123456789' };
@@ -87,8 +87,11 @@ describe('Home Assistant MQTT discovery', () => {
     gw.bus.on('test', '*', (e) => void (e.source.includes('/sc-1') && heard.push(e.type)));
     const before = (await gw.db.all('SELECT id FROM device_events')).length;
     // (a refused QoS 1 publish gets no PUBACK: do not wait for one)
+    const closed = new Promise<void>((r) => (ha as MqttClient).once('close', () => r()));
     void (ha as MqttClient).publishAsync('storegate/store-1/ble-scanner/sc-1/telemetry', JSON.stringify({ batteryMv: 3000 }), { qos: 1 }).catch(() => {});
-    await new Promise((r) => setTimeout(r, 500));
+    // the broker refuses it in authorizePublish (counted) and drops the connection: the publish is done with
+    await until(async () => (await metricValue(gw, 'storegate_broker_acl_denied_total', { action: 'publish' })) === 1, 5000, 'the refused publish counted');
+    await closed;
     expect(routed).toEqual([]);
     expect(heard).toEqual([]);
     expect((await gw.db.all('SELECT id FROM device_events')).length).toBe(before);
@@ -102,7 +105,11 @@ describe('Home Assistant MQTT discovery', () => {
     const got: string[] = [];
     svc.on('message', (t) => got.push(t));
     await svc.subscribeAsync('homeassistant/#', { qos: 1 });
-    await new Promise((r) => setTimeout(r, 300));
-    expect(got).toEqual([]);
+    // nothing was announced at start (discovery publishes before the gateway's start resolves) …
+    expect(gw.logs.parsed().some((l) => l.msg === 'home assistant discovery published')).toBe(false);
+    // … and nothing retained under the prefix: a probe published after the subscription is all that arrives
+    await svc.publishAsync('homeassistant/probe', 'probe', { qos: 1 });
+    await until(() => got.includes('homeassistant/probe'), 5000, 'the probe');
+    expect(got).toEqual(['homeassistant/probe']);
   });
 });

@@ -1,21 +1,14 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Browser, chromium } from 'playwright-core';
-import { describe, expect, it, onTestFinished } from 'vitest';
+import type { Browser } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { hasChromium, launchChromium } from '../../../helpers/chromium.ts';
 import type { EventMap } from '../../../../gateway/bus/events.ts';
 import { nextEvent, STAFF_TOKEN, type TestGateway } from '../../../helpers/gateway.ts';
 import { isOpen, lockerRig, staff } from './helpers.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = join(import.meta.dirname, '..', '..', '..', '..', 'test-artifacts');
-const hasChromium = existsSync(CHROMIUM);
-if (!hasChromium) console.warn(`expected parcels page test skipped: no Chromium at ${CHROMIUM}`);
 
-const launch = async () => {
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
-  onTestFinished(() => browser.close());
-  return browser;
-};
 /** a counter-side touch screen */
 const touchPage = (browser: Browser) => browser.newPage({ viewport: { width: 1000, height: 900 }, hasTouch: true });
 
@@ -45,7 +38,7 @@ describe.skipIf(!hasChromium)('expected online orders on the staff lockers page 
   it('lists locker orders from the mirror; Arrived reserves a compartment shown in the row and the grid; a full size is refused in words; Cancel removes one', async () => {
     const { gw, sim } = await lockerRig();
     await orderIntent(gw, 'oi-1', 'SG-0301', 'M');
-    const browser = await launch();
+    const browser = await launchChromium();
     const page = await touchPage(browser);
     await page.goto(`http://127.0.0.1:${gw.ports.http}/staff/lockers`);
 
@@ -122,7 +115,7 @@ describe.skipIf(!hasChromium)('expected online orders on the staff lockers page 
   it('logs in from #token= in the URL and drops it from the address bar; a wrong one shows the login form; both staff pages share the login', async () => {
     const { gw } = await lockerRig();
     const base = `http://127.0.0.1:${gw.ports.http}`;
-    const browser = await launch();
+    const browser = await launchChromium();
     const context = await browser.newContext({ viewport: { width: 1000, height: 900 }, hasTouch: true });
 
     const wrong = await context.newPage();

@@ -1,23 +1,16 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium } from 'playwright-core';
-import { describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { hasChromium, launchChromium } from '../../../helpers/chromium.ts';
 import { nextEvent, STAFF_TOKEN } from '../../../helpers/gateway.ts';
 import { isOpen, lockerRig } from './helpers.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = join(import.meta.dirname, '..', '..', '..', '..', 'test-artifacts');
-const hasChromium = existsSync(CHROMIUM);
-if (!hasChromium) console.warn(`staff page test skipped: no Chromium at ${CHROMIUM}`);
 
 describe.skipIf(!hasChromium)('staff lockers page in headless Chromium', () => {
   it('staff logs in, loads an order, sees which compartment opened and then that it is loaded', async () => {
     const { gw, sim } = await lockerRig();
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-    });
-    onTestFinished(() => browser.close());
+    const browser = await launchChromium();
     const page = await browser.newPage({ viewport: { width: 1000, height: 800 } });
     await page.goto(`http://127.0.0.1:${gw.ports.http}/staff/lockers`);
 

@@ -1,7 +1,6 @@
 import Fastify from 'fastify';
 import { describe, expect, it } from 'vitest';
 import { createFakeClock, systemClock } from '../../../../gateway/clock.ts';
-import { backoffDelay, parseRetryAfter } from '../../../../gateway/services/outbox/backoff.ts';
 import { ADMIN_TOKEN, until } from '../../../helpers/gateway.ts';
 import { event, startOutbox, startReceiver, enqueue } from './harness.ts';
 
@@ -81,17 +80,5 @@ describe('outbox poison and throttling', () => {
     await until(() => rx.received.length === 1, 5000, 'delivery after four failures');
     expect(rx.requests.map((r) => r.status)).toEqual([503, 408, 401, 500, 200]);
     expect((await service.status()).deadLetters).toBe(0);
-  });
-
-  it('computes exponential backoff with jitter under the cap, and reads both Retry-After forms', () => {
-    const cfg = { initialMs: 1000, maxMs: 60_000, jitter: 0.5 };
-    expect([1, 2, 3, 4].map((a) => backoffDelay(a, cfg, () => 0))).toEqual([1000, 2000, 4000, 8000]);
-    expect(backoffDelay(30, cfg, () => 0)).toBe(60_000);
-    expect(backoffDelay(3, cfg, () => 1)).toBe(2000);
-    for (let a = 1; a < 40; a++) expect(backoffDelay(a, cfg, Math.random)).toBeLessThanOrEqual(60_000);
-    const now = Date.UTC(2026, 0, 1, 9);
-    expect(parseRetryAfter('30', now)).toBe(30_000);
-    expect(parseRetryAfter(new Date(now + 90_000).toUTCString(), now)).toBe(90_000);
-    expect(parseRetryAfter('soon', now)).toBeUndefined();
   });
 });
