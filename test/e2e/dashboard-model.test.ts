@@ -1,23 +1,14 @@
-import { existsSync } from 'node:fs';
-import { chromium } from 'playwright-core';
-import { describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { hasChromium, launchChromium } from '../helpers/chromium.ts';
 import { ADMIN_TOKEN, nextEvent } from '../helpers/gateway.ts';
 import { announce, announcement, CENTROID, modelServer, pem, rolloutGateway, signingKeys } from '../gateway/services/recognition/rollout-helpers.ts';
-
-const CHROMIUM = '/usr/bin/chromium';
-const hasChromium = existsSync(CHROMIUM);
-if (!hasChromium) console.warn(`dashboard model panel test skipped: no Chromium at ${CHROMIUM}`);
 
 describe.skipIf(!hasChromium)('dashboard model panel in headless Chromium', () => {
   it('shows the shadow model a rollout installed with its agreement, then the promotion, live without a reload', async () => {
     const keys = signingKeys();
     const server = await modelServer({ '/c.onnx': CENTROID });
     const gw = await rolloutGateway({ publicKey: pem(keys.publicKey) });
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-    });
-    onTestFinished(() => browser.close());
+    const browser = await launchChromium();
     const page = await browser.newPage();
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));

@@ -1,20 +1,11 @@
-import { existsSync } from 'node:fs';
-import { chromium } from 'playwright-core';
-import { describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { hasChromium, launchChromium } from '../helpers/chromium.ts';
 import { ADMIN_TOKEN, startGateway } from '../helpers/gateway.ts';
-
-const CHROMIUM = '/usr/bin/chromium';
-const hasChromium = existsSync(CHROMIUM);
-if (!hasChromium) console.warn(`dashboard staff test skipped: no Chromium at ${CHROMIUM}`);
 
 describe.skipIf(!hasChromium)('staff accounts on the store IT dashboard in headless Chromium', () => {
   it('adds a person with a role and shows the PIN once; the person logs in with it; store IT disables them', async () => {
     const gw = await startGateway();
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-    });
-    onTestFinished(() => browser.close());
+    const browser = await launchChromium();
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     const pageErrors: string[] = [];
     page.on('pageerror', (e) => pageErrors.push(e.message));

@@ -1,17 +1,13 @@
-import { existsSync } from 'node:fs';
-import { type Browser, chromium, type Page } from 'playwright-core';
-import { describe, expect, it, onTestFinished } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { hasChromium, launchChromium } from '../helpers/chromium.ts';
 import { until } from '../helpers/gateway.ts';
 import { fittingRig, frameOf, ITEMS, staffCall } from '../gateway/services/fitting/helpers.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const hasChromium = existsSync(CHROMIUM);
-if (!hasChromium) console.warn(`fitting-room people tests skipped: no Chromium at ${CHROMIUM}`);
 const slow = { timeout: 10_000 };
 
 const launch = async () => {
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
-  onTestFinished(() => browser.close());
+  const browser = await launchChromium();
   return browser;
 };
 

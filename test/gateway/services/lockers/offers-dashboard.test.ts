@@ -1,14 +1,12 @@
-import { existsSync } from 'node:fs';
-import { chromium } from 'playwright-core';
-import { describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { hasChromium, launchChromium } from '../../../helpers/chromium.ts';
 import { signReturnQr } from '../../../../devices/locker/return-qr.ts';
 import { ADMIN_TOKEN } from '../../../helpers/gateway.ts';
 import { lockerRig, RETURN_KEY, staff } from './helpers.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
 const POS_TOKEN = 'test-pos-token-0123456789';
 
-describe.skipIf(!existsSync(CHROMIUM))('per-offer conversion on the store IT dashboard', () => {
+describe.skipIf(!hasChromium)('per-offer conversion on the store IT dashboard', () => {
   it('shows each return offer with how often it was shown, accepted and redeemed', async () => {
     const { gw } = await lockerRig({
       overrides: {
@@ -35,11 +33,7 @@ describe.skipIf(!existsSync(CHROMIUM))('per-offer conversion on the store IT das
     await staff(gw, 'POST', `/api/v1/lockers/incentives/${a.offerId}/accept`);
     expect((await staff(gw, 'POST', '/api/v1/lockers/incentives/redeemed', { offerId: a.offerId }, POS_TOKEN)).status).toBe(200);
 
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-    });
-    onTestFinished(() => browser.close());
+    const browser = await launchChromium();
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     await page.goto(`http://127.0.0.1:${gw.ports.http}/`);
     await page.fill('#token', ADMIN_TOKEN);

@@ -1,13 +1,9 @@
-import { existsSync } from 'node:fs';
-import { chromium } from 'playwright-core';
-import { describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { hasChromium, launchChromium } from '../../../helpers/chromium.ts';
 import { signReturnQr } from '../../../../devices/locker/return-qr.ts';
 import { createFakeClock } from '../../../../gateway/clock.ts';
 import { nextEvent, STAFF_TOKEN } from '../../../helpers/gateway.ts';
 import { isOpen, loadOrder, lockerRig, RETURN_KEY, staff } from './helpers.ts';
-
-const CHROMIUM = '/usr/bin/chromium';
-const hasChromium = existsSync(CHROMIUM);
 
 describe.skipIf(!hasChromium)('staff lockers page: cancel a load, look up an order, reclaim expired parcels, returns at the desk', () => {
   // several page refreshes (every 5 s) in one walk through: more than the default 30 s on a busy box
@@ -24,11 +20,7 @@ describe.skipIf(!hasChromium)('staff lockers page: cancel a load, look up an ord
         },
       },
     });
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-    });
-    onTestFinished(() => browser.close());
+    const browser = await launchChromium();
     const page = await browser.newPage({ viewport: { width: 1000, height: 900 } });
     await page.goto(`http://127.0.0.1:${gw.ports.http}/staff/lockers#token=${STAFF_TOKEN}`);
     await page.waitForSelector('#app:not([hidden])');
