@@ -86,7 +86,21 @@ export const SHOPPER_TABLES: ShopperTable[] = [
   },
   // lockers-001-core: parcels and returns by order id
   { table: 'locker_parcels', dataClass: 'lockerParcels', owner: 'lockers-001-core', match: [['order_id', 'order']], adds: [['id', 'parcel']] },
-  { table: 'locker_returns', dataClass: 'lockerParcels', owner: 'lockers-001-core', match: [['order_id', 'order']], adds: [['id', 'return']] },
+  // lockers-003-season: returns also carry the shopper's pseudonym (the keep-it rate guard) since this migration
+  {
+    table: 'locker_returns',
+    dataClass: 'lockerParcels',
+    owner: 'lockers-001-core',
+    match: [
+      ['order_id', 'order'],
+      ['shopper_id', 'pseudonym'],
+    ],
+    adds: [['id', 'return']],
+  },
+  // lockers-003-season: an order's parcel count, dimensions, pickup window and accessibility preference
+  { table: 'locker_orders', dataClass: 'lockerParcels', owner: 'lockers-003-season', match: [['order_id', 'order']] },
+  // lockers-003-season: the repurchase offer made at a return, and what the shopper did with it
+  { table: 'locker_incentives', dataClass: 'lockerParcels', owner: 'lockers-003-season', match: [['return_id', 'return']] },
   // lockers-001-core: staff's audit trail stays (who opened which door), without the reference to the shopper's parcel
   {
     table: 'locker_audit',
