@@ -20,6 +20,7 @@ const SECRET_KEYS = [
   'hmacKey',
   'pseudonymKey',
   'salt',
+  'posToken',
 ];
 export const REDACT_PATHS = [...SECRET_KEYS, ...SECRET_KEYS.map((k) => `*.${k}`), 'req.headers.authorization', 'headers.authorization'];
 

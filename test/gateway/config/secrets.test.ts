@@ -74,7 +74,7 @@ const baseConfig = (dataDir: string) => ({
       { name: 'mqtt-cloud', kind: 'mqtt', url: 'mqtt://127.0.0.1:9', username: 'gw', timeoutSeconds: 1 },
     ],
   },
-  lockers: { banks: [{ id: 'bank-1', controllerId: 'lk-01', compartments: [{ id: 'c1', size: 'M' }] }] },
+  lockers: { banks: [{ id: 'bank-1', controllerId: 'lk-01', compartments: [{ id: 'c1', size: 'M' }] }], couriers: [{ id: 'dhl', code: '12345678' }] },
   presence: { shopperApp: {} },
   recognition: { enabled: false },
   // no keys: the downlink stays off, its secrets still have somewhere to go
@@ -92,7 +92,13 @@ function plantCanaries(config: Json, paths: string[], run: string) {
   const planted = new Map<string, string>();
   const byPath = new Map<string, string[]>();
   const plant = (obj: Json, key: string, at: string[], path: string) => {
-    const canary = `SGCANARY-${String(planted.size).padStart(2, '0')}-${run}`;
+    // a keypad code must be digits (8-12) to load: a numeric canary, still distinct per place and per run
+    const canary =
+      key === 'code'
+        ? `9${String(planted.size).padStart(2, '0')}${String(Number.parseInt(run.slice(0, 8), 16))
+            .padStart(9, '0')
+            .slice(-9)}`
+        : `SGCANARY-${String(planted.size).padStart(2, '0')}-${run}`;
     obj[key] = canary;
     const where = [...at, key].join('.');
     planted.set(where, canary);
