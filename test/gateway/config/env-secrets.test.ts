@@ -14,12 +14,14 @@ const FILE_CONFIG = {
   mqtt: { external: { url: 'mqtt://broker.example:1883' } },
   http: { apiTokens: [{ name: 'pos', token: 'file-token-of-the-pos-0123456789', roles: ['fulfilment'] }] },
   downlink: { http: { url: 'https://cloud.example/downlink' } },
+  lockers: { couriers: [{ id: 'dhl', code: '12345678' }] },
 };
 const ITEM_ENV: Record<string, string> = {
   'cloud.forwarders[].token': `STOREGATE_CLOUD_${envName('events-api')}_TOKEN`,
   'cloud.forwarders[].password': `STOREGATE_CLOUD_${envName('events-api')}_PASSWORD`,
   'devices[].secret': `STOREGATE_DEVICE_${envName('lk-01')}_SECRET`,
   'http.apiTokens[].token': `STOREGATE_API_${envName('pos')}_TOKEN`,
+  'lockers.couriers[].code': `STOREGATE_COURIER_${envName('dhl')}_CODE`,
 };
 const envFor = (path: string) => ITEM_ENV[path] ?? Object.entries(ENV_KEYS).find(([, p]) => p === path)?.[0];
 const configPath = (path: string) => path.replace('[]', '.0');
@@ -41,13 +43,15 @@ describe('every secret from the environment and from a file', () => {
   it.each(secretPaths())('%s: from NAME and from NAME_FILE (the file content without its final newline)', (path) => {
     const name = envFor(path) as string;
     const { dir, file } = configFile();
-    const direct = `canary-env-${path}-0123456789abcdef0123456789`;
+    // a courier code must be 8-12 digits to load
+    const digits = path === 'lockers.couriers[].code';
+    const direct = digits ? '901234567' : `canary-env-${path}-0123456789abcdef0123456789`;
     const fromEnv = loadConfigWithSources({ file, env: { [name]: direct } });
     expect(get(fromEnv.config, configPath(path))).toBe(direct);
     expect(fromEnv.sources.find((s) => s.key === configPath(path))).toEqual({ key: configPath(path), source: `env ${name}`, shown: MASK });
 
     const secretFile = join(dir, 'secret');
-    const inFile = `canary-file-${path}-0123456789abcdef0123456789`;
+    const inFile = digits ? '9876543210' : `canary-file-${path}-0123456789abcdef0123456789`;
     writeFileSync(secretFile, `${inFile}\n`, { mode: 0o600 });
     const fromFile = loadConfigWithSources({ file, env: { [`${name}_FILE`]: secretFile } });
     expect(get(fromFile.config, configPath(path))).toBe(inFile);
