@@ -104,29 +104,26 @@ export async function startMosquittoDynsec(dir: string, admin: { username: strin
 const SHIPPED = join(import.meta.dirname, '..', '..', 'deploy', 'mosquitto');
 
 /**
- * mosquitto with the configuration storegate ships (deploy/mosquitto/mosquitto.conf and its acl file, unchanged),
- * only its paths and port moved to the test: the password file holds the service account and the given devices
- * (as deploy/README.md has store IT add them with mosquitto_passwd), persistence goes to `dir`.
+ * mosquitto with the configuration storegate ships (deploy/mosquitto/mosquitto.conf, unchanged but for its paths and
+ * port): the dynamic-security plugin with storegate's service account as its admin, as deploy/mosquitto/init.sh sets
+ * it up on first start. Devices are then provisioned by the gateway (`storegate device add`), persistence goes to `dir`.
  */
-export async function startShippedMosquitto(dir: string, accounts: Record<string, string>) {
+export async function startShippedMosquitto(dir: string, service: { username: string; password: string }) {
   if (!MOSQUITTO) throw new Error('mosquitto not installed');
-  const passwd = join(dir, 'passwd');
-  let first = true;
-  for (const [user, password] of Object.entries(accounts)) {
-    execFileSync('mosquitto_passwd', [...(first ? ['-c'] : []), '-b', passwd, user, password], { stdio: 'ignore' });
-    first = false;
-  }
+  if (!DYNSEC_PLUGIN) throw new Error('mosquitto_dynamic_security.so not found (Debian mosquitto >= 2.0 ships it)');
+  const dynsec = join(dir, 'dynamic-security.json');
+  execFileSync('mosquitto_ctrl', ['dynsec', 'init', dynsec, service.username, service.password], { stdio: 'ignore' });
   const port = await freePort();
   const shipped = readFileSync(join(SHIPPED, 'mosquitto.conf'), 'utf8');
   const moved: Record<string, string> = {
     listener: `listener ${port} 127.0.0.1`,
-    password_file: `password_file ${passwd}`,
-    acl_file: `acl_file ${join(SHIPPED, 'acl')}`,
+    plugin: `plugin ${DYNSEC_PLUGIN}`,
+    plugin_opt_config_file: `plugin_opt_config_file ${dynsec}`,
     persistence_location: `persistence_location ${dir}/`,
   };
   const lines = shipped.split('\n').map((l) => moved[l.split(' ')[0] ?? ''] ?? l);
   for (const key of Object.keys(moved)) if (!lines.includes(moved[key] as string)) throw new Error(`shipped mosquitto.conf has no ${key} line`);
-  // as root mosquitto drops to the mosquitto user, which could not read the test's temp dir
+  // as root mosquitto drops to the mosquitto user, which could not read (or save the plugin's file in) the test's temp dir
   if (process.getuid?.() === 0) lines.push('user root');
   const conf = join(dir, 'mosquitto.conf');
   writeFileSync(conf, [...lines, 'log_dest stderr', 'log_type error'].join('\n'));

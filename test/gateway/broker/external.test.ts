@@ -6,13 +6,13 @@ const SERVICE = { username: 'storegate-service', password: 'svc-pass-0123456789'
 const DEVICES = { 'lk-01': 'lk-01-secret-0123456789', 'lk-02': 'lk-02-secret-0123456789' };
 const CLIENT_ID = 'storegate-store-1';
 
-/** The gateway in external mode on the shipped mosquitto, as deploy/config/external-mosquitto.yaml sets it up. */
+/** The gateway in external mode on the shipped mosquitto (dynamic security), as deploy/config/external-mosquitto.yaml sets it up. */
 async function gatewayOn(url: string, dataDir: string) {
   return startGateway({
     dataDir,
     broker: 'embedded',
     keep: true,
-    overrides: { 'mqtt.mode': 'external', 'mqtt.external': { url, clientId: CLIENT_ID }, 'service.password': SERVICE.password },
+    overrides: { 'mqtt.mode': 'external', 'mqtt.external': { url, clientId: CLIENT_ID, dynamicSecurity: true }, 'service.password': SERVICE.password },
   });
 }
 const eventsOf = async (gw: TestGateway, deviceId: string) =>
@@ -20,12 +20,12 @@ const eventsOf = async (gw: TestGateway, deviceId: string) =>
     (r) => JSON.parse(r.data) as Record<string, unknown>,
   );
 
-describe.skipIf(!hasMosquitto)('external broker mode (real mosquitto with the shipped mosquitto.conf and acl)', () => {
+describe.skipIf(!hasMosquitto)('external broker mode (real mosquitto with the shipped mosquitto.conf: dynamic security)', () => {
   it('ingests device events from mosquitto with the same code as embedded mode, and answers on cmd', async () => {
-    const mosq = await startShippedMosquitto(tempDir('storegate-mosquitto-'), { [SERVICE.username]: SERVICE.password, ...DEVICES });
+    const mosq = await startShippedMosquitto(tempDir('storegate-mosquitto-'), SERVICE);
     const gw = await gatewayOn(mosq.url, tempDir());
     try {
-      await gw.registry.add({ id: 'lk-01', kind: 'locker' });
+      await gw.devices.add({ id: 'lk-01', kind: 'locker', secret: DEVICES['lk-01'] });
 
       // in external mode mosquitto authenticates devices; the gateway checks the registry
       const device = await connectMqtt(mosq.port, { clientId: 'lk-01', username: 'lk-01', password: DEVICES['lk-01'] });
@@ -50,11 +50,12 @@ describe.skipIf(!hasMosquitto)('external broker mode (real mosquitto with the sh
     }
   });
 
-  it('enforces the shipped acl: no anonymous or wrong-password login, a device publishes only as itself and hears only its own cmd', async () => {
-    const mosq = await startShippedMosquitto(tempDir('storegate-mosquitto-'), { [SERVICE.username]: SERVICE.password, ...DEVICES });
+  it('enforces the shipped dynamic security: no anonymous or wrong-password login, a device publishes only as itself and hears only its own cmd', async () => {
+    const mosq = await startShippedMosquitto(tempDir('storegate-mosquitto-'), SERVICE);
     const gw = await gatewayOn(mosq.url, tempDir());
     try {
-      for (const id of Object.keys(DEVICES)) await gw.registry.add({ id, kind: 'locker' });
+      // provisioned on mosquitto by the gateway (dynamic security: a client and a role with exactly its own topics)
+      for (const [id, secret] of Object.entries(DEVICES)) await gw.devices.add({ id, kind: 'locker', secret });
       await expect(connectMqtt(mosq.port, { clientId: 'anon' })).rejects.toThrow(/Not authorized/);
       await expect(connectMqtt(mosq.port, { clientId: 'lk-01', username: 'lk-01', password: 'wrong-password-000' })).rejects.toThrow(/Not authorized/);
 
@@ -71,7 +72,7 @@ describe.skipIf(!hasMosquitto)('external broker mode (real mosquitto with the sh
       await new Promise((r) => lk1.subscribe([deviceTopic(gw, 'locker', 'lk-01', 'cmd'), deviceTopic(gw, 'locker', 'lk-02', 'cmd')], { qos: 1 }, r));
       await new Promise((r) => lk2.subscribe(deviceTopic(gw, 'locker', 'lk-02', 'cmd'), { qos: 1 }, r));
 
-      // lk-01 publishes as lk-02 (dropped by the acl), then as itself: once its own event is in, the forged one would be too
+      // lk-01 publishes as lk-02 (dropped: its role has only its own topics), then as itself: once its own event is in, the forged one would be too
       await publish(lk1, deviceTopic(gw, 'locker', 'lk-02', 'event'), JSON.stringify({ type: 'door', compartment: 'A1', state: 'open' }));
       await publish(lk1, deviceTopic(gw, 'locker', 'lk-01', 'status'), JSON.stringify({ online: true, firmware: '2.0.0' }));
       await until(async () => (await eventsOf(gw, 'lk-01')).length === 1, 5000, 'lk-01 event persisted');
@@ -88,10 +89,10 @@ describe.skipIf(!hasMosquitto)('external broker mode (real mosquitto with the sh
   });
 
   it('delivers the QoS 1 events a device published while the gateway was down once it is back (persistent session)', async () => {
-    const mosq = await startShippedMosquitto(tempDir('storegate-mosquitto-'), { [SERVICE.username]: SERVICE.password, ...DEVICES });
+    const mosq = await startShippedMosquitto(tempDir('storegate-mosquitto-'), SERVICE);
     const dataDir = tempDir();
     const first = await gatewayOn(mosq.url, dataDir);
-    await first.registry.add({ id: 'lk-01', kind: 'locker' });
+    await first.devices.add({ id: 'lk-01', kind: 'locker', secret: DEVICES['lk-01'] });
     const device = await connectMqtt(mosq.port, { clientId: 'lk-01', username: 'lk-01', password: DEVICES['lk-01'] });
     const topic = deviceTopic(first, 'locker', 'lk-01', 'status');
     await publish(device, topic, JSON.stringify({ online: true, firmware: '2.0.0' }));
