@@ -16,7 +16,7 @@ export const STAFF_TOKEN = 'test-staff-token-0123456789';
 
 export function tempDir(prefix = 'storegate-test-') {
   const dir = mkdtempSync(join(tmpdir(), prefix));
-  onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+  onTestFinished(() => rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 }));
   return dir;
 }
 

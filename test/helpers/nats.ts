@@ -46,8 +46,11 @@ async function startNatsOnce(dir: string): Promise<{ port: number; url: string; 
   const proc = spawn(NATS, ['-c', conf], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   proc.stderr?.on('data', (d) => (stderr += d));
-  onTestFinished(() => {
-    proc.kill('SIGTERM');
+  const exited = new Promise((r) => proc.once('exit', r));
+  // nats-server writes its JetStream store as it exits: wait for that, or the temp dir's removal races it (ENOTEMPTY)
+  onTestFinished(async () => {
+    if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGTERM');
+    await exited;
   });
   try {
     await untilListening(port, proc, 10_000, () => `nats-server did not start: ${stderr}`);
