@@ -1,5 +1,5 @@
 import type { Db } from '../../store/db.ts';
-import { PRIORITIES, type Priority } from '../../store/outbox.ts';
+import { PRIORITIES, type Priority, requeueDeadLetters } from '../../store/outbox.ts';
 
 export interface OutboxItem {
   seq: number;
@@ -110,28 +110,9 @@ export async function listDeadLetters(db: Db, limit: number): Promise<{ total: n
   };
 }
 
-/** Puts dead letters back in the outbox (same id, same sequence) for their forwarder. */
+/** Puts dead letters back in the outbox (same id, same sequence) for their forwarder, in a transaction of its own. */
 export async function retryDeadLetters(db: Db, filter: { forwarder?: string; ids?: string[] }): Promise<number> {
-  return db.transaction(async (tx) => {
-    const where: string[] = [];
-    const params: unknown[] = [];
-    if (filter.forwarder) {
-      where.push('forwarder = ?');
-      params.push(filter.forwarder);
-    }
-    if (filter.ids?.length) {
-      where.push(`id IN (${q(filter.ids.length)})`);
-      params.push(...filter.ids);
-    }
-    const cond = where.length ? `WHERE ${where.join(' AND ')}` : '';
-    await tx.run(
-      `INSERT OR IGNORE INTO outbox_events (seq, id, source, source_seq, type, rank, created_at, expires_at, bytes, body)
-       SELECT seq, id, source, source_seq, type, rank, created_at, expires_at, length(CAST(body AS BLOB)), body FROM outbox_dead_letters ${cond}`,
-      params,
-    );
-    await tx.run(`INSERT OR IGNORE INTO outbox_pending (forwarder, rank, seq) SELECT forwarder, rank, seq FROM outbox_dead_letters ${cond}`, params);
-    return (await tx.run(`DELETE FROM outbox_dead_letters ${cond}`, params)).changes;
-  });
+  return db.transaction((tx) => requeueDeadLetters(tx, filter));
 }
 
 async function deleteEvents(tx: Db, seqs: number[]) {
