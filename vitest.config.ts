@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { defineConfig } from 'vitest/config';
+import { STORE_DAY_SUITES } from './vitest.store-day.config.ts';
 
 /**
  * The capability suites that run a second time with the gateway in external mode against a real mosquitto
@@ -49,7 +50,8 @@ export default defineConfig({
           name: 'embedded',
           include: ['test/**/*.test.ts'],
           // kills, fuzzing and storms run with `npm run test:reliability` (vitest.reliability.config.ts)
-          exclude: ['test/reliability/**', '**/node_modules/**'],
+          // store days run with `npm run test:store-day` (vitest.store-day.config.ts), also gated by CI
+          exclude: ['test/reliability/**', '**/node_modules/**', ...STORE_DAY_SUITES],
         },
       },
       ...(external ? [{ extends: true as const, test: { name: 'mosquitto', include: EXTERNAL_SUITES, env: { STOREGATE_TEST_BROKER: 'mosquitto' } } }] : []),
