@@ -12,7 +12,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import sqlite3 from 'sqlite3';
 import { createBus } from '../gateway/bus/bus.ts';
 import { systemClock } from '../gateway/clock.ts';
 import { coreChannels } from '../gateway/ingest/core-channels.ts';
@@ -25,6 +24,7 @@ import { openDb } from '../gateway/store/db.ts';
 import { migrate } from '../gateway/store/migrate.ts';
 import { createOutboxStore } from '../gateway/store/outbox.ts';
 import { createUnitOfWork } from '../gateway/store/unit-of-work.ts';
+import { openFloorWriter } from './floor-writer.ts';
 import { type BenchRow, median, printTable } from './lib.ts';
 
 const EVENTS = Number(process.env.BENCH_SPLIT_EVENTS ?? 60_000);
@@ -55,37 +55,7 @@ async function drive(send: (i: number) => Promise<unknown>): Promise<number> {
 }
 
 async function floor(dir: string, tag: string): Promise<number> {
-  const db = new sqlite3.Database(join(dir, `floor-${tag}.db`));
-  const exec = (sql: string) => new Promise<void>((res, rej) => db.exec(sql, (err) => (err ? rej(err) : res())));
-  await exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;');
-  await exec(`CREATE TABLE device_events (seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, device_id TEXT NOT NULL,
-    kind TEXT NOT NULL, channel TEXT NOT NULL, type TEXT NOT NULL, time TEXT NOT NULL, data TEXT NOT NULL);
-    CREATE INDEX device_events_device ON device_events(device_id, seq); CREATE INDEX device_events_time ON device_events(time);`);
-  const statements = new Map<number, sqlite3.Statement>();
-  let queue: Array<{ params: unknown[]; done: () => void }> = [];
-  let writing = false;
-  const drain = () => {
-    if (writing || queue.length === 0) return;
-    const batch = queue.slice(0, 500);
-    queue = queue.slice(batch.length);
-    let st = statements.get(batch.length);
-    if (!st) {
-      st = db.prepare(
-        `INSERT OR IGNORE INTO device_events (id, device_id, kind, channel, type, time, data) VALUES ${batch.map(() => '(?,?,?,?,?,?,?)').join(',')}`,
-      );
-      statements.set(batch.length, st);
-    }
-    writing = true;
-    st.run(
-      batch.flatMap((r) => r.params),
-      () => {
-        writing = false;
-        for (const r of batch) r.done();
-        if (batch.length >= 8) setImmediate(drain);
-        else drain();
-      },
-    );
-  };
+  const writer = await openFloorWriter(join(dir, `floor-${tag}.db`));
   const cpu = await drive(
     (i) =>
       new Promise<void>((done) => {
@@ -93,14 +63,12 @@ async function floor(dir: string, tag: string): Promise<number> {
         const t = topic(d);
         const body = JSON.parse(payload(tag, d, i).toString('utf8'));
         const [, , kind = '', deviceId = '', channel = ''] = t.split('/');
-        queue.push({
-          params: [`${deviceId}/${channel}/${body.msgId}`, deviceId, kind, channel, 'device.message', new Date().toISOString(), JSON.stringify(body)],
-          done,
-        });
-        drain();
+        writer.write([`${deviceId}/${channel}/${body.msgId}`, deviceId, kind, channel, 'device.message', new Date().toISOString(), JSON.stringify(body)], () =>
+          done(),
+        );
       }),
   );
-  await new Promise((r) => db.close(r));
+  await writer.close();
   return cpu;
 }
 
