@@ -9,6 +9,7 @@ export const MUTATION_TESTS = [
   'test/devices/ble/omg-json-line.test.ts',
   'test/devices/ble/decoder-boundaries.test.ts',
   'test/gateway/services/presence/engine.test.ts',
+  'test/gateway/services/presence/engine-rules.test.ts',
   'test/gateway/services/lockers/allocate.test.ts',
   'test/devices/locker/codes-qr.test.ts',
   'test/gateway/services/outbox/batching.test.ts',
