@@ -7,7 +7,9 @@ import { defineConfig } from 'vitest/config';
 export const MUTATION_TESTS = [
   'test/devices/ble/decoders.test.ts',
   'test/devices/ble/omg-json-line.test.ts',
+  'test/devices/ble/decoder-boundaries.test.ts',
   'test/gateway/services/presence/engine.test.ts',
+  'test/gateway/services/presence/engine-rules.test.ts',
   'test/gateway/services/lockers/allocate.test.ts',
   'test/devices/locker/codes-qr.test.ts',
   'test/gateway/services/outbox/batching.test.ts',

@@ -37,6 +37,14 @@ describe('OpenMQTTGateway / Theengs topics and messages', () => {
     expect(bare.ok && bare.value.adv.address).toBeUndefined();
   });
 
+  it('keeps only a string id as the address and only a numeric volt', () => {
+    const r = parseOmgMessage({ id: 42, rssi: -72, manufacturerdata: BLUECHARM.manufacturerData, volt: '3.1' });
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    expect(r.value.adv.address).toBeUndefined();
+    expect(r.value.volt).toBeUndefined();
+  });
+
   it("takes Theengs' decoded iBeacon fields (uuid, major, minor, txpower), defaulting txpower to -59", () => {
     const theengs = {
       id: 'C4:A1:B2:C3:D4:E5',
@@ -51,6 +59,8 @@ describe('OpenMQTTGateway / Theengs topics and messages', () => {
     expect(r.ok && r.value.decoded).toEqual(BLUECHARM.expect);
     const edges = parseOmgMessage({ ...theengs, major: 0, minor: 0xffff, txpower: 127 });
     expect(edges.ok && edges.value.decoded).toMatchObject({ major: 0, minor: 65535, txPower: 127 });
+    const swapped = parseOmgMessage({ ...theengs, major: 0xffff, minor: 0 });
+    expect(swapped.ok && swapped.value.decoded).toMatchObject({ major: 65535, minor: 0 });
     expect(parseOmgMessage({ ...theengs, txpower: -128 })).toMatchObject({ ok: true, value: { decoded: { txPower: -128 } } });
     for (const txpower of [undefined, -129, 128, 1.5, '-59'])
       expect(parseOmgMessage({ ...theengs, txpower }), String(txpower)).toMatchObject({ ok: true, value: { decoded: { txPower: -59 } } });
@@ -73,6 +83,8 @@ describe('OpenMQTTGateway / Theengs topics and messages', () => {
     ['minor over 65535', { rssi: -60, uuid: '426c7565436861726d426561636f6e73', major: 1, minor: 65536 }, 'bad_major_minor'],
     ['rssi and id only', { rssi: -60, id: 'C4:A1:B2:C3:D4:E5' }, 'no_beacon_data'],
     ['a uuid without integer major/minor', { rssi: -60, uuid: '426c7565436861726d426561636f6e73', major: 1.5, minor: 2 }, 'no_beacon_data'],
+    // a uuid that is not a string is not Theengs' decoded iBeacon (and must not reach the UUID parser)
+    ['a numeric uuid with major/minor', { rssi: -60, uuid: 42, major: 1, minor: 2 }, 'no_beacon_data'],
   ])('refuses %s as %s', (_what, body, reason) => {
     expect(parseOmgMessage(body)).toEqual({ ok: false, reason });
   });
@@ -113,5 +125,7 @@ describe('storegate ble-decode lines', () => {
     expect(r.kind).toBeNull();
     expect((r as { error: string }).error).toMatch(/\S/);
     expect(decodeJsonLine('{"manufacturerData":null,"serviceData":null}')).toEqual(r);
+    // OMG's lowercase spelling, null: absent too, not "not hex"
+    expect(decodeJsonLine('{"manufacturerdata":null}')).toEqual(r);
   });
 });

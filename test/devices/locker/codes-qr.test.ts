@@ -45,16 +45,17 @@ describe('return QR', () => {
     }
   });
 
+  // the QRs are built inside the test, not in the table: a signer that throws must fail a test, not the collection
   it.each([
-    ['expired', signReturnQr({ ...P, exp: NOW / 1000 }, { hmacKey: 'h' }), 'expired'],
-    ['wrong key', signReturnQr(P, { hmacKey: 'other' }), 'bad_signature'],
-    ['not a return QR', 'SGP1.123456', 'malformed'],
-    ['too few parts', 'SGR1.hs256.abc', 'malformed'],
-    ['unknown algorithm', 'SGR1.none.eyJ9.', 'malformed'],
-    ['alg none with an empty signature', 'SGR1.none.eyJyaWQiOiJyIn0.AA', 'unsupported_alg'],
-    ['signed garbage payload', signReturnQr({ nope: 1 } as never, { hmacKey: 'h' }), 'malformed'],
+    ['expired', () => signReturnQr({ ...P, exp: NOW / 1000 }, { hmacKey: 'h' }), 'expired'],
+    ['wrong key', () => signReturnQr(P, { hmacKey: 'other' }), 'bad_signature'],
+    ['not a return QR', () => 'SGP1.123456', 'malformed'],
+    ['too few parts', () => 'SGR1.hs256.abc', 'malformed'],
+    ['unknown algorithm', () => 'SGR1.none.eyJ9.', 'malformed'],
+    ['alg none with an empty signature', () => 'SGR1.none.eyJyaWQiOiJyIn0.AA', 'unsupported_alg'],
+    ['signed garbage payload', () => signReturnQr({ nope: 1 } as never, { hmacKey: 'h' }), 'malformed'],
   ])('refuses %s', (_name, qr, reason) => {
-    expect(verifyReturnQr(qr, { hmacKey: 'h' }, NOW)).toEqual({ ok: false, reason });
+    expect(verifyReturnQr(qr(), { hmacKey: 'h' }, NOW)).toEqual({ ok: false, reason });
   });
 });
 
@@ -112,6 +113,73 @@ describe('return QR keys and payload checks', () => {
     expect(verifyReturnQr(signedBody(Buffer.from('{not json').toString('base64url')), { hmacKey: 'h' }, NOW)).toEqual({ ok: false, reason: 'malformed' });
     expect(verifyReturnQr(signedBody(b64(P)), { hmacKey: 'h' }, P.exp * 1000 - 1).ok).toBe(true);
     expect(verifyReturnQr(signedBody(b64(P)), { hmacKey: 'h' }, P.exp * 1000)).toEqual({ ok: false, reason: 'expired' });
+  });
+});
+
+describe('return QR text must be the one the cloud signed', () => {
+  const signedBody = (body: string) => {
+    const head = `SGR1.hs256.${body}`;
+    return `${head}.${createHmac('sha256', 'h').update(head).digest('base64url')}`;
+  };
+  /** base64url's last character of a 32-byte signature carries 2 padding bits: flip them, the bytes stay the same */
+  const samePaddingBitsFlipped = (text: string) => {
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+    const last = alphabet.indexOf(text.slice(-1));
+    return text.slice(0, -1) + (alphabet[last ^ 1] as string);
+  };
+
+  it('refuses a QR whose signature decodes to the same bytes but is not the text that was signed', () => {
+    const qr = signReturnQr(P, { hmacKey: 'h' });
+    const twin = samePaddingBitsFlipped(qr);
+    expect(Buffer.from(twin.split('.')[3] as string, 'base64url')).toEqual(Buffer.from(qr.split('.')[3] as string, 'base64url'));
+    expect(verifyReturnQr(twin, { hmacKey: 'h' }, NOW)).toEqual({ ok: false, reason: 'bad_signature' });
+  });
+
+  it('refuses a validly signed body that is not canonical base64url (same payload, other text)', () => {
+    // 77 bytes of JSON: the last base64url character carries 2 padding bits, as in the signature
+    const payload = { ...P, item: 'sku-12' };
+    const body = Buffer.from(JSON.stringify(payload)).toString('base64url');
+    expect(verifyReturnQr(signedBody(body), { hmacKey: 'h' }, NOW)).toEqual({ ok: true, payload });
+    const twin = samePaddingBitsFlipped(body);
+    expect(Buffer.from(twin, 'base64url').toString()).toBe(JSON.stringify(payload));
+    expect(verifyReturnQr(signedBody(twin), { hmacKey: 'h' }, NOW)).toEqual({ ok: false, reason: 'bad_signature' });
+  });
+
+  it('refuses an HMAC signature of the wrong length as a bad signature, not with a crash', () => {
+    const qr = signReturnQr(P, { hmacKey: 'h' });
+    const head = qr.slice(0, qr.lastIndexOf('.'));
+    for (const n of [1, 31, 33, 64])
+      expect(verifyReturnQr(`${head}.${Buffer.alloc(n, 7).toString('base64url')}`, { hmacKey: 'h' }, NOW)).toEqual({ ok: false, reason: 'bad_signature' });
+  });
+
+  it('refuses characters outside base64url at either end of the body or the signature as malformed', () => {
+    const qr = signReturnQr(P, { hmacKey: 'h' });
+    const [, , body, sig] = qr.split('.') as [string, string, string, string];
+    for (const [b, s] of [
+      [`${body}=`, sig],
+      [`*${body}`, sig],
+      [body, `${sig}=`],
+      [body, `*${sig}`],
+    ])
+      expect(verifyReturnQr(`SGR1.hs256.${b}.${s}`, { hmacKey: 'h' }, NOW), `${b?.slice(0, 4)}….${s?.slice(-4)}`).toEqual({ ok: false, reason: 'malformed' });
+  });
+
+  const b64 = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
+  it.each([
+    ['a category over 32 characters', { ...P, cat: 'c'.repeat(33) }],
+    ['an empty category', { ...P, cat: '' }],
+    ['a negative value', { ...P, val: -1 }],
+    ['a fractional value', { ...P, val: 12.5 }],
+    ['a value as a string', { ...P, val: '1200' }],
+    ['a shopper pseudonym over 64 characters', { ...P, sid: 's'.repeat(65) }],
+    ['an empty shopper pseudonym', { ...P, sid: '' }],
+  ])('refuses a signed payload with %s as malformed', (_what, payload) => {
+    expect(verifyReturnQr(signedBody(b64(payload)), { hmacKey: 'h' }, NOW)).toEqual({ ok: false, reason: 'malformed' });
+  });
+
+  it('accepts the optional fields at their limits (value 0, 32-character category, 64-character pseudonym)', () => {
+    const full = { ...P, size: 'M', cat: 'c'.repeat(32), val: 0, sid: 's'.repeat(64) };
+    expect(verifyReturnQr(signedBody(b64(full)), { hmacKey: 'h' }, NOW)).toEqual({ ok: true, payload: full });
   });
 });
 
