@@ -14,6 +14,15 @@ export interface MuteRequest {
   note?: string | undefined;
 }
 
+/** A mute must say what it covers and for how long (bounded): refused with the reason otherwise. */
+export function checkMute(req: MuteRequest) {
+  const scope = { key: req.key ?? null, kind: req.kind ?? null, zone: req.zone ?? null };
+  if (!scope.key && !scope.kind && !scope.zone) throw new Errors.invalid('a mute names an alert key, a device kind, a zone, or a kind and a zone');
+  if (!Number.isInteger(req.minutes) || req.minutes < MUTE_MINUTES.min || req.minutes > MUTE_MINUTES.max)
+    throw new Errors.invalid(`minutes must be a whole number from ${MUTE_MINUTES.min} to ${MUTE_MINUTES.max}`);
+  return scope;
+}
+
 /**
  * Mute and unmute, as units of work (the mute row, its audit row and the open alerts it quiets commit together).
  * A mute covers what is raised while it lasts and the open alerts in its scope at once (they leave the badge).
@@ -22,10 +31,7 @@ export function createAlertActions(deps: { book: AlertBook; mutes: MuteStore; wo
   const { mutes, work, clock, log } = deps;
   return {
     async mute(req: MuteRequest, who: Actor): Promise<Mute> {
-      const scope = { key: req.key ?? null, kind: req.kind ?? null, zone: req.zone ?? null };
-      if (!scope.key && !scope.kind && !scope.zone) throw new Errors.invalid('a mute names an alert key, a device kind, a zone, or a kind and a zone');
-      if (!Number.isInteger(req.minutes) || req.minutes < MUTE_MINUTES.min || req.minutes > MUTE_MINUTES.max)
-        throw new Errors.invalid(`minutes must be a whole number from ${MUTE_MINUTES.min} to ${MUTE_MINUTES.max}`);
+      const scope = checkMute(req);
       const now = clock.now();
       const m = await work.run(async (w) => {
         const added = await mutes.add(w, {

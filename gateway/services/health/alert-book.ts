@@ -70,6 +70,12 @@ export const ALERT_COLUMNS =
   'id, key, severity, message, device_id, source, details, raised_at, updated_at, resolved_at, kind, zone, acked_at, acked_by, acked_name, ack_note, mute_id';
 export const readAlert = toAlert;
 
+/** another capability's alert about a device the registry does not know: its kind is in the event source */
+const fromSource = (source?: string): Where => {
+  const kind = source?.split('/')[2];
+  return { kind: kind && kind !== 'gateway' ? kind : 'gateway', zone: null };
+};
+
 /**
  * The open alerts, deduplicated by key. The in-memory map decides synchronously (so two raises of one key in
  * the same tick are one alert); writes are serialised, and the bus event goes out after the row is stored.
@@ -124,7 +130,7 @@ export function createAlertBook(deps: {
   const changed = (w: Work, change: AlertChanged['change'], a: Alert) =>
     w.after(() => bus.emit(bus.make('health.alert.changed', deps.source, { change, alert: view(a) }, a.key)));
   /** gateway-level keys have no device; beacons say their zone in the event */
-  const where = (a: AlertData, given?: Where): Where => given ?? deps.locate?.(a.deviceId) ?? { kind: 'gateway', zone: null };
+  const where = (a: AlertData, given?: Where, source?: string): Where => given ?? deps.locate?.(a.deviceId) ?? fromSource(source);
 
   return {
     async load() {
@@ -142,7 +148,7 @@ export function createAlertBook(deps: {
     raise(a: AlertData, opts: { details?: Record<string, unknown>; source?: string; own?: boolean; where?: Where } = {}): Promise<boolean> {
       if (open.has(a.key)) return Promise.resolve(false);
       const now = clock.now();
-      const w0 = where(a, opts.where);
+      const w0 = where(a, opts.where, opts.source);
       const mute = activeMute(mutes.all(), { key: a.key, ...w0 }, now);
       const alert: Alert = {
         key: a.key,

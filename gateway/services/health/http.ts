@@ -3,7 +3,7 @@ import type { FastifyRequest } from 'fastify';
 import Type from 'typebox';
 import type { Auth } from '../../http/auth.ts';
 import { Errors } from '../../errors.ts';
-import type { AlertActions } from './actions.ts';
+import { type AlertActions, checkMute } from './actions.ts';
 import type { AlertBook } from './alert-book.ts';
 import { groupAlerts } from './groups.ts';
 import type { MuteStore } from './mute-store.ts';
@@ -168,6 +168,7 @@ export function alertsHttp(deps: {
       },
       async (req, reply) => {
         const { p, actor } = who(req);
+        checkMute(req.body);
         if (!mayMute(p.roles, req.body, req.body.key ? deps.book.get(req.body.key)?.kind : undefined))
           throw new Errors.forbidden('your role may not mute these alerts (store IT may mute everything)');
         return reply.status(201).send(await deps.actions.mute(req.body, actor));
