@@ -59,11 +59,10 @@ export function wireLive(deps: { bus: Bus; clock: Clock; hub: SseHub; status: Re
   bus.on(owner, 'device.disconnected', (e) => {
     hub.publish('device', { id: e.data.deviceId, kind: e.data.kind, connected: false });
   });
-  bus.on(owner, 'alert.raised', (e) => {
-    hub.publish('alert', { state: 'raised', at: e.time, source: e.source, ...e.data });
-  });
-  bus.on(owner, 'alert.resolved', (e) => {
-    hub.publish('alert', { state: 'resolved', at: e.time, source: e.source, ...e.data });
+  // the health service's view of each alert after every change (raised, acknowledged, muted, resolved): what
+  // the page shows is what the alert book holds, including alerts other capabilities raised
+  bus.on(owner, 'health.alert.changed', (e) => {
+    hub.publish('alert', { state: e.data.change === 'resolved' ? 'resolved' : 'open', change: e.data.change, at: e.time, ...e.data.alert });
   });
   zones.follow(bus, owner);
 
