@@ -62,7 +62,14 @@ export interface Effects {
   after(fn: () => void): void;
 }
 
-export function createContext(deps: ServiceDeps, cfg: LockersConfig, codeKey: string) {
+/**
+ * Who the shopper's app is (passed in by the gateway, from privacy's pseudonymiser and presence's store visits): the
+ * app id a phone unlock sends → that day's pseudonym and the shopper's current store visit, or null. It runs SQL on
+ * the unit's own transaction only.
+ */
+export type AppIdentifier = (tx: Db, appId: string) => Promise<{ shopperId: string; sessionId: string | null } | null>;
+
+export function createContext(deps: ServiceDeps, cfg: LockersConfig, codeKey: string, identifyApp?: AppIdentifier) {
   const log = deps.log.child({ module: 'lockers' });
   const metrics = {
     refused: counter(deps.metrics, 'storegate_lockers_keypad_refused_total', 'Keypad entries refused', ['reason']),
@@ -129,6 +136,9 @@ export function createContext(deps: ServiceDeps, cfg: LockersConfig, codeKey: st
     effectsOf,
     stableId,
     now: () => deps.clock.now(),
+    /** the shopper behind a phone unlock (`via: 'app'`), when the gateway can tell */
+    identifyApp: async (tx: Db, msg: { via?: string | undefined; session?: string | undefined }) =>
+      msg.via === 'app' && msg.session && identifyApp ? identifyApp(tx, msg.session) : null,
     /** keyed hash: a stolen database alone does not give the 10^6 codes away */
     hashCode: (code: string) => createHmac('sha256', codeKey).update(`code\0${code}`).digest('hex'),
     codeKey,
