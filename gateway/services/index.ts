@@ -32,7 +32,10 @@ export const SERVICE_FACTORIES: Array<(deps: ServiceDeps, config: Config) => Gat
       deps,
       { ...config.lockers, auditDays: config.retention.lockerAuditDays },
       // session fusion: a phone unlock at the locker names the shopper as presence does (privacy/app-identity.ts)
-      { identifyApp: createAppIdentifier({ pseudonymiser: pseudonymiserOf(config, deps), app: config.presence.shopperApp, clock: deps.clock }) },
+      {
+        identifyApp: createAppIdentifier({ pseudonymiser: pseudonymiserOf(config, deps), app: config.presence.shopperApp, clock: deps.clock }),
+        language: config.language,
+      },
     ),
   (deps, config) => createHealthService(deps, config.health, { alertsDays: config.retention.alertsDays }),
   (deps, config) => createDashboardService(deps, { ...config.dashboard, offlineAfterSeconds: config.health.offlineAfterSeconds }),

@@ -5,6 +5,7 @@ import { LOCKER_CHANNELS, LOCKER_KIND } from '../../../devices/locker/topics.ts'
 import { type ChannelHandler, jsonChannel } from '../../ingest/ingest.ts';
 import type { Db } from '../../store/db.ts';
 import type { GatewayService, ServiceDeps } from '../../service.ts';
+import type { Language } from '../../staff/accounts.ts';
 import { readOrCreateSecretFile } from '../../store/secret-file.ts';
 import { alertKey, raiseAlert } from './alerts.ts';
 import type { LockersConfig } from './config.ts';
@@ -36,14 +37,14 @@ function codeKeyOf(deps: ServiceDeps, cfg: LockersConfig): string {
 export function createLockerService(
   deps: ServiceDeps,
   cfg: LockersConfig,
-  opts: { incentive?: IncentivePicker; identifyApp?: AppIdentifier } = {},
+  opts: { incentive?: IncentivePicker; identifyApp?: AppIdentifier; language?: Language } = {},
 ): GatewayService {
   if (!cfg.enabled) return { name: 'lockers', start: async () => {}, stop: async () => {} };
   return createEnabled(deps, cfg, opts);
 }
 
-function createEnabled(deps: ServiceDeps, cfg: LockersConfig, opts: { incentive?: IncentivePicker; identifyApp?: AppIdentifier }) {
-  const ctx: Ctx = createContext(deps, cfg, codeKeyOf(deps, cfg), opts.identifyApp);
+function createEnabled(deps: ServiceDeps, cfg: LockersConfig, opts: { incentive?: IncentivePicker; identifyApp?: AppIdentifier; language?: Language }) {
+  const ctx: Ctx = createContext(deps, cfg, codeKeyOf(deps, cfg), opts);
   // the rule set from config; a test or a model may pass its own picker (same inputs, an explanation out)
   const incentive = opts.incentive ?? ruleSetPicker(incentiveRules(cfg.returns));
   const openTimers = new Map<string, { cancel(): void }>();
