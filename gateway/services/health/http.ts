@@ -138,6 +138,19 @@ export function alertsHttp(deps: {
     );
 
     app.get(
+      '/api/v1/alerts/mine',
+      {
+        ...staff,
+        schema: {
+          ...common,
+          description: 'The open alerts this person or token may acknowledge (their role’s, roles.ts), for the floor staff pages.',
+          response: { 200: Type.Object({ open: Type.Array(AlertSchema) }) },
+        },
+      },
+      async (req) => ({ open: deps.book.openAlerts().filter((a) => deps.auth.can(req, roleForAlert(a))) }),
+    );
+
+    app.get(
       '/api/v1/alerts/mutes',
       {
         ...staff,

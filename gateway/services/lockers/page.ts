@@ -45,7 +45,16 @@ async function refresh() {
   const reservedFor = Object.fromEntries(arrived.expected.filter((x) => x.compartmentId).map((x) => [x.compartmentId, x.orderId]));
   renderExpected();
   await refreshExtras();
-  $('alerts').innerHTML = alerts.length ? alerts.map((a) => '<li class="alert">' + text(a.message) + '</li>').join('') : '<li>' + text(T.none) + '</li>';
+  // the health service's record of each alert: acknowledged by whom, or a button to acknowledge it (locker alerts are
+  // fulfilment's to act on); a page without that right just lists them
+  const mine = new Map(((await api('GET', '/api/v1/alerts/mine').catch(() => ({ open: [] }))).open).map((a) => [a.key, a]));
+  const ack = (a) => {
+    const h = a.key && mine.get(a.key);
+    if (!h) return '';
+    return h.ackedAt !== null ? ' <span class="muted acked">· ' + text(tt('alert_acked', { name: h.ackedName })) + (h.ackNote ? ': ' + text(h.ackNote) : '') + '</span>'
+      : ' <button class="secondary" data-ack="' + h.id + '">' + text(T.alert_ack) + '</button>';
+  };
+  $('alerts').innerHTML = alerts.length ? alerts.map((a) => '<li class="alert" data-key="' + text(a.key ?? '') + '">' + text(a.message) + ack(a) + '</li>').join('') : '<li>' + text(T.none) + '</li>';
   $('grid').innerHTML = compartments.map((c) =>
     '<div class="c ' + text(c.state) + (c.outOfService ? ' oos' : '') + (c.fault ? ' fault' : '') + '" data-id="' + text(c.id) + '">' +
     '<b>' + text(c.id) + '</b> ' + text(c.size) + '<br>' + text(T['state.' + c.state] ?? c.state.replace('_', ' ')) + (c.pending ? ' · ' + text(c.pending) + '…' : '') +
@@ -78,6 +87,13 @@ async function poll(id) {
     await refresh(); return;
   }
 }
+$('alerts').onclick = async (ev) => {
+  const b = ev.target.closest('button[data-ack]'); if (!b) return;
+  b.disabled = true;
+  try { await api('POST', '/api/v1/alerts/' + b.dataset.ack + '/ack', {}); }
+  catch (e) { $('result').className = 'err'; $('result').textContent = say(e); }
+  refresh().catch(() => {});
+};
 $('expected').onchange = (ev) => { const s = ev.target.closest('select'); if (s) chosen[s.closest('tr').dataset.order] = s.value; };
 $('expected').onclick = async (ev) => {
   const b = ev.target.closest('button'); if (!b) return;

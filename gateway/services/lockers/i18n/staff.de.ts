@@ -15,6 +15,8 @@ export const lockersStaffDe: LockersStaffMessages = {
   col_garment_size: 'Kleidergröße',
   col_status: 'Status',
   col_compartment: 'Fach',
+  alert_ack: 'Bestätigen',
+  alert_acked: 'bestätigt von {name}',
   alerts_title: 'Warnungen',
   compartments_title: 'Fächer',
   reserved_until: 'reserviert bis {t} Uhr',

@@ -13,6 +13,8 @@ export const lockersStaffEn = {
   col_garment_size: 'Garment size',
   col_status: 'Status',
   col_compartment: 'Compartment',
+  alert_ack: 'Acknowledge',
+  alert_acked: 'acknowledged by {name}',
   alerts_title: 'Alerts',
   compartments_title: 'Compartments',
   reserved_until: 'reserved until {t}',

@@ -39,6 +39,10 @@ describe('alert actions over HTTP', () => {
 
     const ack = (headers: Record<string, string>, payload?: unknown) =>
       gw.http.inject({ method: 'POST', url: `/api/v1/alerts/${id}/ack`, headers, ...(payload ? { payload } : {}) });
+    const mine = async (headers: Record<string, string>) =>
+      ((await gw.http.inject({ method: 'GET', url: '/api/v1/alerts/mine', headers })).json() as { open: Array<{ key: string }> }).open.map((a) => a.key);
+    expect(await mine(emre)).toEqual(['locker:A3:jam']);
+    expect(await mine(anna)).toEqual([]);
     expect((await ack(anna, { note: 'x' })).statusCode).toBe(403);
     expect((await ack({}, { note: 'x' })).statusCode).toBe(401);
     expect((await ack(emre, { note: 'z'.repeat(501) })).statusCode).toBe(400);
