@@ -175,7 +175,7 @@ export function createLockerSim(opts: LockerSimOptions) {
     /** `session`: the keypad session (one per person at the keypad); `via: 'app'` for a phone unlock */
     enterCode: (code: string, who: { session?: string; via?: 'keypad' | 'app' } = {}) =>
       pub('keypad', { msgId: msgId(), code, ...who } satisfies KeypadMessage),
-    scanQr: (qr: string, who: { session?: string } = {}) => pub('keypad', { msgId: msgId(), qr, ...who } satisfies KeypadMessage),
+    scanQr: (qr: string, who: { session?: string; via?: 'keypad' | 'app' } = {}) => pub('keypad', { msgId: msgId(), qr, ...who } satisfies KeypadMessage),
     /** a courier types their code and scans the parcel label (order id, and size class when printed on it) */
     courierLoad: (courier: string, orderId: string, size?: string, session?: string) =>
       pub('keypad', { msgId: msgId(), courier, orderId, ...(size ? { size } : {}), ...(session ? { session } : {}) } satisfies KeypadMessage),

@@ -43,6 +43,8 @@ export interface AlertData {
   message: string;
   /** the device the alert is about, or `gateway` for store-wide and gateway-level causes */
   deviceId: string;
+  /** set by the health service on its own `alert.raised` when a mute covered it: recorded, not to be paged */
+  muted?: boolean;
 }
 
 export interface DeviceStatus {

@@ -29,6 +29,11 @@ export interface StaffPage {
   refreshMs: number;
   /** the page's language (default English); the switch reloads the page with `?lang=` */
   language?: Language;
+  /**
+   * The page's own words in its language (a catalog per page and language, e.g. fitting/i18n, lockers/i18n): the
+   * script reads them as `T.key` or `tt('key', { name: value })` (`{name}` placeholders; values are not escaped).
+   */
+  messages?: Record<string, string>;
 }
 
 export const SHELL_MESSAGES: Record<Language, ShellMessages> = { en: shellEn, de: shellDe };
@@ -55,9 +60,11 @@ table{border-collapse:collapse;width:100%}td,th{text-align:left;padding:.4em;bor
 .err{color:#b00020;font-weight:600}.ok{color:#1b5e20;font-weight:600}
 [hidden]{display:none!important}`;
 
-const shellScript = (refreshMs: number, lang: Language) => ({
+const shellScript = (refreshMs: number, lang: Language, messages: Record<string, string>) => ({
   before: `
 const LANG = ${JSON.stringify(lang)};
+const T = ${JSON.stringify(messages).replace(/</g, '\\u003c')};
+const tt = (k, p) => { let s = T[k] ?? k; for (const [n, v] of Object.entries(p || {})) s = s.split('{' + n + '}').join(v); return s; };
 const SHELL = ${JSON.stringify(SHELL_MESSAGES[lang])};
 const st_ = (k, p) => { let s = SHELL[k] ?? k; for (const [n, v] of Object.entries(p || {})) s = s.split('{' + n + '}').join(v); return s; };
 const $ = (id) => document.getElementById(id);
@@ -135,7 +142,7 @@ start();
 export function staffShell(p: StaffPage) {
   const lang = p.language ?? 'en';
   const m = SHELL_MESSAGES[lang];
-  const js = shellScript(p.refreshMs, lang);
+  const js = shellScript(p.refreshMs, lang, p.messages ?? {});
   const langs = (Object.keys(SHELL_MESSAGES) as Language[])
     .map((l) => `<a href="?lang=${l}" data-lang="${l}"${l === lang ? ' class="on"' : ''}>${SHELL_MESSAGES[l].lang_name}</a>`)
     .join('');

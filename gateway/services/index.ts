@@ -7,6 +7,7 @@ import { createDownlinkService } from './downlink/service.ts';
 import { createFittingService } from './fitting/service.ts';
 import { createLockerService } from './lockers/service.ts';
 import { createPresenceService } from './presence/service.ts';
+import { createAppIdentifier } from './privacy/app-identity.ts';
 import { type Pseudonymiser, shopperPseudonymiser } from './privacy/pseudonym.ts';
 import { createPrivacyService } from './privacy/service.ts';
 
@@ -26,7 +27,16 @@ function pseudonymiserOf(config: Config, deps: ServiceDeps): Pseudonymiser {
  */
 export const SERVICE_FACTORIES: Array<(deps: ServiceDeps, config: Config) => GatewayService> = [
   (deps, config) => createPresenceService(deps, config.presence, { retention: config.retention, pseudonymise: pseudonymiserOf(config, deps).forBeacon }),
-  (deps, config) => createLockerService(deps, { ...config.lockers, auditDays: config.retention.lockerAuditDays }),
+  (deps, config) =>
+    createLockerService(
+      deps,
+      { ...config.lockers, auditDays: config.retention.lockerAuditDays },
+      // session fusion: a phone unlock at the locker names the shopper as presence does (privacy/app-identity.ts)
+      {
+        identifyApp: createAppIdentifier({ pseudonymiser: pseudonymiserOf(config, deps), app: config.presence.shopperApp, clock: deps.clock }),
+        language: config.language,
+      },
+    ),
   (deps, config) => createHealthService(deps, config.health, { alertsDays: config.retention.alertsDays }),
   (deps, config) => createDashboardService(deps, { ...config.dashboard, offlineAfterSeconds: config.health.offlineAfterSeconds }),
   (deps, config) => createFittingService(deps, config.fitting, { language: config.language }),

@@ -15,9 +15,21 @@ export function deviceOf(source: string): { kind: string; id: string } | null {
   return kind && id && kind !== 'gateway' ? { kind, id } : null;
 }
 
+/**
+ * What the admin feed must not show, per event type. A shopper's contact in an order intent is for the cloud (which
+ * sends the order's messages), not for whoever watches the store IT screen: the feed keeps the channel only.
+ */
+const FEED_MASKS: Record<string, (data: Record<string, unknown>) => Record<string, unknown>> = {
+  'order.intent.created': (d) => {
+    const c = d.contact as { channel?: unknown } | undefined;
+    return c ? { ...d, contact: { channel: c.channel, address: '(hidden)' } } : d;
+  },
+};
+
 /** the event's data as the store wrote it (serialised once per event), or a stub when it is too big to stream */
 const compactJson = (e: DomainEvent) => {
-  const s = dataJson(e);
+  const mask = FEED_MASKS[e.type];
+  const s = mask ? JSON.stringify(mask(e.data as Record<string, unknown>)) : dataJson(e);
   return s.length <= MAX_DATA_CHARS ? s : JSON.stringify({ truncated: true, chars: s.length });
 };
 
@@ -59,11 +71,10 @@ export function wireLive(deps: { bus: Bus; clock: Clock; hub: SseHub; status: Re
   bus.on(owner, 'device.disconnected', (e) => {
     hub.publish('device', { id: e.data.deviceId, kind: e.data.kind, connected: false });
   });
-  bus.on(owner, 'alert.raised', (e) => {
-    hub.publish('alert', { state: 'raised', at: e.time, source: e.source, ...e.data });
-  });
-  bus.on(owner, 'alert.resolved', (e) => {
-    hub.publish('alert', { state: 'resolved', at: e.time, source: e.source, ...e.data });
+  // the health service's view of each alert after every change (raised, acknowledged, muted, resolved): what
+  // the page shows is what the alert book holds, including alerts other capabilities raised
+  bus.on(owner, 'health.alert.changed', (e) => {
+    hub.publish('alert', { state: e.data.change === 'resolved' ? 'resolved' : 'open', change: e.data.change, at: e.time, ...e.data.alert });
   });
   zones.follow(bus, owner);
 

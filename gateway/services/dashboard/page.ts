@@ -13,15 +13,22 @@ export const dashboardPage = () => `<!doctype html>
 <header>
   <strong>storegate</strong> <span id="storeId"></span>
   <nav id="nav" aria-label="Sections" hidden>
-    <a href="#overview">Overview</a><a href="#alertsSection">Alerts</a><a href="#devicesSection">Devices</a>
+    <a href="#overview">Overview</a><a href="#alertsSection">Alerts <span id="alertBadge" class="badge" aria-label="alerts needing attention"></span></a><a href="#devicesSection">Devices</a>
     <a href="#zonesSection">Zones</a><a href="#fittingSection">Fitting rooms</a><a href="#lockersSection">Lockers</a><a href="#modelSection">Model</a><a href="#cloudSection">Cloud</a><a href="#staffSection">Staff</a>
   </nav>
+  <span id="who" class="muted"></span>
   <span id="live" class="pill" role="status" aria-live="polite"></span>
   <button id="logout" class="secondary" hidden>Log out</button>
 </header>
 <main id="main" tabindex="-1">
 <section id="login" aria-labelledby="loginTitle">
   <h1 id="loginTitle">Store IT login</h1>
+  <form id="personForm"><label for="personLogin">Login</label>
+  <input id="personLogin" autocomplete="username" autocapitalize="none" required>
+  <label for="personPin">PIN</label>
+  <input id="personPin" type="password" autocomplete="current-password" required>
+  <button type="submit">Log in</button></form>
+  <p class="muted">or with the admin token:</p>
   <form id="loginForm"><label for="token">Admin token</label>
   <input id="token" type="password" autocomplete="current-password" required>
   <button type="submit">Log in</button></form>
@@ -43,6 +50,9 @@ export const dashboardPage = () => `<!doctype html>
   </div>
 </section>
 <section id="alertsSection" aria-labelledby="alTitle"><h2 id="alTitle">Alerts</h2>
+  <p class="row"><label>Mute for <select id="muteMinutes"><option value="15">15 min</option><option value="60" selected>1 hour</option><option value="240">4 hours</option><option value="1440">1 day</option></select></label>
+  <span class="muted">Muted alerts are still recorded and resolve by themselves; they do not raise the badge, and the cloud gets them marked muted.</span></p>
+  <ul id="mutes" class="mutes"></ul>
   <ul id="alerts" class="alerts"></ul>
   <details><summary>Recently resolved</summary><ul id="resolved" class="alerts"></ul></details>
 </section>

@@ -26,6 +26,7 @@ async function assets(): Promise<Map<string, { type: string; body: Buffer }>> {
     ['panels.js', join(CLIENT_DIR, 'panels.js'), js],
     ['charts.js', join(CLIENT_DIR, 'charts.js'), js],
     ['staff.js', join(CLIENT_DIR, 'staff.js'), js],
+    ['alerts.js', join(CLIENT_DIR, 'alerts.js'), js],
     ['app.css', join(CLIENT_DIR, 'app.css'), 'text/css; charset=utf-8'],
     ['vendor/uplot.js', join(uplotDir, 'uPlot.iife.min.js'), js],
     ['vendor/uplot.css', join(uplotDir, 'uPlot.min.css'), 'text/css; charset=utf-8'],

@@ -15,6 +15,7 @@ export const fittingStaffPage = (language: Language = 'en') => {
     title: m.title,
     heading: m.heading,
     language,
+    messages: m,
     refreshMs: 30_000,
     css: '.late{color:#b00020;font-weight:600}#live{font-size:.8em;margin-left:1em}#live.on{color:#1b5e20}#live.off{color:#b00020}',
     body: `<section><h2>${m.requests}<span id="live" class="off"></span></h2>
@@ -23,8 +24,6 @@ export const fittingStaffPage = (language: Language = 'en') => {
 <tbody id="requests"></tbody></table></div><p id="result" aria-live="polite"></p></section>
 <section><h2>${m.rooms}</h2><ul id="rooms"></ul></section>`,
     script: `
-const T = ${JSON.stringify(m).replace(/</g, '\\u003c')};
-const tt = (k, p) => { let s = T[k] ?? k; for (const [n, v] of Object.entries(p || {})) s = s.split('{' + n + '}').join(v); return s; };
 const ago = (ms) => { const s = Math.max(0, Math.round((Date.now() - ms) / 1000)); return s < 60 ? s + ' s' : Math.round(s / 60) + ' min'; };
 const byName = (by) => String(by || '').replace(/^staff:/, '');
 const announced = new Set();

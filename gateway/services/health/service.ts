@@ -1,9 +1,13 @@
 import type { GatewayService, ServiceDeps } from '../../service.ts';
 import { counter, gauge } from '../../metrics.ts';
+import { type AlertActions, createAlertActions } from './actions.ts';
 import { type AlertBook, createAlertBook } from './alert-book.ts';
 import { BUDGET_KEY, beaconKey, createGatewayChecks } from './checks.ts';
 import type { HealthConfig } from './config.ts';
 import { healthSource } from './events.ts';
+import { createLabelBounds } from './groups.ts';
+import { createMuteStore } from './mute-store.ts';
+import type { Where } from './mutes.ts';
 import { alertsHttp } from './http.ts';
 import { healthMigrations } from './migrations.ts';
 import { createResourceChecks, type DiskProbe, sqliteDiskProbe } from './resource-checks.ts';
@@ -21,11 +25,15 @@ export function createHealthService(
   deps: ServiceDeps,
   config: HealthConfig,
   opts: { alertsDays: number; disk?: DiskProbe },
-): GatewayService & { book: AlertBook; check(): Promise<void> } {
+): GatewayService & { book: AlertBook; actions: AlertActions; check(): Promise<void> } {
   const { bus, clock, registry } = deps;
   const log = deps.log.child({ module: 'health' });
   const source = healthSource(deps.storeId);
-  const book = createAlertBook({ db: deps.db, bus, work: deps.work, clock, log, source });
+  // where each registered device is (kind, zone): refreshed every check, read synchronously when an alert is raised
+  const places = new Map<string, Where>();
+  const mutes = createMuteStore({ db: deps.db, clock });
+  const book = createAlertBook({ db: deps.db, bus, work: deps.work, clock, log, source, mutes, locate: (id) => places.get(id) });
+  const actions = createAlertActions({ book, mutes, work: deps.work, clock, log });
   const tracker = createOfflineTracker(
     {
       offlineAfterMs: config.offlineAfterSeconds * 1000,
@@ -38,6 +46,13 @@ export function createHealthService(
   const checks = createGatewayChecks({ db: deps.db, metrics: deps.metrics, book, config, now: () => clock.now() });
   const resources = createResourceChecks({ metrics: deps.metrics, book, config, now: () => clock.now(), disk: opts.disk ?? sqliteDiskProbe(deps.db) });
   const openGauge = gauge(deps.metrics, 'storegate_health_open_alerts', 'Open alerts', ['severity']);
+  const activeGauge = gauge(deps.metrics, 'storegate_health_active_alerts', 'Open alerts by severity, group (device kind, zone) and state', [
+    'severity',
+    'kind',
+    'zone',
+    'state',
+  ]);
+  const bounds = createLabelBounds();
   const raisedTotal = counter(deps.metrics, 'storegate_health_alerts_raised_total', 'Alerts raised (any capability)', ['source']);
   const timers: { cancel(): void }[] = [];
   let checking: Promise<void> | undefined;
@@ -54,7 +69,9 @@ export function createHealthService(
   };
 
   async function check() {
-    const devices = (await registry.list()).filter((d) => d.enabled);
+    const all = await registry.list();
+    for (const d of all) places.set(d.id, { kind: d.kind, zone: d.zone });
+    const devices = all.filter((d) => d.enabled);
     const gone = tracker.observe(devices.map((d) => ({ id: d.id, kind: d.kind, lastSeen: d.lastSeenAt ? Date.parse(d.lastSeenAt) : null })));
     for (const id of gone) {
       tracker.drop(id);
@@ -67,6 +84,12 @@ export function createHealthService(
     const bySeverity = { info: 0, warning: 0, critical: 0 };
     for (const a of book.openAlerts()) bySeverity[a.severity]++;
     for (const [severity, n] of Object.entries(bySeverity)) openGauge.set({ severity }, n);
+    mutes.prune();
+    activeGauge.reset();
+    for (const a of book.openAlerts()) {
+      const state = a.muteId !== null ? 'muted' : a.ackedAt !== null ? 'acknowledged' : 'new';
+      activeGauge.inc({ severity: a.severity, kind: bounds.kind(a.kind), zone: bounds.zone(a.zone), state });
+    }
   }
 
   /**
@@ -120,36 +143,46 @@ export function createHealthService(
       owner,
       'beacon.missing',
       (e) =>
-        void book.raise({
-          key: beaconKey(e.data.beaconId, 'missing'),
-          severity: 'warning',
-          message: `beacon ${e.data.beaconId}${e.data.zone ? ` (${e.data.zone})` : ''} not heard since ${e.data.lastSeenAt ?? 'start'}`,
-          deviceId: e.data.beaconId,
-        }),
+        void book.raise(
+          {
+            key: beaconKey(e.data.beaconId, 'missing'),
+            severity: 'warning',
+            message: `beacon ${e.data.beaconId}${e.data.zone ? ` (${e.data.zone})` : ''} not heard since ${e.data.lastSeenAt ?? 'start'}`,
+            deviceId: e.data.beaconId,
+          },
+          { where: { kind: 'beacon', zone: e.data.zone ?? null } },
+        ),
     );
     bus.on(
       owner,
       'beacon.battery_low',
       (e) =>
-        void book.raise({
-          key: beaconKey(e.data.beaconId, 'battery_low'),
-          severity: 'warning',
-          message: `beacon ${e.data.beaconId} battery low (${e.data.batteryMv ?? '?'} mV)`,
-          deviceId: e.data.beaconId,
-        }),
+        void book.raise(
+          {
+            key: beaconKey(e.data.beaconId, 'battery_low'),
+            severity: 'warning',
+            message: `beacon ${e.data.beaconId} battery low (${e.data.batteryMv ?? '?'} mV)`,
+            deviceId: e.data.beaconId,
+          },
+          { where: { kind: 'beacon', zone: e.data.zone ?? null } },
+        ),
     );
   }
 
   return {
     name: 'health',
     migrations: healthMigrations,
-    http: alertsHttp({ auth: deps.auth, book, check: runCheck }),
+    http: alertsHttp({ auth: deps.auth, book, actions, mutes, check: runCheck }),
     book,
+    actions,
     check: runCheck,
     ready: () => started,
     async start() {
       await book.load();
-      const kinds = new Map((await registry.list()).map((d) => [d.id, d.kind]));
+      await mutes.load();
+      const list = await registry.list();
+      for (const d of list) places.set(d.id, { kind: d.kind, zone: d.zone });
+      const kinds = new Map(list.map((d) => [d.id, d.kind]));
       tracker.restore(
         book.openAlerts().map((a) => a.key),
         (id) => kinds.get(id),

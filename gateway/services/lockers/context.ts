@@ -4,6 +4,7 @@ import { LOCKER_KIND } from '../../../devices/locker/topics.ts';
 import { deviceSource, gatewaySource } from '../../../devices/topics.ts';
 import type { EventMap, EventType } from '../../bus/events.ts';
 import { counter } from '../../metrics.ts';
+import type { Language } from '../../staff/accounts.ts';
 import type { ServiceDeps } from '../../service.ts';
 import type { Db } from '../../store/db.ts';
 import type { Work } from '../../store/unit-of-work.ts';
@@ -62,7 +63,15 @@ export interface Effects {
   after(fn: () => void): void;
 }
 
-export function createContext(deps: ServiceDeps, cfg: LockersConfig, codeKey: string) {
+/**
+ * Who the shopper's app is (passed in by the gateway, from privacy's pseudonymiser and presence's store visits): the
+ * app id a phone unlock sends → that day's pseudonym and the shopper's current store visit, or null. It runs SQL on
+ * the unit's own transaction only.
+ */
+export type AppIdentifier = (tx: Db, appId: string) => Promise<{ shopperId: string; sessionId: string | null } | null>;
+
+export function createContext(deps: ServiceDeps, cfg: LockersConfig, codeKey: string, opts: { identifyApp?: AppIdentifier; language?: Language } = {}) {
+  const { identifyApp } = opts;
   const log = deps.log.child({ module: 'lockers' });
   const metrics = {
     refused: counter(deps.metrics, 'storegate_lockers_keypad_refused_total', 'Keypad entries refused', ['reason']),
@@ -129,6 +138,11 @@ export function createContext(deps: ServiceDeps, cfg: LockersConfig, codeKey: st
     effectsOf,
     stableId,
     now: () => deps.clock.now(),
+    /** the store's language: the staff page starts in it */
+    language: opts.language ?? ('en' as Language),
+    /** the shopper behind a phone unlock (`via: 'app'`), when the gateway can tell */
+    identifyApp: async (tx: Db, msg: { via?: string | undefined; session?: string | undefined }) =>
+      msg.via === 'app' && msg.session && identifyApp ? identifyApp(tx, msg.session) : null,
     /** keyed hash: a stolen database alone does not give the 10^6 codes away */
     hashCode: (code: string) => createHmac('sha256', codeKey).update(`code\0${code}`).digest('hex'),
     codeKey,

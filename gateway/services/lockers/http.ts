@@ -10,6 +10,7 @@ import type { IncentivePicker } from './incentives.ts';
 import { orderRoutes } from './orders-http.ts';
 import { posRoutes, returnRoutes } from './returns-http.ts';
 import { alertDeviceId, auditLog, overview, parcelById, returnReasons } from './queries.ts';
+import { pageLanguage } from '../../http/staff-shell.ts';
 import { staffPage } from './page.ts';
 import { cancelLoad, loadParcel, reclaimParcel, setOutOfService, staffOpen } from './staff.ts';
 
@@ -154,6 +155,8 @@ export function lockersHttp(ctx: Ctx, picker: IncentivePicker): FastifyPluginAsy
   return async (app) => {
     await app.register(api);
     await app.register(posRoutes(ctx));
-    app.get('/staff/lockers', { schema: { hide: true } }, async (_req, reply) => reply.type('text/html; charset=utf-8').send(staffPage()));
+    app.get('/staff/lockers', { schema: { hide: true } }, async (req, reply) =>
+      reply.type('text/html; charset=utf-8').send(staffPage(pageLanguage(req.query, ctx.language))),
+    );
   };
 }

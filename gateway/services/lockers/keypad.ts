@@ -40,7 +40,15 @@ export async function onKeypad(ctx: Ctx, tx: Db, fx: Effects, controllerId: stri
     const check = await checkReturnQr(ctx, tx, msg.qr);
     if (!check.ok) return check.result === 'expired' ? refuse(check.reason, 'expired') : fail(check.reason);
     const r = await returnAtLocker(ctx, tx, fx, controllerId, check.q, picker, succeed);
-    if (r) refuse(r.refused, 'refused');
+    if (r) return refuse(r.refused, 'refused');
+    // a return made with the app joins the shopper's store visit (the QR may carry the pseudonym of another day)
+    const who = await ctx.identifyApp(tx, msg);
+    if (who)
+      await tx.run('UPDATE locker_returns SET shopper_id = COALESCE(shopper_id, ?), shopper_session_id = ? WHERE id = ?', [
+        who.shopperId,
+        who.sessionId,
+        check.q.rid,
+      ]);
     return;
   }
   const code = 'code' in msg ? msg.code : codeFromPickupQr(msg.qr);
@@ -60,8 +68,12 @@ export async function onKeypad(ctx: Ctx, tx: Db, fx: Effects, controllerId: stri
   }
   if (!usable.length) return refuse('compartment_unavailable', 'refused');
   await succeed();
+  // a pickup with the app (phone unlock) joins the shopper's store visit: the timeline and export/erase by app id
+  // reach the parcel even when the order came from elsewhere (an online order, not the mirror)
+  const who = await ctx.identifyApp(tx, msg);
   for (const { p, c } of usable) {
     await tx.run("UPDATE locker_parcels SET status = 'picking_up' WHERE id = ?", [p.id]);
+    if (who) await tx.run('UPDATE locker_parcels SET shopper_id = ?, shopper_session_id = ? WHERE id = ?', [who.shopperId, who.sessionId, p.id]);
     await openDoor(ctx, tx, fx, c, 'pickup', p.id, 'code' in msg ? 'code' : 'qr');
   }
   const missing = parcels.length - usable.length;

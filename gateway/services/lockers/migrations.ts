@@ -148,4 +148,15 @@ export const lockerMigrations: Migration[] = [
       CREATE INDEX locker_incentives_return ON locker_incentives (return_id);
     `,
   },
+  {
+    // #23 session fusion: a pickup or return the shopper's app made (phone unlock) names the shopper's pseudonym of
+    // that day and their store visit, so the per-shopper timeline and export/erase by app id reach it
+    id: 'lockers-004-shopper-links',
+    up: `
+      ALTER TABLE locker_parcels ADD COLUMN shopper_id TEXT;
+      ALTER TABLE locker_parcels ADD COLUMN shopper_session_id TEXT;
+      ALTER TABLE locker_returns ADD COLUMN shopper_session_id TEXT;
+      CREATE INDEX locker_parcels_shopper ON locker_parcels (shopper_id) WHERE shopper_id IS NOT NULL;
+    `,
+  },
 ];

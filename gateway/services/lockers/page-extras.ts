@@ -1,18 +1,20 @@
+import type { LockersStaffMessages } from './i18n/staff.en.ts';
+
 /**
  * The staff page's season tools (#22), kept apart from the load form and grid in page.ts: the lookup of a scanned
  * order (expected or not, parcels, proposed size), the "to reclaim" list, and returns at the service desk (keep it
  * or take it, and the offer to read out with the shopper's answer). Plain script inside the staff shell.
  */
-export const extrasBody = `<section>
-  <h2>To reclaim</h2>
-  <p class="muted">Parcels whose pickup window ended: take them back out for the returns shelf.</p>
+export const extrasBody = (m: LockersStaffMessages) => `<section>
+  <h2>${m.reclaim_title}</h2>
+  <p class="muted">${m.reclaim_hint}</p>
   <ul id="reclaim"></ul>
 </section>
 <section>
-  <h2>Return at the desk</h2>
+  <h2>${m.desk_title}</h2>
   <form id="deskForm">
-    <input id="deskQr" placeholder="scan the shopper's return QR" required autocomplete="off">
-    <button type="submit">Check return</button>
+    <input id="deskQr" placeholder="${m.desk_placeholder}" required autocomplete="off">
+    <button type="submit">${m.desk_check}</button>
   </form>
   <div id="deskResult" aria-live="polite"></div>
 </section>`;
@@ -21,16 +23,17 @@ export const extrasScript = `
 async function refreshExtras() {
   const { parcels } = await api('GET', '/api/v1/lockers/reclaim');
   $('reclaim').innerHTML = parcels.length
-    ? parcels.map((p) => '<li data-parcel="' + text(p.parcelId) + '">order <b>' + text(p.orderId) + '</b> in <b>' + text(p.compartmentId) + '</b> since ' +
-        text(clock(p.expiredAt)) + ' <button data-reclaim="' + text(p.parcelId) + '">Reclaim</button></li>').join('')
-    : '<li>nothing to reclaim</li>';
+    ? parcels.map((p) => '<li data-parcel="' + text(p.parcelId) + '">' +
+        tt('reclaim_item', { order: '<b>' + text(p.orderId) + '</b>', c: '<b>' + text(p.compartmentId) + '</b>', t: text(clock(p.expiredAt)) }) +
+        ' <button data-reclaim="' + text(p.parcelId) + '">' + text(T.reclaim) + '</button></li>').join('')
+    : '<li>' + text(T.reclaim_none) + '</li>';
 }
 $('reclaim').onclick = async (ev) => {
   const b = ev.target.closest('button'); if (!b) return;
   b.disabled = true;
   try {
     const r = await api('POST', '/api/v1/lockers/parcels/' + encodeURIComponent(b.dataset.reclaim) + '/reclaim');
-    $('result').className = 'ok'; $('result').textContent = 'Compartment ' + r.compartmentId + ' is open: take the parcel out and close the door.';
+    $('result').className = 'ok'; $('result').textContent = tt('reclaim_open', { c: r.compartmentId });
   } catch (e) { $('result').className = 'err'; $('result').textContent = say(e); }
   refresh().catch(() => {});
 };
@@ -42,9 +45,9 @@ $('orderId').addEventListener('change', async () => {
     if (o.proposedSize && [...$('size').options].some((x) => x.value === o.proposedSize)) $('size').value = o.proposedSize;
     r.className = o.known ? 'ok' : 'err';
     r.textContent = o.known
-      ? 'Expected: ' + o.parcels + ' parcel(s)' + (o.inLockers.length ? ', ' + o.inLockers.filter((p) => p.status !== 'load_failed').length + ' already in' : '') +
-        (o.proposedSize ? '; size ' + o.proposedSize + ' proposed' : '') + (o.accessibility === 'low' ? '; low compartment requested' : '')
-      : 'Not an order expected here: check the label before loading.';
+      ? tt('lookup_expected', { n: o.parcels }) + (o.inLockers.length ? tt('lookup_in', { n: o.inLockers.filter((p) => p.status !== 'load_failed').length }) : '') +
+        (o.proposedSize ? tt('lookup_size', { size: o.proposedSize }) : '') + (o.accessibility === 'low' ? T.lookup_low : '')
+      : T.lookup_unknown;
   } catch (e) { r.className = 'err'; r.textContent = say(e); }
 });
 $('deskForm').onsubmit = async (ev) => {
@@ -52,16 +55,16 @@ $('deskForm').onsubmit = async (ev) => {
   try {
     const r = await api('POST', '/api/v1/lockers/returns/desk', { qr: $('deskQr').value.trim() });
     $('deskQr').value = '';
-    out.innerHTML = '<p class="ok" id="deskDecision">' + (r.keepIt ? 'Keep it: the shopper keeps the item; the refund starts now.' : 'Take the item back for the returns shelf.') + '</p>' +
-      '<p>Return ' + text(r.returnId) + ' (' + text(r.category) + ', ' + text(r.reason) + '): ' + text(r.decision) + '</p>' +
-      (r.offer ? '<p id="deskOffer">Offer to read out: <b>' + text(r.offer.text) + '</b> <small>(rule ' + text(r.offer.rule) + ')</small> ' +
-        '<button data-offer="' + text(r.offer.offerId) + '" data-answer="accept">Accepted</button><button class="secondary" data-offer="' + text(r.offer.offerId) + '" data-answer="decline">Declined</button></p>' : '');
+    out.innerHTML = '<p class="ok" id="deskDecision">' + text(r.keepIt ? T.desk_keep : T.desk_take) + '</p>' +
+      '<p>' + text(tt('desk_return', { id: r.returnId, category: r.category, reason: r.reason, decision: r.decision })) + '</p>' +
+      (r.offer ? '<p id="deskOffer">' + tt('offer_read', { offer: '<b>' + text(r.offer.text) + '</b>', rule: '<small>' + text(tt('offer_rule', { rule: r.offer.rule })) + '</small>' }) + ' ' +
+        '<button data-offer="' + text(r.offer.offerId) + '" data-answer="accept">' + text(T.accepted) + '</button><button class="secondary" data-offer="' + text(r.offer.offerId) + '" data-answer="decline">' + text(T.declined) + '</button></p>' : '');
   } catch (e) { out.innerHTML = '<p class="err">' + text(say(e)) + '</p>'; }
 };
 $('deskResult').onclick = async (ev) => {
   const b = ev.target.closest('button'); if (!b) return;
   try {
     await api('POST', '/api/v1/lockers/incentives/' + encodeURIComponent(b.dataset.offer) + '/' + b.dataset.answer);
-    $('deskOffer').textContent = b.dataset.answer === 'accept' ? 'Offer accepted: it is on the shopper\\'s account.' : 'Offer declined.';
+    $('deskOffer').textContent = b.dataset.answer === 'accept' ? T.offer_accepted : T.offer_declined;
   } catch (e) { $('deskOffer').textContent = say(e); }
 };`;

@@ -5,11 +5,12 @@ import { LOCKER_CHANNELS, LOCKER_KIND } from '../../../devices/locker/topics.ts'
 import { type ChannelHandler, jsonChannel } from '../../ingest/ingest.ts';
 import type { Db } from '../../store/db.ts';
 import type { GatewayService, ServiceDeps } from '../../service.ts';
+import type { Language } from '../../staff/accounts.ts';
 import { readOrCreateSecretFile } from '../../store/secret-file.ts';
 import { alertKey, raiseAlert } from './alerts.ts';
 import type { LockersConfig } from './config.ts';
 import { onRemoteCommands } from './remote-commands.ts';
-import { type Ctx, comp, createContext, type Effects } from './context.ts';
+import { type AppIdentifier, type Ctx, comp, createContext, type Effects } from './context.ts';
 import { checkOccupancy, onDoor } from './doors.ts';
 import { lockersHttp } from './http.ts';
 import { createDoorDeadlines } from './deadline.ts';
@@ -33,13 +34,17 @@ function codeKeyOf(deps: ServiceDeps, cfg: LockersConfig): string {
  * Parcel lockers: staff loading, pickup by code or QR, returns with a signed QR checked offline, faults as
  * de-duplicated alerts, and reconciliation with the controller's own report on every (re)connect.
  */
-export function createLockerService(deps: ServiceDeps, cfg: LockersConfig, opts: { incentive?: IncentivePicker } = {}): GatewayService {
+export function createLockerService(
+  deps: ServiceDeps,
+  cfg: LockersConfig,
+  opts: { incentive?: IncentivePicker; identifyApp?: AppIdentifier; language?: Language } = {},
+): GatewayService {
   if (!cfg.enabled) return { name: 'lockers', start: async () => {}, stop: async () => {} };
   return createEnabled(deps, cfg, opts);
 }
 
-function createEnabled(deps: ServiceDeps, cfg: LockersConfig, opts: { incentive?: IncentivePicker }) {
-  const ctx: Ctx = createContext(deps, cfg, codeKeyOf(deps, cfg));
+function createEnabled(deps: ServiceDeps, cfg: LockersConfig, opts: { incentive?: IncentivePicker; identifyApp?: AppIdentifier; language?: Language }) {
+  const ctx: Ctx = createContext(deps, cfg, codeKeyOf(deps, cfg), opts);
   // the rule set from config; a test or a model may pass its own picker (same inputs, an explanation out)
   const incentive = opts.incentive ?? ruleSetPicker(incentiveRules(cfg.returns));
   const openTimers = new Map<string, { cancel(): void }>();

@@ -73,6 +73,7 @@ const Timeline = Type.Object({
       shopperId: Type.Optional(Type.String()),
       zone: Type.Optional(Type.String()),
       ref: Type.Optional(Type.String()),
+      session: Type.Optional(Type.String({ description: 'the store visit a locker pickup or return made with the app joined' })),
     }),
   ),
 });

@@ -85,7 +85,21 @@ export const SHOPPER_TABLES: ShopperTable[] = [
     adds: [['order_id', 'order']],
   },
   // lockers-001-core: parcels and returns by order id
-  { table: 'locker_parcels', dataClass: 'lockerParcels', owner: 'lockers-001-core', match: [['order_id', 'order']], adds: [['id', 'parcel']] },
+  // lockers-004-shopper-links: a pickup made with the app names the shopper's pseudonym and store visit
+  {
+    table: 'locker_parcels',
+    dataClass: 'lockerParcels',
+    owner: 'lockers-001-core',
+    match: [
+      ['order_id', 'order'],
+      ['shopper_id', 'pseudonym'],
+      ['shopper_session_id', 'presenceSession'],
+    ],
+    adds: [
+      ['id', 'parcel'],
+      ['order_id', 'order'],
+    ],
+  },
   // lockers-003-season: returns also carry the shopper's pseudonym (the keep-it rate guard) since this migration
   {
     table: 'locker_returns',
@@ -94,6 +108,7 @@ export const SHOPPER_TABLES: ShopperTable[] = [
     match: [
       ['order_id', 'order'],
       ['shopper_id', 'pseudonym'],
+      ['shopper_session_id', 'presenceSession'],
     ],
     adds: [['id', 'return']],
   },

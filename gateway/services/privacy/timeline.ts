@@ -10,6 +10,8 @@ export interface Moment {
   shopperId?: string;
   zone?: string;
   ref?: string;
+  /** the store visit (presence session) a locker moment joined */
+  session?: string;
 }
 
 type Row = Record<string, unknown>;
@@ -36,10 +38,24 @@ export function timelineOf(tables: Record<string, Row[]>): Moment[] {
     add(r.created_at, { kind: 'fitting', what: `fitting.size_request ${r.sku} ${r.size} (${r.status})`, ref: str(r.id) });
   for (const r of tables.fitting_orders ?? []) add(r.created_at, { kind: 'fitting', what: `fitting.order ${r.sku} ${r.size} → ${r.delivery}`, ref: str(r.id) });
   for (const r of tables.locker_expected_parcels ?? []) add(r.created_at, { kind: 'locker', what: `locker.expected (${r.status})`, ref: str(r.order_id) });
+  // a pickup or return made with the app names the shopper (session fusion); one linked by order only does not
   for (const r of tables.locker_parcels ?? []) {
     add(r.loaded_at, { kind: 'locker', what: 'locker.parcel.loaded', ref: str(r.order_id) });
-    add(r.done_at, { kind: 'locker', what: `locker.parcel.${r.status}`, ref: str(r.order_id) });
+    add(r.done_at, {
+      kind: 'locker',
+      what: `locker.parcel.${r.status}`,
+      ref: str(r.order_id),
+      shopperId: str(r.shopper_id),
+      session: str(r.shopper_session_id),
+    });
   }
-  for (const r of tables.locker_returns ?? []) add(r.dropped_at ?? r.created_at, { kind: 'locker', what: `locker.return (${r.status})`, ref: str(r.order_id) });
+  for (const r of tables.locker_returns ?? [])
+    add(r.dropped_at ?? r.created_at, {
+      kind: 'locker',
+      what: `locker.return (${r.status})`,
+      ref: str(r.order_id),
+      shopperId: str(r.shopper_id),
+      session: str(r.shopper_session_id),
+    });
   return out.sort((a, b) => a.at.localeCompare(b.at));
 }

@@ -2,7 +2,8 @@ import { initCharts, loadSeries, pushSample } from './charts.js';
 import { $, ApiError, api, say, schedule, state } from './core.js';
 import { initPanels, refreshPanel, refreshPanels } from './panels.js';
 import { initStaff, loadStaff } from './staff.js';
-import { initDevices, onAlert, onDeviceEvent, onDevicePatch, renderAlerts, renderDevices, renderOverview } from './views.js';
+import { initAlerts, loadAlerts, onAlert, renderAlerts } from './alerts.js';
+import { initDevices, onDeviceEvent, onDevicePatch, renderDevices, renderOverview } from './views.js';
 
 let source = null;
 
@@ -25,13 +26,11 @@ async function loadOverview() {
   state.ingestTotal = o.ingestTotal;
   state.model = o.model;
   state.devices = new Map(o.devices.map((d) => [d.id, d]));
-  state.alerts = new Map(o.alerts.open.map((a) => [a.key, a]));
-  state.resolved = o.alerts.resolved;
   loadSeries(o.series);
   state.lastSample = o.series[o.series.length - 1] ?? null;
   state.seq = o.seq;
+  await loadAlerts();
   renderDevices();
-  renderAlerts();
   renderOverview();
 }
 
@@ -51,7 +50,11 @@ function connect(after) {
   const on = (type, fn) => source.addEventListener(type, (m) => fn(JSON.parse(m.data)));
   on('device', onDevicePatch);
   on('event', onDeviceEvent);
-  on('alert', onAlert);
+  on('alert', (a) => {
+    onAlert(a);
+    schedule('devices', renderDevices);
+    schedule('overview', renderOverview);
+  });
   on('panel', (p) => schedule(`panel:${p.panel}`, () => refreshPanel(p.panel), 200));
   on('sample', (s) => {
     state.lastSample = s;
@@ -65,10 +68,19 @@ async function start() {
     await loadOverview();
   } catch (e) {
     showApp(false);
-    $('loginError').textContent = e instanceof ApiError && e.status === 401 ? (state.token ? 'That token was refused.' : '') : e.message;
+    $('loginError').textContent =
+      e instanceof ApiError && e.status === 401
+        ? state.token
+          ? 'That token was refused.'
+          : ''
+        : e instanceof ApiError && e.status === 403
+          ? 'This page is for store IT (admin role).'
+          : e.message;
     return;
   }
   showApp(true);
+  const me = await api('GET', '/api/v1/staff/me').catch(() => null);
+  $('who').textContent = me ? `${me.name}` : '';
   initCharts();
   connect(state.seq);
   await refreshPanels();
@@ -88,7 +100,27 @@ $('loginForm').addEventListener('submit', (ev) => {
   });
 });
 
+// a person (store IT) logs in with their login and PIN: the answer sets the HttpOnly session cookie, which every
+// request and the live stream then carry; no token is kept in the page
+$('personForm').addEventListener('submit', async (ev) => {
+  ev.preventDefault();
+  const body = { login: $('personLogin').value.trim(), secret: $('personPin').value };
+  $('personPin').value = '';
+  try {
+    await api('POST', '/api/v1/staff/login', body);
+  } catch (e) {
+    $('loginError').textContent = e instanceof ApiError && e.status === 401 ? 'Login or PIN not right.' : e.message;
+    return;
+  }
+  state.token = '';
+  localStorage.removeItem('sg_token');
+  setCookie('');
+  await start();
+  if (!$('app').hidden) $('main').focus();
+});
+
 $('logout').addEventListener('click', () => {
+  api('POST', '/api/v1/staff/logout', {}).catch(() => {});
   source?.close();
   state.token = '';
   localStorage.removeItem('sg_token');
@@ -106,9 +138,9 @@ if (fromUrl) {
 }
 
 initDevices();
+initAlerts();
 initPanels();
 initStaff();
-if (state.token) {
-  setCookie(state.token);
-  start();
-}
+if (state.token) setCookie(state.token);
+// without a token a person's session cookie (HttpOnly: invisible here) may still be valid: try
+start();

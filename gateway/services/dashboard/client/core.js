@@ -6,6 +6,11 @@ export const state = {
   token: localStorage.getItem('sg_token') || '',
   devices: new Map(),
   alerts: new Map(),
+  groups: [],
+  mutes: [],
+  openGroups: new Set(),
+  /** new alerts that needed attention since the page loaded (a muted one does not count) */
+  notified: 0,
   resolved: [],
   logDevice: null,
   log: [],
@@ -26,7 +31,8 @@ export class ApiError extends Error {
 export async function api(method, url, body) {
   const res = await fetch(url, {
     method,
-    headers: { authorization: `Bearer ${state.token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+    // a person logged in with their PIN has no token: their HttpOnly session cookie goes with the request
+    headers: { ...(state.token ? { authorization: `Bearer ${state.token}` } : {}), ...(body ? { 'content-type': 'application/json' } : {}) },
     body: body ? JSON.stringify(body) : undefined,
   });
   const data = await res.json().catch(() => ({}));

@@ -1,3 +1,4 @@
+import { needsAttention } from './alerts.js';
 import { $, ago, api, esc, say, schedule, state } from './core.js';
 
 const fmt = (v, unit = '') => (v === undefined || v === null ? '–' : `${v}${unit}`);
@@ -24,9 +25,11 @@ export function renderOverview() {
   }
   $('ovKinds').textContent = [...kinds].map(([k, v]) => `${k}: ${v.on} up${v.off ? `, ${v.off} offline` : ''}`).join(' · ');
   const open = [...state.alerts.values()];
-  $('ovAlerts').textContent = open.length;
-  const critical = open.filter((a) => a.severity === 'critical').length;
-  $('ovCritical').textContent = critical ? `${critical} critical` : '';
+  const attention = open.filter(needsAttention);
+  $('ovAlerts').textContent = attention.length;
+  const critical = attention.filter((a) => a.severity === 'critical').length;
+  const quiet = open.length - attention.length;
+  $('ovCritical').textContent = [critical ? `${critical} critical` : '', quiet ? `${quiet} acknowledged or muted` : ''].filter(Boolean).join(' · ');
   const s = state.lastSample;
   $('ovRate').textContent = s ? s.ingestRate : '–';
   $('ovIngestTotal').textContent = state.ingestTotal;
@@ -47,22 +50,6 @@ export function renderDevices() {
           d.kind === 'mirror' ? ` <a href="/mirror/${encodeURIComponent(d.id)}" target="_blank" rel="noopener">Mirror page</a>` : ''
         }${d.enabled ? ` <button type="button" class="danger" data-revoke="${esc(d.id)}">Revoke</button>` : ''}</td></tr>`;
     })
-    .join('');
-}
-
-export function renderAlerts() {
-  const open = [...state.alerts.values()].sort((a, b) => a.raisedAt - b.raisedAt);
-  $('alerts').innerHTML = open.length
-    ? open
-        .map(
-          (a) =>
-            `<li class="${esc(a.severity)}" data-key="${esc(a.key)}"><b>${esc(a.severity)}</b> ${esc(a.message)} <span class="muted">· ${esc(a.deviceId)} · open for ${ago(a.raisedAt)}</span></li>`,
-        )
-        .join('')
-    : '<li class="info">No open alerts</li>';
-  $('resolved').innerHTML = state.resolved
-    .slice(0, 20)
-    .map((a) => `<li class="info" data-resolved="${esc(a.key)}">${esc(a.message)} <span class="muted">· resolved ${ago(a.resolvedAt)} ago</span></li>`)
     .join('');
 }
 
@@ -116,18 +103,6 @@ export function onDeviceEvent(e) {
     state.log.length = Math.min(state.log.length, state.logLimit);
     schedule('log', renderLog);
   }
-  changed();
-}
-
-export function onAlert(a) {
-  if (a.state === 'raised') {
-    if (!state.alerts.has(a.key)) state.alerts.set(a.key, { ...a, raisedAt: Date.parse(a.at) });
-  } else {
-    const open = state.alerts.get(a.key);
-    state.alerts.delete(a.key);
-    state.resolved.unshift({ ...(open ?? a), resolvedAt: Date.parse(a.at) });
-  }
-  renderAlerts();
   changed();
 }
 

@@ -52,8 +52,8 @@ export async function healthRig(cfg: Partial<HealthConfig> = {}, opts: { clock?:
     dir,
     stop,
     /** add devices and hear one heartbeat from each */
-    async devices(ids: string[], kind = 'scanner') {
-      for (const id of ids) await registry.add({ id, kind });
+    async devices(ids: string[], kind = 'scanner', zone?: string) {
+      for (const id of ids) await registry.add({ id, kind, ...(zone ? { zone } : {}) });
       for (const id of ids) status(id, kind, {});
     },
     heartbeat: (id: string, kind = 'scanner') => status(id, kind, {}),
