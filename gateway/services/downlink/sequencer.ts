@@ -14,6 +14,8 @@ interface Stream {
   next: number;
   /** messages ahead of a gap, until it is filled */
   held: Map<number, Verified>;
+  /** rows may be left in downlink_held (restored at start, or a hold whose unit is in flight) */
+  stored?: boolean;
   lastResync?: { from: number; at: number };
 }
 
@@ -22,6 +24,9 @@ interface Stream {
  * and the new position commit in one unit of work, so a crash leaves either both or neither, and a redelivered
  * message is a duplicate by its sequence. A message ahead of a gap is held (bounded) and a resync is asked for; a
  * `stream.reset` moves the position forward to its own sequence (the cloud's answer when it cannot resend).
+ * A held message is stored (`downlink_held`) before `submit` resolves, i.e. before the broker gets its PUBACK: once
+ * acknowledged it survives a crash, and the unit that applies it deletes its row. Beyond `holdMax` a message is not
+ * kept (the resync asks the cloud for everything from the gap on, so it comes again).
  * The handler runs in a savepoint of its own: if it throws, its SQL and events are dropped, the message counts as
  * refused (`failed`) and the position still moves, so one bad message cannot wedge a stream.
  */
@@ -79,12 +84,14 @@ export function createSequencer(o: {
           outcome = { outcome: 'refused', reason: 'failed', errors: [(err as Error).message], audit: true };
         }
         await o.record(w, v, outcome);
+        if (s.held.size || s.stored) await w.tx.run('DELETE FROM downlink_held WHERE stream = ? AND sequence <= ?', [name, seq]);
         await w.tx.run(
           'INSERT INTO downlink_streams (stream, position, updated_at) VALUES (?, ?, ?) ON CONFLICT(stream) DO UPDATE SET position = excluded.position, updated_at = excluded.updated_at',
           [name, seq, o.clock.now()],
         );
         w.after(() => {
           s.committed = Math.max(s.committed, seq);
+          if (s.held.size === 0) s.stored = false;
         });
         return { outcome };
       });
@@ -117,6 +124,19 @@ export function createSequencer(o: {
         s.committed = r.position;
         s.next = r.position + 1;
       }
+      // held before a restart: acknowledged then, so they are ours to apply once the gap fills
+      const rows = await o.db.all<{ stream: string; sequence: number; key_id: string; event: string }>(
+        'SELECT stream, sequence, key_id, event FROM downlink_held ORDER BY stream, sequence',
+      );
+      for (const r of rows) {
+        const s = state(r.stream);
+        s.stored = true;
+        if (r.sequence < s.next) continue;
+        const event = JSON.parse(r.event) as Verified['event'];
+        s.held.set(r.sequence, { ok: true, event, keyId: r.key_id, bytes: r.event.length });
+      }
+      // a crash between applying the gap's filler and the held message behind it
+      for (const [name, s] of streams) if (s.held.has(s.next)) await drainHeld(name, s);
     },
 
     /** Resolves when the message is committed (or known to be a duplicate, or held); rejects when not stored. */
@@ -127,7 +147,24 @@ export function createSequencer(o: {
       const reset = v.event.type.replace(/^storegate\./, '') === 'stream.reset';
       if (seq < s.next) return 'duplicate';
       if (seq > s.next && !reset) {
-        if (s.held.size < o.holdMax) s.held.set(seq, v);
+        if (!s.held.has(seq) && s.held.size < o.holdMax) {
+          s.held.set(seq, v);
+          s.stored = true;
+          try {
+            await o.work.run((w) =>
+              w.tx.run('INSERT OR IGNORE INTO downlink_held (stream, sequence, key_id, event, received_at) VALUES (?, ?, ?, ?, ?)', [
+                name,
+                seq,
+                v.keyId,
+                JSON.stringify(v.event),
+                o.clock.now(),
+              ]),
+            );
+          } catch (err) {
+            s.held.delete(seq);
+            throw err;
+          }
+        }
         askResync(name, s, seq);
         return 'held';
       }
