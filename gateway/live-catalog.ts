@@ -20,7 +20,10 @@ export interface LiveCatalog extends Catalog {
   seed(catalog: Catalog, labels: readonly string[]): void;
   /** what SQLite holds on top of the seed (after migrations) */
   restore(db: Db): Promise<void>;
-  applyStock(w: Work, changes: readonly StockChange[], at: number): Promise<StockOutcome>;
+  /** `synced: false` for the store's own events: they change the level, not how current it is with the cloud */
+  applyStock(w: Work, changes: readonly StockChange[], at: number, opts?: { synced?: boolean }): Promise<StockOutcome>;
+  /** a catalog item × size for an item reference: `SKU/SIZE`, or a SKU that has one size only */
+  resolveItem(item: string): { sku: string; size: string } | null;
   applyCatalog(w: Work, change: CatalogChanged, at: number): Promise<CatalogOutcome>;
   /** when the stock was last known to be current (a downlink message, a successful pull, a live link) */
   markSynced(at: number): void;
@@ -138,7 +141,16 @@ export function createLiveCatalog(): LiveCatalog {
       rebuild();
     },
 
-    async applyStock(w, changes, at) {
+    resolveItem(item) {
+      const cut = item.lastIndexOf('/');
+      const sku = cut > 0 ? item.slice(0, cut) : item;
+      const sizes = bySku.get(sku)?.sizes ?? [];
+      const size = cut > 0 ? sizes.find((s) => s.size === item.slice(cut + 1))?.size : sizes.length === 1 ? sizes[0]?.size : undefined;
+      return size ? { sku, size } : null;
+    },
+
+    async applyStock(w, changes, at, opts = {}) {
+      const synced = opts.synced ?? true;
       const unknown: StockOutcome['unknown'] = [];
       const known: StockChange[] = [];
       for (const c of changes) {
@@ -163,13 +175,14 @@ export function createLiveCatalog(): LiveCatalog {
           )),
         );
       }
-      await w.tx.run("INSERT INTO kv (key, value, updated_at) VALUES ('catalog.synced_at', ?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value", [
-        String(at),
-        new Date(at).toISOString(),
-      ]);
+      if (synced)
+        await w.tx.run("INSERT INTO kv (key, value, updated_at) VALUES ('catalog.synced_at', ?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value", [
+          String(at),
+          new Date(at).toISOString(),
+        ]);
       w.after(() => {
         for (const u of updated) setLevel(u.sku, u.size, u.stock);
-        asOf = Math.max(asOf ?? 0, at);
+        if (synced) asOf = Math.max(asOf ?? 0, at);
       });
       return { applied: known.length, unknown };
     },

@@ -27,4 +27,9 @@ export const downlinkMigrations: Migration[] = [
     up: `CREATE TABLE downlink_held (stream TEXT NOT NULL, sequence INTEGER NOT NULL, key_id TEXT NOT NULL, event TEXT NOT NULL,
       received_at INTEGER NOT NULL, PRIMARY KEY (stream, sequence)) WITHOUT ROWID;`,
   },
+  {
+    id: 'downlink-003-store-stock',
+    // the store's own events applied to stock (store-stock.ts), by event id: each changes the level once
+    up: 'CREATE TABLE stock_store_events (event_id TEXT PRIMARY KEY, type TEXT NOT NULL, at INTEGER NOT NULL) WITHOUT ROWID;',
+  },
 ];

@@ -13,6 +13,7 @@ import { downlinkHttp } from './http.ts';
 import { downlinkMigrations } from './migrations.ts';
 import { createHttpPull, createMqttReceiver } from './receivers.ts';
 import { createSequencer } from './sequencer.ts';
+import { feedStockFromStore } from './store-stock.ts';
 import { createTrust, type Refusal, type Verified } from './trust.ts';
 
 /**
@@ -41,6 +42,8 @@ export function createDownlinkService(deps: ServiceDeps, cfg: DownlinkConfig, op
   deps.catalog.setStaleAfter(cfg.staleAfterSeconds * 1000);
   if (active) deps.outbox.require([{ match: 'downlink.*', priority: 'critical' }]);
   const source = gatewaySource(deps.storeId, 'downlink');
+  // with or without a cloud downlink: returns and fitting rooms move the store's stock
+  feedStockFromStore(deps, log);
 
   const emit = <T extends EventType>(w: Work, type: T, data: EventMap[T], o: { local?: boolean } = {}) => {
     const e = deps.bus.make(type, source, data);
