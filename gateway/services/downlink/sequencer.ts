@@ -17,6 +17,8 @@ interface Stream {
   /** rows may be left in downlink_held (restored at start, or a hold whose unit is in flight) */
   stored?: boolean;
   lastResync?: { from: number; at: number };
+  /** when the last message was applied (ms), for the dashboard's age per stream */
+  appliedAt?: number;
 }
 
 /**
@@ -91,6 +93,7 @@ export function createSequencer(o: {
         );
         w.after(() => {
           s.committed = Math.max(s.committed, seq);
+          s.appliedAt = o.clock.now();
           if (s.held.size === 0) s.stored = false;
         });
         return { outcome };
@@ -119,9 +122,10 @@ export function createSequencer(o: {
 
   return {
     async restore() {
-      for (const r of await o.db.all<{ stream: string; position: number }>('SELECT stream, position FROM downlink_streams')) {
+      for (const r of await o.db.all<{ stream: string; position: number; updated_at: number }>('SELECT stream, position, updated_at FROM downlink_streams')) {
         const s = state(r.stream);
         s.committed = r.position;
+        s.appliedAt = r.updated_at;
         s.next = r.position + 1;
       }
       // held before a restart: acknowledged then, so they are ours to apply once the gap fills
@@ -187,6 +191,7 @@ export function createSequencer(o: {
         stream,
         position: s.committed,
         held: s.held.size,
+        appliedAt: s.appliedAt === undefined ? null : new Date(s.appliedAt).toISOString(),
         ...(s.lastResync ? { lastResync: { from: s.lastResync.from, at: new Date(s.lastResync.at).toISOString() } } : {}),
       })),
     position: (stream: string) => streams.get(stream)?.committed ?? 0,
