@@ -17,6 +17,8 @@ const STAFF = 'bench-staff-token-0123456789';
 const PER_MESSAGE = 500;
 /** `STOREGATE_BENCH_CPU_PROF=<dir>`: the gateway writes a V8 CPU profile there when it stops (profile before changing) */
 const CPU_PROF = process.env.STOREGATE_BENCH_CPU_PROF;
+/** `STOREGATE_BENCH_BIN=<checkout>/bin/storegate.js`: another build (A/B rounds on one box, one after the other) */
+const BIN = process.env.STOREGATE_BENCH_BIN;
 
 export async function run(): Promise<BenchRow[]> {
   if (!MOSQUITTO) return [{ name: 'downlink deltas applied', value: Number.NaN, unit: 'deltas/s', note: 'SKIPPED: mosquitto not installed' }];
@@ -36,6 +38,7 @@ export async function run(): Promise<BenchRow[]> {
     args: ['--config', config],
     env: { STOREGATE_STAFF_TOKEN: STAFF },
     ...(CPU_PROF ? { nodeArgs: ['--cpu-prof', '--cpu-prof-dir', CPU_PROF] } : {}),
+    ...(BIN ? { bin: BIN } : {}),
   });
   const base = `http://127.0.0.1:${gw.ports.http}`;
   const admin = { authorization: `Bearer ${gw.adminToken}`, 'content-type': 'application/json' };
