@@ -87,6 +87,9 @@ export function createLiveCatalog(): LiveCatalog {
   let labels: readonly string[] = [];
   let asOf: number | null = null;
   let staleAfterMs = 0;
+  /** item × size with a catalog_stock row committed: their INSERT OR IGNORE is skipped (half a big message's SQL) */
+  const stored = new Set<string>();
+  const keyOf = (sku: string, size: string) => `${sku}\u0000${size}`;
   const rebuild = () => {
     list = [...bySku.values()];
   };
@@ -134,8 +137,10 @@ export function createLiveCatalog(): LiveCatalog {
           bySku.set(r.sku, product({ ...p, ...(old?.embedding && !p.embedding ? { embedding: old.embedding } : {}) }));
         }
       }
-      for (const r of await db.all<{ sku: string; size: string; stock: number }>('SELECT sku, size, stock FROM catalog_stock'))
+      for (const r of await db.all<{ sku: string; size: string; stock: number }>('SELECT sku, size, stock FROM catalog_stock')) {
         setLevel(r.sku, r.size, r.stock);
+        stored.add(keyOf(r.sku, r.size));
+      }
       const kv = await db.get<{ value: string }>("SELECT value FROM kv WHERE key = 'catalog.synced_at'");
       if (kv) asOf = Number(kv.value);
       rebuild();
@@ -162,10 +167,12 @@ export function createLiveCatalog(): LiveCatalog {
       for (let i = 0; i < net.length; i += CHUNK) {
         const part = net.slice(i, i + CHUNK);
         // a level nobody changed yet starts from the seed's
-        await w.tx.run(
-          `INSERT OR IGNORE INTO catalog_stock (sku, size, stock, updated_at) VALUES ${part.map(() => '(?,?,?,?)').join(',')}`,
-          part.flatMap((n) => [n.sku, n.size, bySku.get(n.sku)?.sizes.find((s) => s.size === n.size)?.stock ?? 0, at]),
-        );
+        const fresh = part.filter((n) => !stored.has(keyOf(n.sku, n.size)));
+        if (fresh.length)
+          await w.tx.run(
+            `INSERT OR IGNORE INTO catalog_stock (sku, size, stock, updated_at) VALUES ${fresh.map(() => '(?,?,?,?)').join(',')}`,
+            fresh.flatMap((n) => [n.sku, n.size, bySku.get(n.sku)?.sizes.find((s) => s.size === n.size)?.stock ?? 0, at]),
+          );
         updated.push(
           ...(await w.tx.all<{ sku: string; size: string; stock: number }>(
             `UPDATE catalog_stock SET stock = max(v.column3, catalog_stock.stock + v.column4), updated_at = ?
@@ -181,7 +188,10 @@ export function createLiveCatalog(): LiveCatalog {
           new Date(at).toISOString(),
         ]);
       w.after(() => {
-        for (const u of updated) setLevel(u.sku, u.size, u.stock);
+        for (const u of updated) {
+          setLevel(u.sku, u.size, u.stock);
+          stored.add(keyOf(u.sku, u.size));
+        }
         if (synced) asOf = Math.max(asOf ?? 0, at);
       });
       return { applied: known.length, unknown };

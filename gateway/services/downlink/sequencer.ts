@@ -42,6 +42,8 @@ export function createSequencer(o: {
   /** inside the unit, after apply: audit, upstream refusal */
   record: (w: Work, v: Verified, outcome: Outcome) => Promise<void>;
   resync: (stream: string, from: number, received: number) => void;
+  /** a message applied in a transaction of its own (unit-of-work.ts `alone`): big ones, so short units do not wait */
+  alone?: (v: Verified) => boolean;
 }) {
   const streams = new Map<string, Stream>();
   const state = (name: string) => {
@@ -67,37 +69,40 @@ export function createSequencer(o: {
     s.next = seq + 1;
     let result: { skipped: number } | { outcome: Outcome };
     try {
-      result = await o.work.run(async (w) => {
-        const row = await w.tx.get<{ position: number }>('SELECT position FROM downlink_streams WHERE stream = ?', [name]);
-        const pos = row?.position ?? 0;
-        if (reset ? pos >= seq : pos !== seq - 1) return { skipped: pos };
-        const events: Array<[DomainEvent, Parameters<Work['emit']>[1]]> = [];
-        const afters: Array<() => void> = [];
-        const inner: Work = { tx: w.tx, emit: (e, opts) => void events.push([e, opts]), after: (fn) => void afters.push(fn) };
-        let outcome: Outcome;
-        await w.tx.exec('SAVEPOINT downlink_apply');
-        try {
-          outcome = await o.apply(inner, v);
-          await w.tx.exec('RELEASE downlink_apply');
-          for (const [e, opts] of events) w.emit(e, opts);
-          for (const fn of afters) w.after(fn);
-        } catch (err) {
-          await w.tx.exec('ROLLBACK TO downlink_apply; RELEASE downlink_apply');
-          outcome = { outcome: 'refused', reason: 'failed', errors: [(err as Error).message], audit: true };
-        }
-        await o.record(w, v, outcome);
-        if (s.held.size || s.stored) await w.tx.run('DELETE FROM downlink_held WHERE stream = ? AND sequence <= ?', [name, seq]);
-        await w.tx.run(
-          'INSERT INTO downlink_streams (stream, position, updated_at) VALUES (?, ?, ?) ON CONFLICT(stream) DO UPDATE SET position = excluded.position, updated_at = excluded.updated_at',
-          [name, seq, o.clock.now()],
-        );
-        w.after(() => {
-          s.committed = Math.max(s.committed, seq);
-          s.appliedAt = o.clock.now();
-          if (s.held.size === 0) s.stored = false;
-        });
-        return { outcome };
-      });
+      result = await o.work.run(
+        async (w) => {
+          const row = await w.tx.get<{ position: number }>('SELECT position FROM downlink_streams WHERE stream = ?', [name]);
+          const pos = row?.position ?? 0;
+          if (reset ? pos >= seq : pos !== seq - 1) return { skipped: pos };
+          const events: Array<[DomainEvent, Parameters<Work['emit']>[1]]> = [];
+          const afters: Array<() => void> = [];
+          const inner: Work = { tx: w.tx, emit: (e, opts) => void events.push([e, opts]), after: (fn) => void afters.push(fn) };
+          let outcome: Outcome;
+          await w.tx.exec('SAVEPOINT downlink_apply');
+          try {
+            outcome = await o.apply(inner, v);
+            await w.tx.exec('RELEASE downlink_apply');
+            for (const [e, opts] of events) w.emit(e, opts);
+            for (const fn of afters) w.after(fn);
+          } catch (err) {
+            await w.tx.exec('ROLLBACK TO downlink_apply; RELEASE downlink_apply');
+            outcome = { outcome: 'refused', reason: 'failed', errors: [(err as Error).message], audit: true };
+          }
+          await o.record(w, v, outcome);
+          if (s.held.size || s.stored) await w.tx.run('DELETE FROM downlink_held WHERE stream = ? AND sequence <= ?', [name, seq]);
+          await w.tx.run(
+            'INSERT INTO downlink_streams (stream, position, updated_at) VALUES (?, ?, ?) ON CONFLICT(stream) DO UPDATE SET position = excluded.position, updated_at = excluded.updated_at',
+            [name, seq, o.clock.now()],
+          );
+          w.after(() => {
+            s.committed = Math.max(s.committed, seq);
+            s.appliedAt = o.clock.now();
+            if (s.held.size === 0) s.stored = false;
+          });
+          return { outcome };
+        },
+        { alone: o.alone?.(v) ?? false },
+      );
     } catch (err) {
       // not committed: what was queued behind it comes again (MQTT redelivery, the next pull)
       s.next = s.committed + 1;

@@ -16,6 +16,8 @@ import { createSequencer } from './sequencer.ts';
 import { feedStockFromStore } from './store-stock.ts';
 import { createTrust, type Refusal, type Verified } from './trust.ts';
 
+const ALONE_BYTES = 4096;
+
 /**
  * Cloud → store: signed messages from the cloud broker (a subscription under the store's prefix) and/or an HTTP
  * feed, applied exactly once and in order per stream (sequencer.ts), each in one unit of work with its new position.
@@ -69,6 +71,8 @@ export function createDownlinkService(deps: ServiceDeps, cfg: DownlinkConfig, op
     holdMax: cfg.holdMax,
     resyncAfterMs: cfg.resyncAfterSeconds * 1000,
     apply: (w, v) => handle(h, w, v.event, v.keyId),
+    // ≈ 40 stock changes and up: a mirror's pick queued at the same time commits before it, not with it
+    alone: (v) => v.bytes > ALONE_BYTES,
     async record(w, v, outcome) {
       const e = v.event;
       m.messages.inc({ stream: e.stream, outcome: outcome.outcome });
