@@ -9,7 +9,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { StockChange } from '../devices/downlink.ts';
-import { createCloudSimulator, newSigningKey } from '../simulators/cloud.ts';
+import { createCloudSimulator, newSigningKey, serveFeed } from '../simulators/cloud.ts';
 import { type BenchRow, freePort, percentile, spawnStoregate, stopProcess, waitFor } from './lib.ts';
 
 const MOSQUITTO = ['/usr/sbin/mosquitto', '/usr/bin/mosquitto'].find((p) => existsSync(p));
@@ -32,7 +32,17 @@ export async function run(): Promise<BenchRow[]> {
   const url = `mqtt://127.0.0.1:${port}`;
   const key = newSigningKey();
   const config = join(dir, 'storegate.json');
-  writeFileSync(config, JSON.stringify({ recognition: { enabled: false }, downlink: { keys: [{ id: 'hq-1', publicKey: key.publicKeyPem }], mqtt: { url } } }));
+  // and an HTTP feed on a stream of its own (for stores without a cloud broker), pulled every half second
+  let feedMessages: readonly string[] = [];
+  const feed = await serveFeed(() => feedMessages);
+  const streams = ['stock', 'catalog', 'config', 'commands', 'models', 'incentives', 'stock-feed'];
+  writeFileSync(
+    config,
+    JSON.stringify({
+      recognition: { enabled: false },
+      downlink: { keys: [{ id: 'hq-1', publicKey: key.publicKeyPem }], mqtt: { url }, http: { url: feed.url, intervalSeconds: 0.5 }, streams },
+    }),
+  );
   const gw = await spawnStoregate({
     dataDir: join(dir, 'data'),
     args: ['--config', config],
@@ -49,7 +59,11 @@ export async function run(): Promise<BenchRow[]> {
         streams: Array<{ stream: string; position: number }>;
         mqtt: { subscribed: boolean };
       };
-      return { position: s.streams.find((x) => x.stream === 'stock')?.position ?? 0, subscribed: s.mqtt.subscribed };
+      return {
+        position: s.streams.find((x) => x.stream === 'stock')?.position ?? 0,
+        feed: s.streams.find((x) => x.stream === 'stock-feed')?.position ?? 0,
+        subscribed: s.mqtt.subscribed,
+      };
     };
     await waitFor(async () => (await position()).subscribed, 20_000, 'downlink subscribed');
     const cloud = await createCloudSimulator({ storeId: 'store-1', keyId: 'hq-1', privateKey: key.privateKey, mqttUrl: url });
@@ -87,10 +101,19 @@ export async function run(): Promise<BenchRow[]> {
       return out.sort((a, b) => a - b);
     };
 
+    /** one pull brings `n` single-change messages; seconds until the last is applied (includes ≤ 0.5 s until the pull) */
+    const pulled = async (n: number) => {
+      const target = (await position()).feed + n;
+      feedMessages = Array.from({ length: n }, () => cloud.make('stock-feed', 'stock.changed', { changes: deltas(1) }).signed);
+      const t0 = performance.now();
+      await waitFor(async () => (await position()).feed >= target, 300_000, 'feed applied');
+      return (performance.now() - t0) / 1000;
+    };
     await stream(10, PER_MESSAGE); // warm-up
     const bulk = await stream(100, PER_MESSAGE);
     const hundreds = await stream(300, 100);
     const single = await stream(1000, 1);
+    const viaFeed = await pulled(3000);
     await picks(50);
     const idle = await picks(400);
     let streaming = true;
@@ -116,6 +139,12 @@ export async function run(): Promise<BenchRow[]> {
         reference: 10_000,
         note: 'reference = the target',
       },
+      {
+        name: 'downlink messages applied from one HTTP pull (1 delta each)',
+        value: 3000 / viaFeed,
+        unit: 'msg/s',
+        note: '3000 messages; includes up to 0.5 s until the pull',
+      },
       { name: 'downlink messages applied (1 delta each)', value: 1000 / single, unit: 'msg/s', note: 'one unit of work and one PUBACK per message' },
       {
         name: 'mirror suggestion (pick) p50 during a delta stream',
@@ -134,6 +163,7 @@ export async function run(): Promise<BenchRow[]> {
     ];
   } finally {
     await stopProcess(gw.proc);
+    await feed.close();
     broker.kill('SIGTERM');
     rmSync(dir, { recursive: true, force: true });
   }
