@@ -9,12 +9,16 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { StockChange } from '../devices/downlink.ts';
-import { createCloudSimulator, newSigningKey } from '../simulators/cloud.ts';
+import { createCloudSimulator, newSigningKey, serveFeed } from '../simulators/cloud.ts';
 import { type BenchRow, freePort, percentile, spawnStoregate, stopProcess, waitFor } from './lib.ts';
 
 const MOSQUITTO = ['/usr/sbin/mosquitto', '/usr/bin/mosquitto'].find((p) => existsSync(p));
 const STAFF = 'bench-staff-token-0123456789';
 const PER_MESSAGE = 500;
+/** `STOREGATE_BENCH_CPU_PROF=<dir>`: the gateway writes a V8 CPU profile there when it stops (profile before changing) */
+const CPU_PROF = process.env.STOREGATE_BENCH_CPU_PROF;
+/** `STOREGATE_BENCH_BIN=<checkout>/bin/storegate.js`: another build (A/B rounds on one box, one after the other) */
+const BIN = process.env.STOREGATE_BENCH_BIN;
 
 export async function run(): Promise<BenchRow[]> {
   if (!MOSQUITTO) return [{ name: 'downlink deltas applied', value: Number.NaN, unit: 'deltas/s', note: 'SKIPPED: mosquitto not installed' }];
@@ -28,8 +32,24 @@ export async function run(): Promise<BenchRow[]> {
   const url = `mqtt://127.0.0.1:${port}`;
   const key = newSigningKey();
   const config = join(dir, 'storegate.json');
-  writeFileSync(config, JSON.stringify({ recognition: { enabled: false }, downlink: { keys: [{ id: 'hq-1', publicKey: key.publicKeyPem }], mqtt: { url } } }));
-  const gw = await spawnStoregate({ dataDir: join(dir, 'data'), args: ['--config', config], env: { STOREGATE_STAFF_TOKEN: STAFF } });
+  // and an HTTP feed on a stream of its own (for stores without a cloud broker), pulled every half second
+  let feedMessages: readonly string[] = [];
+  const feed = await serveFeed(() => feedMessages);
+  const streams = ['stock', 'catalog', 'config', 'commands', 'models', 'incentives', 'stock-feed'];
+  writeFileSync(
+    config,
+    JSON.stringify({
+      recognition: { enabled: false },
+      downlink: { keys: [{ id: 'hq-1', publicKey: key.publicKeyPem }], mqtt: { url }, http: { url: feed.url, intervalSeconds: 0.5 }, streams },
+    }),
+  );
+  const gw = await spawnStoregate({
+    dataDir: join(dir, 'data'),
+    args: ['--config', config],
+    env: { STOREGATE_STAFF_TOKEN: STAFF },
+    ...(CPU_PROF ? { nodeArgs: ['--cpu-prof', '--cpu-prof-dir', CPU_PROF] } : {}),
+    ...(BIN ? { bin: BIN } : {}),
+  });
   const base = `http://127.0.0.1:${gw.ports.http}`;
   const admin = { authorization: `Bearer ${gw.adminToken}`, 'content-type': 'application/json' };
   try {
@@ -39,7 +59,11 @@ export async function run(): Promise<BenchRow[]> {
         streams: Array<{ stream: string; position: number }>;
         mqtt: { subscribed: boolean };
       };
-      return { position: s.streams.find((x) => x.stream === 'stock')?.position ?? 0, subscribed: s.mqtt.subscribed };
+      return {
+        position: s.streams.find((x) => x.stream === 'stock')?.position ?? 0,
+        feed: s.streams.find((x) => x.stream === 'stock-feed')?.position ?? 0,
+        subscribed: s.mqtt.subscribed,
+      };
     };
     await waitFor(async () => (await position()).subscribed, 20_000, 'downlink subscribed');
     const cloud = await createCloudSimulator({ storeId: 'store-1', keyId: 'hq-1', privateKey: key.privateKey, mqttUrl: url });
@@ -77,13 +101,23 @@ export async function run(): Promise<BenchRow[]> {
       return out.sort((a, b) => a - b);
     };
 
+    /** one pull brings `n` single-change messages; seconds until the last is applied (includes ≤ 0.5 s until the pull) */
+    const pulled = async (n: number) => {
+      const target = (await position()).feed + n;
+      feedMessages = Array.from({ length: n }, () => cloud.make('stock-feed', 'stock.changed', { changes: deltas(1) }).signed);
+      const t0 = performance.now();
+      await waitFor(async () => (await position()).feed >= target, 300_000, 'feed applied');
+      return (performance.now() - t0) / 1000;
+    };
     await stream(10, PER_MESSAGE); // warm-up
     const bulk = await stream(100, PER_MESSAGE);
+    const hundreds = await stream(300, 100);
     const single = await stream(1000, 1);
+    const viaFeed = await pulled(3000);
     await picks(50);
     const idle = await picks(400);
     let streaming = true;
-    const during = stream(120, PER_MESSAGE).finally(() => {
+    const during = stream(400, PER_MESSAGE).finally(() => {
       streaming = false;
     });
     const busy = await picks(400, () => !streaming);
@@ -97,6 +131,19 @@ export async function run(): Promise<BenchRow[]> {
         unit: 'deltas/s',
         reference: 10_000,
         note: 'reference = the target',
+      },
+      {
+        name: 'downlink stock deltas applied (100 per signed message)',
+        value: (300 * 100) / hundreds,
+        unit: 'deltas/s',
+        reference: 10_000,
+        note: 'reference = the target',
+      },
+      {
+        name: 'downlink messages applied from one HTTP pull (1 delta each)',
+        value: 3000 / viaFeed,
+        unit: 'msg/s',
+        note: '3000 messages; includes up to 0.5 s until the pull',
       },
       { name: 'downlink messages applied (1 delta each)', value: 1000 / single, unit: 'msg/s', note: 'one unit of work and one PUBACK per message' },
       {
@@ -116,6 +163,7 @@ export async function run(): Promise<BenchRow[]> {
     ];
   } finally {
     await stopProcess(gw.proc);
+    await feed.close();
     broker.kill('SIGTERM');
     rmSync(dir, { recursive: true, force: true });
   }

@@ -20,7 +20,10 @@ export interface LiveCatalog extends Catalog {
   seed(catalog: Catalog, labels: readonly string[]): void;
   /** what SQLite holds on top of the seed (after migrations) */
   restore(db: Db): Promise<void>;
-  applyStock(w: Work, changes: readonly StockChange[], at: number): Promise<StockOutcome>;
+  /** `synced: false` for the store's own events: they change the level, not how current it is with the cloud */
+  applyStock(w: Work, changes: readonly StockChange[], at: number, opts?: { synced?: boolean }): Promise<StockOutcome>;
+  /** a catalog item × size for an item reference: `SKU/SIZE`, or a SKU that has one size only */
+  resolveItem(item: string): { sku: string; size: string } | null;
   applyCatalog(w: Work, change: CatalogChanged, at: number): Promise<CatalogOutcome>;
   /** when the stock was last known to be current (a downlink message, a successful pull, a live link) */
   markSynced(at: number): void;
@@ -84,6 +87,9 @@ export function createLiveCatalog(): LiveCatalog {
   let labels: readonly string[] = [];
   let asOf: number | null = null;
   let staleAfterMs = 0;
+  /** item × size with a catalog_stock row committed: their INSERT OR IGNORE is skipped (half a big message's SQL) */
+  const stored = new Set<string>();
+  const keyOf = (sku: string, size: string) => `${sku}\u0000${size}`;
   const rebuild = () => {
     list = [...bySku.values()];
   };
@@ -131,14 +137,25 @@ export function createLiveCatalog(): LiveCatalog {
           bySku.set(r.sku, product({ ...p, ...(old?.embedding && !p.embedding ? { embedding: old.embedding } : {}) }));
         }
       }
-      for (const r of await db.all<{ sku: string; size: string; stock: number }>('SELECT sku, size, stock FROM catalog_stock'))
+      for (const r of await db.all<{ sku: string; size: string; stock: number }>('SELECT sku, size, stock FROM catalog_stock')) {
         setLevel(r.sku, r.size, r.stock);
+        stored.add(keyOf(r.sku, r.size));
+      }
       const kv = await db.get<{ value: string }>("SELECT value FROM kv WHERE key = 'catalog.synced_at'");
       if (kv) asOf = Number(kv.value);
       rebuild();
     },
 
-    async applyStock(w, changes, at) {
+    resolveItem(item) {
+      const cut = item.lastIndexOf('/');
+      const sku = cut > 0 ? item.slice(0, cut) : item;
+      const sizes = bySku.get(sku)?.sizes ?? [];
+      const size = cut > 0 ? sizes.find((s) => s.size === item.slice(cut + 1))?.size : sizes.length === 1 ? sizes[0]?.size : undefined;
+      return size ? { sku, size } : null;
+    },
+
+    async applyStock(w, changes, at, opts = {}) {
+      const synced = opts.synced ?? true;
       const unknown: StockOutcome['unknown'] = [];
       const known: StockChange[] = [];
       for (const c of changes) {
@@ -150,10 +167,12 @@ export function createLiveCatalog(): LiveCatalog {
       for (let i = 0; i < net.length; i += CHUNK) {
         const part = net.slice(i, i + CHUNK);
         // a level nobody changed yet starts from the seed's
-        await w.tx.run(
-          `INSERT OR IGNORE INTO catalog_stock (sku, size, stock, updated_at) VALUES ${part.map(() => '(?,?,?,?)').join(',')}`,
-          part.flatMap((n) => [n.sku, n.size, bySku.get(n.sku)?.sizes.find((s) => s.size === n.size)?.stock ?? 0, at]),
-        );
+        const fresh = part.filter((n) => !stored.has(keyOf(n.sku, n.size)));
+        if (fresh.length)
+          await w.tx.run(
+            `INSERT OR IGNORE INTO catalog_stock (sku, size, stock, updated_at) VALUES ${fresh.map(() => '(?,?,?,?)').join(',')}`,
+            fresh.flatMap((n) => [n.sku, n.size, bySku.get(n.sku)?.sizes.find((s) => s.size === n.size)?.stock ?? 0, at]),
+          );
         updated.push(
           ...(await w.tx.all<{ sku: string; size: string; stock: number }>(
             `UPDATE catalog_stock SET stock = max(v.column3, catalog_stock.stock + v.column4), updated_at = ?
@@ -163,13 +182,17 @@ export function createLiveCatalog(): LiveCatalog {
           )),
         );
       }
-      await w.tx.run("INSERT INTO kv (key, value, updated_at) VALUES ('catalog.synced_at', ?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value", [
-        String(at),
-        new Date(at).toISOString(),
-      ]);
+      if (synced)
+        await w.tx.run("INSERT INTO kv (key, value, updated_at) VALUES ('catalog.synced_at', ?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value", [
+          String(at),
+          new Date(at).toISOString(),
+        ]);
       w.after(() => {
-        for (const u of updated) setLevel(u.sku, u.size, u.stock);
-        asOf = Math.max(asOf ?? 0, at);
+        for (const u of updated) {
+          setLevel(u.sku, u.size, u.stock);
+          stored.add(keyOf(u.sku, u.size));
+        }
+        if (synced) asOf = Math.max(asOf ?? 0, at);
       });
       return { applied: known.length, unknown };
     },

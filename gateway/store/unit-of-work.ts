@@ -28,7 +28,7 @@ export type DurableHandler<T extends EventType> = (w: Work, event: EventOf<T>) =
 /** A row that cannot be serialised fails only its own write. */
 type ReadyRow = DeviceEventRow & { json: string };
 type Settle = { resolve: (v: unknown) => void; reject: (err: unknown) => void };
-type Item = ({ kind: 'rows'; rows: ReadyRow[] } | { kind: 'unit'; fn: (w: Work) => Promise<unknown> }) & Settle;
+type Item = ({ kind: 'rows'; rows: ReadyRow[] } | { kind: 'unit'; fn: (w: Work) => Promise<unknown>; alone?: boolean }) & Settle;
 interface Done {
   item: Item & { kind: 'unit' };
   ok: boolean;
@@ -186,10 +186,20 @@ export function createUnitOfWork(deps: { db: Db; bus: Bus; outbox: OutboxStore; 
     for (const d of deliveries) void deliver(d.consumer, d.event);
   }
 
+  /** everything queued, except that a unit marked `alone` is a transaction of its own, after what was queued before it */
+  function nextBatch(): Item[] {
+    const cut = queue.findIndex((i) => i.kind === 'unit' && i.alone);
+    if (cut < 0) {
+      const all = queue;
+      queue = [];
+      return all;
+    }
+    return queue.splice(0, cut === 0 ? 1 : cut);
+  }
+
   function drain() {
     if (running || queue.length === 0) return;
-    const batch = queue;
-    queue = [];
+    const batch = nextBatch();
     running = commit(batch).finally(() => {
       running = null;
       // under load, one turn of the event loop first: the sockets' pending publishes join the next batch
@@ -199,9 +209,13 @@ export function createUnitOfWork(deps: { db: Db; bus: Bus; outbox: OutboxStore; 
     });
   }
 
-  function run<T>(fn: (w: Work) => Promise<T>): Promise<T> {
+  /**
+   * `alone`: a long unit (a big downlink stock message) that must not hold up short ones queued with it: it gets a
+   * transaction of its own, so a mirror's pick queued alongside commits first instead of waiting for its COMMIT.
+   */
+  function run<T>(fn: (w: Work) => Promise<T>, opts: { alone?: boolean } = {}): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      queue.push({ kind: 'unit', fn, resolve: resolve as (v: unknown) => void, reject });
+      queue.push({ kind: 'unit', fn, ...(opts.alone ? { alone: true } : {}), resolve: resolve as (v: unknown) => void, reject });
       drain();
     });
   }

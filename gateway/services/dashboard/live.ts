@@ -56,6 +56,7 @@ export function wireLive(deps: { bus: Bus; clock: Clock; hub: SseHub; status: Re
     if (e.type.startsWith('presence.') || e.type.startsWith('beacon.')) panel('presence');
     if (e.type.startsWith('recognition.')) panel('model');
     if (e.type.startsWith('fitting.')) panel('fitting');
+    if (e.type.startsWith('downlink.')) panel('downlink');
     if (dev) {
       const head = JSON.stringify({ deviceId: dev.id, kind: dev.kind, type: e.type, time: e.time, id: e.id });
       hub.publishJson('event', `${head.slice(0, -1)},"data":${compactJson(e)}}`);
@@ -76,6 +77,9 @@ export function wireLive(deps: { bus: Bus; clock: Clock; hub: SseHub; status: Re
   bus.on(owner, 'health.alert.changed', (e) => {
     hub.publish('alert', { state: e.data.change === 'resolved' ? 'resolved' : 'open', change: e.data.change, at: e.time, ...e.data.alert });
   });
+  // local events (not on '*'): the stock and catalog the downlink or the store's own events changed
+  bus.on(owner, 'stock.changed', () => panel('downlink'));
+  bus.on(owner, 'catalog.changed', () => panel('downlink'));
   zones.follow(bus, owner);
 
   return { stop: () => bus.off(owner) };

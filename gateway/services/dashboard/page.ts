@@ -14,7 +14,7 @@ export const dashboardPage = () => `<!doctype html>
   <strong>storegate</strong> <span id="storeId"></span>
   <nav id="nav" aria-label="Sections" hidden>
     <a href="#overview">Overview</a><a href="#alertsSection">Alerts <span id="alertBadge" class="badge" aria-label="alerts needing attention"></span></a><a href="#devicesSection">Devices</a>
-    <a href="#zonesSection">Zones</a><a href="#fittingSection">Fitting rooms</a><a href="#lockersSection">Lockers</a><a href="#modelSection">Model</a><a href="#cloudSection">Cloud</a><a href="#staffSection">Staff</a>
+    <a href="#zonesSection">Zones</a><a href="#fittingSection">Fitting rooms</a><a href="#lockersSection">Lockers</a><a href="#modelSection">Model</a><a href="#cloudSection">Cloud</a><a href="#downlinkSection">Stock &amp; downlink</a><a href="#staffSection">Staff</a>
   </nav>
   <span id="who" class="muted"></span>
   <span id="live" class="pill" role="status" aria-live="polite"></span>
@@ -80,6 +80,7 @@ export const dashboardPage = () => `<!doctype html>
   <h3>Door audit</h3><ol id="lockerAudit" class="log"></ol></section>
 <section id="modelSection" aria-labelledby="mTitle"><h2 id="mTitle">Model</h2><div id="model"></div></section>
 <section id="cloudSection" aria-labelledby="cTitle"><h2 id="cTitle">Cloud</h2><div id="cloud"></div></section>
+<section id="downlinkSection" aria-labelledby="dlTitle"><h2 id="dlTitle">Stock &amp; downlink</h2><div id="downlink"></div></section>
 <section id="staffSection" aria-labelledby="sTitle"><h2 id="sTitle">Staff</h2>
   <form id="staffForm" class="row">
     <label>Login <input id="staffNewLogin" required pattern="[a-z0-9][a-z0-9._-]{1,31}"></label>

@@ -20,8 +20,24 @@ export const PATCHABLE = [
   'recognition.unsureThreshold',
   'downlink.staleAfterSeconds',
 ] as const;
-/** keys the gateway applies while running; the others take effect at the next start */
-export const LIVE_KEYS = ['downlink.staleAfterSeconds'];
+/**
+ * Keys the gateway applies while running (the services follow `config.patched`: gateway/config/live.ts); the others
+ * take effect at the next start, and why (README "Downlink contract"): `retention.lockerAuditDays` and
+ * `retention.alertsDays` are also purged by lockers and health with their start values; zones are compiled into the
+ * presence engine's scanner map at start; forwarders hold connections and the outbox's per-forwarder queues;
+ * routes are compiled into the outbox's classifier; health thresholds feed trackers built at start; the unsure
+ * threshold is inside the recognizer; suggestions are built with the fitting context.
+ */
+export const LIVE_KEYS = [
+  'downlink.staleAfterSeconds',
+  'fitting.sizeRequestAlertSeconds',
+  'retention.deviceEventsDays',
+  'retention.presenceDays',
+  'retention.sessionsDays',
+  'retention.fittingRoomDays',
+  'retention.lockerParcelsDays',
+  'retention.deadLettersDays',
+];
 
 const allowed = (key: string) => PATCHABLE.some((p) => key === p || key.startsWith(`${p}.`));
 const isLive = (key: string) => LIVE_KEYS.some((p) => key === p || key.startsWith(`${p}.`));

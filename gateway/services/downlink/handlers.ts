@@ -1,4 +1,3 @@
-import Value from 'typebox/value';
 import {
   CatalogChanged,
   COMMANDS,
@@ -17,7 +16,7 @@ import { requeueDeadLetters } from '../../store/outbox.ts';
 import type { Work } from '../../store/unit-of-work.ts';
 import { checkPatch } from './config-patch.ts';
 import type { Trust } from './trust.ts';
-import { firstError } from './trust.ts';
+import { check, firstError } from './trust.ts';
 
 /** What a message did, for the audit and the counters; `refused` advances the position too (it was the cloud's). */
 export type Outcome = { outcome: 'applied' | 'refused'; reason?: string; errors?: string[]; audit?: boolean };
@@ -54,30 +53,30 @@ export async function handle(h: HandlerCtx, w: Work, e: DownlinkEvent, keyId: st
   const at = Date.parse(e.time) || now;
 
   if (type === 'stock.changed') {
-    if (!Value.Check(StockChanged, e.data)) return refused('schema', [firstError(StockChanged, e.data)]);
+    if (!check(StockChanged, e.data)) return refused('schema', [firstError(StockChanged, e.data)]);
     const r = await h.deps.catalog.applyStock(w, e.data.changes, Math.max(at, now));
     h.emit(w, 'stock.changed', { stream: e.stream, sequence: e.sequence, applied: r.applied, unknown: r.unknown }, { local: true });
     return { outcome: 'applied' };
   }
   if (type === 'catalog.changed') {
-    if (!Value.Check(CatalogChanged, e.data)) return refused('schema', [firstError(CatalogChanged, e.data)]);
+    if (!check(CatalogChanged, e.data)) return refused('schema', [firstError(CatalogChanged, e.data)]);
     const r = await h.deps.catalog.applyCatalog(w, e.data, now);
     h.emit(w, 'catalog.changed', r, { local: true });
     return { outcome: 'applied', ...(r.refused.length ? { errors: r.refused.map((x) => `${x.sku}: ${x.reason}`) } : {}) };
   }
   if (type === 'stream.reset') return { outcome: 'applied' };
   if (type === 'model.announced') {
-    if (!Value.Check(ModelAnnounced, e.data)) return refused('schema', [firstError(ModelAnnounced, e.data)]);
+    if (!check(ModelAnnounced, e.data)) return refused('schema', [firstError(ModelAnnounced, e.data)]);
     h.emit(w, 'model.announced', e.data as EventMap['model.announced']);
     return { outcome: 'applied', audit: true };
   }
   if (type === 'incentive.redeemed') {
-    if (!Value.Check(IncentiveRedeemed, e.data)) return refused('schema', [firstError(IncentiveRedeemed, e.data)]);
+    if (!check(IncentiveRedeemed, e.data)) return refused('schema', [firstError(IncentiveRedeemed, e.data)]);
     h.emit(w, 'incentive.redeemed', { offerId: e.data.offerId, redeemedAt: e.data.redeemedAt, channel: 'cloud' });
     return { outcome: 'applied' };
   }
   if (type === 'config.patch') {
-    if (!Value.Check(ConfigPatch, e.data)) return refused('schema', [firstError(ConfigPatch, e.data)], true);
+    if (!check(ConfigPatch, e.data)) return refused('schema', [firstError(ConfigPatch, e.data)], true);
     const once = await singleUse(h, w, e);
     if (once) return once;
     const r = checkPatch(h.config(), e.data.set);
@@ -101,7 +100,7 @@ export async function handle(h: HandlerCtx, w: Work, e: DownlinkEvent, keyId: st
 async function command(h: HandlerCtx, w: Work, e: DownlinkEvent, name: string, keyId: string): Promise<Outcome> {
   if (!(name in COMMANDS)) return refused('unknown_type', [`unknown command ${name}`], true);
   const schema = COMMANDS[name as CommandName];
-  if (!Value.Check(schema, e.data)) return refused('schema', [firstError(schema, e.data)], true);
+  if (!check(schema, e.data)) return refused('schema', [firstError(schema, e.data)], true);
   const once = await singleUse(h, w, e);
   if (once) return once;
   const requestedBy = e.requestedby ?? '';

@@ -20,4 +20,16 @@ export const downlinkMigrations: Migration[] = [
       CREATE TABLE downlink_config_patches (seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL, at INTEGER NOT NULL,
         requested_by TEXT, patch TEXT NOT NULL);`,
   },
+  {
+    id: 'downlink-002-held',
+    // messages received ahead of a gap: stored before they are acknowledged (a PUBACK is a promise not to lose them),
+    // removed in the unit of work that applies them
+    up: `CREATE TABLE downlink_held (stream TEXT NOT NULL, sequence INTEGER NOT NULL, key_id TEXT NOT NULL, event TEXT NOT NULL,
+      received_at INTEGER NOT NULL, PRIMARY KEY (stream, sequence)) WITHOUT ROWID;`,
+  },
+  {
+    id: 'downlink-003-store-stock',
+    // the store's own events applied to stock (store-stock.ts), by event id: each changes the level once
+    up: 'CREATE TABLE stock_store_events (event_id TEXT PRIMARY KEY, type TEXT NOT NULL, at INTEGER NOT NULL) WITHOUT ROWID;',
+  },
 ];

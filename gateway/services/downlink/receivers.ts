@@ -66,6 +66,8 @@ export function createMqttReceiver(o: {
   };
 }
 
+const PULL_WINDOW = 64;
+
 /** For stores without a cloud broker: GET the feed with If-None-Match; 304 means nothing new (and still in sync). */
 export function createHttpPull(o: {
   url: string;
@@ -95,11 +97,17 @@ export function createHttpPull(o: {
       if (!res.ok) throw new Error(`HTTP ${res.status}`);
       const body = (await res.json()) as { messages?: unknown };
       if (!Array.isArray(body.messages)) throw new Error('the feed has no messages array');
-      // in feed order; a message not stored stops this pull (the next pull brings it again)
-      for (const m of body.messages) {
+      // A window of messages is handed over at once, in feed order: the sequencer queues their units in that order
+      // and the unit of work commits them together (group commit) instead of one transaction per message; bounded,
+      // so that one pull does not become one long transaction. The first one not stored ends the pull and keeps the
+      // ETag: the next pull brings it and the rest again.
+      for (let i = 0; i < body.messages.length; i += PULL_WINDOW) {
         if (stopped) return;
-        await o.onMessage(typeof m === 'string' ? m : JSON.stringify(m));
-        n++;
+        const window = body.messages.slice(i, i + PULL_WINDOW);
+        const results = await Promise.allSettled(window.map((m) => o.onMessage(typeof m === 'string' ? m : JSON.stringify(m))));
+        const failed = results.findIndex((r) => r.status === 'rejected');
+        n += failed < 0 ? results.length : failed;
+        if (failed >= 0) throw (results[failed] as PromiseRejectedResult).reason;
       }
       const tag = res.headers.get('etag');
       if (tag) etag = tag;

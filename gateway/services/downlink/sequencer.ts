@@ -14,7 +14,11 @@ interface Stream {
   next: number;
   /** messages ahead of a gap, until it is filled */
   held: Map<number, Verified>;
+  /** rows may be left in downlink_held (restored at start, or a hold whose unit is in flight) */
+  stored?: boolean;
   lastResync?: { from: number; at: number };
+  /** when the last message was applied (ms), for the dashboard's age per stream */
+  appliedAt?: number;
 }
 
 /**
@@ -22,6 +26,9 @@ interface Stream {
  * and the new position commit in one unit of work, so a crash leaves either both or neither, and a redelivered
  * message is a duplicate by its sequence. A message ahead of a gap is held (bounded) and a resync is asked for; a
  * `stream.reset` moves the position forward to its own sequence (the cloud's answer when it cannot resend).
+ * A held message is stored (`downlink_held`) before `submit` resolves, i.e. before the broker gets its PUBACK: once
+ * acknowledged it survives a crash, and the unit that applies it deletes its row. Beyond `holdMax` a message is not
+ * kept (the resync asks the cloud for everything from the gap on, so it comes again).
  * The handler runs in a savepoint of its own: if it throws, its SQL and events are dropped, the message counts as
  * refused (`failed`) and the position still moves, so one bad message cannot wedge a stream.
  */
@@ -35,6 +42,8 @@ export function createSequencer(o: {
   /** inside the unit, after apply: audit, upstream refusal */
   record: (w: Work, v: Verified, outcome: Outcome) => Promise<void>;
   resync: (stream: string, from: number, received: number) => void;
+  /** a message applied in a transaction of its own (unit-of-work.ts `alone`): big ones, so short units do not wait */
+  alone?: (v: Verified) => boolean;
 }) {
   const streams = new Map<string, Stream>();
   const state = (name: string) => {
@@ -60,34 +69,40 @@ export function createSequencer(o: {
     s.next = seq + 1;
     let result: { skipped: number } | { outcome: Outcome };
     try {
-      result = await o.work.run(async (w) => {
-        const row = await w.tx.get<{ position: number }>('SELECT position FROM downlink_streams WHERE stream = ?', [name]);
-        const pos = row?.position ?? 0;
-        if (reset ? pos >= seq : pos !== seq - 1) return { skipped: pos };
-        const events: Array<[DomainEvent, Parameters<Work['emit']>[1]]> = [];
-        const afters: Array<() => void> = [];
-        const inner: Work = { tx: w.tx, emit: (e, opts) => void events.push([e, opts]), after: (fn) => void afters.push(fn) };
-        let outcome: Outcome;
-        await w.tx.exec('SAVEPOINT downlink_apply');
-        try {
-          outcome = await o.apply(inner, v);
-          await w.tx.exec('RELEASE downlink_apply');
-          for (const [e, opts] of events) w.emit(e, opts);
-          for (const fn of afters) w.after(fn);
-        } catch (err) {
-          await w.tx.exec('ROLLBACK TO downlink_apply; RELEASE downlink_apply');
-          outcome = { outcome: 'refused', reason: 'failed', errors: [(err as Error).message], audit: true };
-        }
-        await o.record(w, v, outcome);
-        await w.tx.run(
-          'INSERT INTO downlink_streams (stream, position, updated_at) VALUES (?, ?, ?) ON CONFLICT(stream) DO UPDATE SET position = excluded.position, updated_at = excluded.updated_at',
-          [name, seq, o.clock.now()],
-        );
-        w.after(() => {
-          s.committed = Math.max(s.committed, seq);
-        });
-        return { outcome };
-      });
+      result = await o.work.run(
+        async (w) => {
+          const row = await w.tx.get<{ position: number }>('SELECT position FROM downlink_streams WHERE stream = ?', [name]);
+          const pos = row?.position ?? 0;
+          if (reset ? pos >= seq : pos !== seq - 1) return { skipped: pos };
+          const events: Array<[DomainEvent, Parameters<Work['emit']>[1]]> = [];
+          const afters: Array<() => void> = [];
+          const inner: Work = { tx: w.tx, emit: (e, opts) => void events.push([e, opts]), after: (fn) => void afters.push(fn) };
+          let outcome: Outcome;
+          await w.tx.exec('SAVEPOINT downlink_apply');
+          try {
+            outcome = await o.apply(inner, v);
+            await w.tx.exec('RELEASE downlink_apply');
+            for (const [e, opts] of events) w.emit(e, opts);
+            for (const fn of afters) w.after(fn);
+          } catch (err) {
+            await w.tx.exec('ROLLBACK TO downlink_apply; RELEASE downlink_apply');
+            outcome = { outcome: 'refused', reason: 'failed', errors: [(err as Error).message], audit: true };
+          }
+          await o.record(w, v, outcome);
+          if (s.held.size || s.stored) await w.tx.run('DELETE FROM downlink_held WHERE stream = ? AND sequence <= ?', [name, seq]);
+          await w.tx.run(
+            'INSERT INTO downlink_streams (stream, position, updated_at) VALUES (?, ?, ?) ON CONFLICT(stream) DO UPDATE SET position = excluded.position, updated_at = excluded.updated_at',
+            [name, seq, o.clock.now()],
+          );
+          w.after(() => {
+            s.committed = Math.max(s.committed, seq);
+            s.appliedAt = o.clock.now();
+            if (s.held.size === 0) s.stored = false;
+          });
+          return { outcome };
+        },
+        { alone: o.alone?.(v) ?? false },
+      );
     } catch (err) {
       // not committed: what was queued behind it comes again (MQTT redelivery, the next pull)
       s.next = s.committed + 1;
@@ -112,11 +127,25 @@ export function createSequencer(o: {
 
   return {
     async restore() {
-      for (const r of await o.db.all<{ stream: string; position: number }>('SELECT stream, position FROM downlink_streams')) {
+      for (const r of await o.db.all<{ stream: string; position: number; updated_at: number }>('SELECT stream, position, updated_at FROM downlink_streams')) {
         const s = state(r.stream);
         s.committed = r.position;
+        s.appliedAt = r.updated_at;
         s.next = r.position + 1;
       }
+      // held before a restart: acknowledged then, so they are ours to apply once the gap fills
+      const rows = await o.db.all<{ stream: string; sequence: number; key_id: string; event: string }>(
+        'SELECT stream, sequence, key_id, event FROM downlink_held ORDER BY stream, sequence',
+      );
+      for (const r of rows) {
+        const s = state(r.stream);
+        s.stored = true;
+        if (r.sequence < s.next) continue;
+        const event = JSON.parse(r.event) as Verified['event'];
+        s.held.set(r.sequence, { ok: true, event, keyId: r.key_id, bytes: r.event.length });
+      }
+      // a crash between applying the gap's filler and the held message behind it
+      for (const [name, s] of streams) if (s.held.has(s.next)) await drainHeld(name, s);
     },
 
     /** Resolves when the message is committed (or known to be a duplicate, or held); rejects when not stored. */
@@ -127,7 +156,24 @@ export function createSequencer(o: {
       const reset = v.event.type.replace(/^storegate\./, '') === 'stream.reset';
       if (seq < s.next) return 'duplicate';
       if (seq > s.next && !reset) {
-        if (s.held.size < o.holdMax) s.held.set(seq, v);
+        if (!s.held.has(seq) && s.held.size < o.holdMax) {
+          s.held.set(seq, v);
+          s.stored = true;
+          try {
+            await o.work.run((w) =>
+              w.tx.run('INSERT OR IGNORE INTO downlink_held (stream, sequence, key_id, event, received_at) VALUES (?, ?, ?, ?, ?)', [
+                name,
+                seq,
+                v.keyId,
+                JSON.stringify(v.event),
+                o.clock.now(),
+              ]),
+            );
+          } catch (err) {
+            s.held.delete(seq);
+            throw err;
+          }
+        }
         askResync(name, s, seq);
         return 'held';
       }
@@ -150,6 +196,7 @@ export function createSequencer(o: {
         stream,
         position: s.committed,
         held: s.held.size,
+        appliedAt: s.appliedAt === undefined ? null : new Date(s.appliedAt).toISOString(),
         ...(s.lastResync ? { lastResync: { from: s.lastResync.from, at: new Date(s.lastResync.at).toISOString() } } : {}),
       })),
     position: (stream: string) => streams.get(stream)?.committed ?? 0,

@@ -13,7 +13,10 @@ import { downlinkHttp } from './http.ts';
 import { downlinkMigrations } from './migrations.ts';
 import { createHttpPull, createMqttReceiver } from './receivers.ts';
 import { createSequencer } from './sequencer.ts';
+import { feedStockFromStore } from './store-stock.ts';
 import { createTrust, type Refusal, type Verified } from './trust.ts';
+
+const ALONE_BYTES = 4096;
 
 /**
  * Cloud → store: signed messages from the cloud broker (a subscription under the store's prefix) and/or an HTTP
@@ -41,6 +44,8 @@ export function createDownlinkService(deps: ServiceDeps, cfg: DownlinkConfig, op
   deps.catalog.setStaleAfter(cfg.staleAfterSeconds * 1000);
   if (active) deps.outbox.require([{ match: 'downlink.*', priority: 'critical' }]);
   const source = gatewaySource(deps.storeId, 'downlink');
+  // with or without a cloud downlink: returns and fitting rooms move the store's stock
+  feedStockFromStore(deps, log);
 
   const emit = <T extends EventType>(w: Work, type: T, data: EventMap[T], o: { local?: boolean } = {}) => {
     const e = deps.bus.make(type, source, data);
@@ -66,6 +71,8 @@ export function createDownlinkService(deps: ServiceDeps, cfg: DownlinkConfig, op
     holdMax: cfg.holdMax,
     resyncAfterMs: cfg.resyncAfterSeconds * 1000,
     apply: (w, v) => handle(h, w, v.event, v.keyId),
+    // ≈ 40 stock changes and up: a mirror's pick queued at the same time commits before it, not with it
+    alone: (v) => v.bytes > ALONE_BYTES,
     async record(w, v, outcome) {
       const e = v.event;
       m.messages.inc({ stream: e.stream, outcome: outcome.outcome });

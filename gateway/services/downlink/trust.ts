@@ -1,5 +1,6 @@
 import type { KeyObject } from 'node:crypto';
-import type { TSchema } from 'typebox';
+import type { Static, TSchema } from 'typebox';
+import { Compile } from 'typebox/compile';
 import Value from 'typebox/value';
 import { DownlinkEvent, publicKeyFrom, purposeOf, SignedEnvelope, verifySignature } from '../../../devices/downlink.ts';
 import type { Db } from '../../store/db.ts';
@@ -51,7 +52,7 @@ export function createTrust(config: DownlinkConfig, storeId: string) {
       } catch {
         return { ok: false, reason: 'not_json' };
       }
-      if (!Value.Check(SignedEnvelope, envelope)) return { ok: false, reason: 'bad_envelope', detail: firstError(SignedEnvelope, envelope) };
+      if (!check(SignedEnvelope, envelope)) return { ok: false, reason: 'bad_envelope', detail: firstError(SignedEnvelope, envelope) };
       const pinned = keys.get(envelope.keyid);
       if (!pinned) return { ok: false, reason: 'unknown_key', keyId: envelope.keyid };
       if (!verifySignature(envelope, pinned.key)) return { ok: false, reason: 'bad_signature', keyId: envelope.keyid };
@@ -62,7 +63,7 @@ export function createTrust(config: DownlinkConfig, storeId: string) {
       } catch {
         return { ok: false, reason: 'bad_event', detail: 'event is not JSON', keyId: pinned.id };
       }
-      if (!Value.Check(DownlinkEvent, event)) return { ok: false, reason: 'bad_event', detail: firstError(DownlinkEvent, event), keyId: pinned.id };
+      if (!check(DownlinkEvent, event)) return { ok: false, reason: 'bad_event', detail: firstError(DownlinkEvent, event), keyId: pinned.id };
       const purpose = purposeOf(event.type);
       if (!pinned.purposes.includes(purpose))
         return { ok: false, reason: 'wrong_purpose', detail: `key ${pinned.id} may not sign ${purpose} messages`, event, keyId: pinned.id };
@@ -72,6 +73,20 @@ export function createTrust(config: DownlinkConfig, storeId: string) {
   };
 }
 export type Trust = ReturnType<typeof createTrust>;
+
+/**
+ * Value.Check interprets the schema on every call: on a 500-change stock message that was ~30 % of the gateway's
+ * CPU while a stream was applied (bench/downlink.ts with STOREGATE_BENCH_CPU_PROF). Compiled once per schema, on first use.
+ */
+const compiled = new WeakMap<TSchema, { Check(value: unknown): boolean }>();
+export function check<T extends TSchema>(schema: T, value: unknown): value is Static<T> {
+  let v = compiled.get(schema);
+  if (!v) {
+    v = Compile(schema);
+    compiled.set(schema, v);
+  }
+  return v.Check(value);
+}
 
 export function firstError(schema: TSchema, value: unknown): string {
   const errors = [...Value.Errors(schema, value)].slice(0, 3);

@@ -11,6 +11,7 @@ import { fittingMigrations } from './migrations.ts';
 import { onFrame, onInteraction, onPresence, onShopperInZone } from './mirror.ts';
 import { alertLateRequests } from './sessions.ts';
 import { OUTFIT_RULES } from './suggest.ts';
+import { followConfig } from '../../config/live.ts';
 
 /**
  * Fitting rooms: smart mirrors send frames, presence and interactions; the gateway answers with the
@@ -26,7 +27,8 @@ export function createFittingService(deps: ServiceDeps, cfg: FittingConfig, opts
   } catch (err) {
     throw new Error(`fitting.catalogPath: ${(err as Error).message}`);
   }
-  const ctx = createContext(deps, cfg, deps.catalog, opts.language);
+  // sizeRequestAlertSeconds follows signed config patches (read at each check; the check interval is set at start)
+  const ctx = createContext(deps, followConfig(deps.bus, 'fitting', 'fitting', cfg, ['sizeRequestAlertSeconds']), deps.catalog, opts.language);
   const timers: Array<{ cancel(): void }> = [];
   const run = (what: string, mirrorId: string, p: Promise<unknown>) =>
     void p.catch((err) => ctx.log.error({ err: (err as Error).message, mirrorId, what }, 'fitting handler failed'));

@@ -6,6 +6,7 @@ import type { Beacon, IBeacon } from '../../../devices/ble/types.ts';
 import { gatewaySource } from '../../../devices/topics.ts';
 import type { EventMap, EventType } from '../../bus/events.ts';
 import { createThrottledWarn } from '../../ingest/throttle.ts';
+import { followConfig } from '../../config/live.ts';
 import { counter, gauge } from '../../metrics.ts';
 import type { GatewayService, ServiceDeps } from '../../service.ts';
 import { type AdvertisementSource, omgTopicMapper, presenceChannels, SCANNER_KIND } from './channels.ts';
@@ -42,6 +43,8 @@ export function createPresenceService(deps: ServiceDeps, cfg: PresenceConfig, op
   const log = deps.log.child({ module: 'presence' });
   const warn = createThrottledWarn(log, clock);
   const source = gatewaySource(deps.storeId, 'presence');
+  // retention.presenceDays / sessionsDays follow signed config patches (the purge reads them each time)
+  const retention = opts.retention ? followConfig(bus, 'presence', 'retention', opts.retention, ['presenceDays', 'sessionsDays']) : undefined;
 
   const zoneOfScanner = new Map<string, string>();
   for (const z of cfg.zones) for (const s of z.scanners) zoneOfScanner.set(s, z.name);
@@ -272,8 +275,8 @@ export function createPresenceService(deps: ServiceDeps, cfg: PresenceConfig, op
       store.push({ kind: 'beacons', list: fleet.list().map((b) => ({ ...b })), at: iso(clock.now()) });
       timers.push(clock.setInterval(tick, TICK_MS));
       timers.push(clock.setInterval(() => store.push({ kind: 'beacons', list: fleet.list().map((b) => ({ ...b })), at: iso(clock.now()) }), BEACON_FLUSH_MS));
-      if (opts.retention) {
-        const r = opts.retention;
+      if (retention) {
+        const r = retention;
         const purge = () =>
           store
             .purge(iso(clock.now() - r.presenceDays * DAY_MS), iso(clock.now() - r.sessionsDays * DAY_MS))

@@ -6,6 +6,7 @@ import type { AppBeacons } from './handles.ts';
 import type { Pseudonymiser } from './pseudonym.ts';
 import { createReceiptSigner } from './receipt.ts';
 import { createRetentionJob } from './retention.ts';
+import { followConfig } from '../../config/live.ts';
 import { createShopperRights } from './rights.ts';
 import { privacyRoutes } from './routes.ts';
 import { ERASE_EVENT, ERASE_STARTING } from './shoppers.ts';
@@ -27,17 +28,19 @@ export function createPrivacyService(
 } {
   const log = deps.log.child({ module: 'privacy' });
   const source = gatewaySource(deps.storeId, 'privacy');
+  // every retention.* key is live here: a signed config patch changes the next run's cut-offs
+  const retention = followConfig(deps.bus, 'privacy', 'retention', opts.retention, Object.keys(opts.retention) as Array<keyof RetentionDays>);
   const job = createRetentionJob({
     db: deps.db,
     clock: deps.clock,
     log,
     metrics: deps.metrics,
     classes: DATA_CLASSES,
-    days: opts.retention,
+    days: retention,
     cfg: cfg.retentionJob,
   });
   const signer = createReceiptSigner(opts.dataDir);
-  const rights = createShopperRights({ storeId: deps.storeId, app: opts.app, pseudonymiser: opts.pseudonymiser, retention: opts.retention, signer });
+  const rights = createShopperRights({ storeId: deps.storeId, app: opts.app, pseudonymiser: opts.pseudonymiser, retention, signer });
   const timers: { cancel(): void }[] = [];
   let nextRunAt: number | null = null;
 
@@ -54,7 +57,7 @@ export function createPrivacyService(
       retention: async () => ({
         lastRun: await job.lastRun(),
         nextRunAt: nextRunAt === null ? null : new Date(nextRunAt).toISOString(),
-        classes: DATA_CLASSES.map((c) => ({ name: c.name, table: c.table, timeColumn: c.timeColumn, days: daysFor(c, opts.retention), owner: c.owner })),
+        classes: DATA_CLASSES.map((c) => ({ name: c.name, table: c.table, timeColumn: c.timeColumn, days: daysFor(c, retention), owner: c.owner })),
       }),
       runRetention: () => job.run(),
       exportShopper: async (h) => {

@@ -36,3 +36,27 @@ describe('unit of work: device-event group commit', () => {
     await deps.db.close();
   });
 });
+
+describe('unit of work: a unit marked alone', () => {
+  it('commits in a transaction of its own: the units queued before it commit first, the ones after it next, in order', async () => {
+    const { deps } = await setup();
+    const log: string[] = [];
+    // one unit in flight, so the next four queue together
+    const first = deps.work.run(async (w) => void (await w.tx.run('SELECT 1')));
+    // `after` runs at COMMIT: where it lands in the log shows which units shared a transaction
+    const unit = (name: string, alone = false) =>
+      deps.work.run(
+        async (w) => {
+          log.push(`${name} runs`);
+          await w.tx.run('SELECT 1');
+          w.after(() => void log.push(`${name} committed`));
+        },
+        { alone },
+      );
+    const queued = [unit('a'), unit('b'), unit('big', true), unit('c')];
+    await first;
+    await Promise.all(queued);
+    expect(log).toEqual(['a runs', 'b runs', 'a committed', 'b committed', 'big runs', 'big committed', 'c runs', 'c committed']);
+    await deps.db.close();
+  });
+});

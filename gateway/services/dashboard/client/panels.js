@@ -118,7 +118,41 @@ function fitting() {
   });
 }
 
-const PANELS = { lockers, presence, model, cloud, fitting };
+// whole seconds, minutes or hours: how old a stream or the stock is, at a glance
+const ago = (s) => (s == null ? '—' : s < 120 ? `${Math.round(s)} s ago` : s < 7200 ? `${Math.round(s / 60)} min ago` : `${Math.round(s / 3600)} h ago`);
+
+// the cloud downlink: how current the store's stock is (stale = suggestions say "stock as of …"), and each stream's position
+function downlink() {
+  return panel('downlink', '/api/v1/downlink', (d) => {
+    const now = Date.now();
+    const asOf = d.stock.asOf ? new Date(d.stock.asOf) : null;
+    const stock = asOf
+      ? `<p id="stockAge" class="${d.stock.stale ? 'stale' : 'fresh'}" data-stale="${d.stock.stale}">Stock as of <time datetime="${esc(d.stock.asOf)}">${esc(asOf.toLocaleString())}</time>` +
+        ` (${ago(d.stock.ageSeconds)})${d.stock.stale ? ' · <b>stale</b>: the mirrors say “stock as of …”' : ''}</p>`
+      : '<p id="stockAge" class="muted" data-stale="false">Stock as in the catalog file (never synced with the cloud).</p>';
+    const link = [
+      d.mqtt ? `cloud broker ${d.mqtt.connected ? (d.mqtt.subscribed ? 'subscribed' : 'connected') : '<b>down</b>'}` : '',
+      d.http ? `feed ${d.http.lastPull ? `${d.http.lastPull.ok ? 'ok' : '<b>failing</b>'} (last pull ${esc(d.http.lastPull.at)})` : 'not pulled yet'}` : '',
+    ]
+      .filter(Boolean)
+      .join(' · ');
+    const rows = d.streams
+      .map(
+        (s) =>
+          `<tr data-stream="${esc(s.stream)}"><td>${esc(s.stream)}</td><td>${s.position}</td><td>${s.held ? `<b>${s.held}</b> ahead of a gap` : '0'}</td>` +
+          `<td>${s.appliedAt ? `<time datetime="${esc(s.appliedAt)}">${ago((now - Date.parse(s.appliedAt)) / 1000)}</time>` : '—'}</td></tr>`,
+      )
+      .join('');
+    $('downlink').innerHTML =
+      stock +
+      `<p class="muted">${d.active ? `${d.keys} pinned keys${link ? ` · ${link}` : ''}` : 'No cloud downlink configured (downlink.keys and mqtt or http).'}</p>` +
+      (rows
+        ? `<table id="downlinkStreams"><caption class="sr">Downlink streams</caption><thead><tr><th scope="col">Stream</th><th scope="col">Position</th><th scope="col">Held</th><th scope="col">Last applied</th></tr></thead><tbody>${rows}</tbody></table>`
+        : '<p class="muted">No message from the cloud yet.</p>');
+  });
+}
+
+const PANELS = { lockers, presence, model, cloud, fitting, downlink };
 
 export const refreshPanel = (name) => PANELS[name]?.();
 export const refreshPanels = () => Promise.all(Object.values(PANELS).map((p) => p()));
@@ -148,6 +182,7 @@ export function initPanels() {
       say(`Restart failed: ${e.message}`, true);
     }
   });
-  // the backlog also moves without bus events
+  // the backlog and the stock's age also move without bus events
   setInterval(() => cloud(), 10_000);
+  setInterval(() => downlink(), 5_000);
 }

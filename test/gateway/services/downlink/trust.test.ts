@@ -109,19 +109,19 @@ describe('downlink trust: nothing acts without a valid signature from a pinned k
 
   it('applies a valid config patch (validated by the config schema) and refuses an invalid one whole, with its errors upstream', async () => {
     const rig = await downlinkRig();
-    await rig.cloud.configPatch({ 'downlink.staleAfterSeconds': 60, 'retention.presenceDays': 14 }, 'it@hq');
-    await rig.cloud.configPatch({ 'retention.alertsDays': -1, 'downlink.staleAfterSeconds': 5 }, 'it@hq');
+    await rig.cloud.configPatch({ 'downlink.staleAfterSeconds': 60, 'retention.alertsDays': 14 }, 'it@hq');
+    await rig.cloud.configPatch({ 'retention.presenceDays': -1, 'downlink.staleAfterSeconds': 5 }, 'it@hq');
     await rig.cloud.configPatch({ 'http.adminToken': 'x'.repeat(30) }, 'mallory@hq');
     await rig.pull();
     expect(await rig.position('config')).toBe(3);
     const patches = await rig.gw.db.all<{ patch: string; requested_by: string }>('SELECT patch, requested_by FROM downlink_config_patches');
-    expect(patches.map((p) => [JSON.parse(p.patch), p.requested_by])).toEqual([[{ 'downlink.staleAfterSeconds': 60, 'retention.presenceDays': 14 }, 'it@hq']]);
+    expect(patches.map((p) => [JSON.parse(p.patch), p.requested_by])).toEqual([[{ 'downlink.staleAfterSeconds': 60, 'retention.alertsDays': 14 }, 'it@hq']]);
     expect(await upstream(rig, 'downlink.config.applied')).toEqual([
-      expect.objectContaining({ keys: ['downlink.staleAfterSeconds', 'retention.presenceDays'], restartRequired: ['retention.presenceDays'] }),
+      expect.objectContaining({ keys: ['downlink.staleAfterSeconds', 'retention.alertsDays'], restartRequired: ['retention.alertsDays'] }),
     ]);
     const refusals = await upstream(rig, 'downlink.refused');
     expect(refusals.map((r) => r.reason)).toEqual(['patch_invalid', 'patch_invalid']);
-    expect(refusals[0]?.errors).toEqual([expect.stringContaining('retention.alertsDays')]);
+    expect(refusals[0]?.errors).toEqual([expect.stringContaining('retention.presenceDays')]);
     expect(refusals[1]?.errors).toEqual([expect.stringContaining('http.adminToken: not a key the cloud may change')]);
     // live: the stale age is now 60 s (the refused 5 s did not apply)
     for (let i = 0; i < 7; i++) await rig.pull();
@@ -131,13 +131,13 @@ describe('downlink trust: nothing acts without a valid signature from a pinned k
     expect((await rig.status()).stock.stale).toBe(true);
 
     // the keys that needed a restart take effect at the next start, on top of the file's config
-    expect(rig.gw.config.retention.presenceDays).toBe(30);
+    expect(rig.gw.config.retention.alertsDays).toBe(90);
     const { dataDir } = rig.gw;
     const keys = rig.gw.config.downlink.keys;
     await rig.gw.stopGateway();
     const again = await startGateway({ dataDir, overrides: { 'downlink.keys': keys } });
-    expect(again.config.retention.presenceDays).toBe(14);
+    expect(again.config.retention.alertsDays).toBe(14);
     expect(again.config.downlink.staleAfterSeconds).toBe(60);
-    expect(again.config.retention.alertsDays).toBe(90);
+    expect(again.config.retention.presenceDays).toBe(30);
   });
 });
