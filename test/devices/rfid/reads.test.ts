@@ -51,8 +51,8 @@ describe('encodeSgtin96', () => {
   it('reproduces the TDS example (GTIN 80614141123458, serial 6789, filter 3) and round-trips through the decoder', () => {
     expect(encodeSgtin96({ gtin: '80614141123458', prefixDigits: 7, serial: 6789, filter: 3 })).toBe('3074257BF7194E4000001A85');
     for (const prefixDigits of [6, 7, 8, 9, 10, 11, 12]) {
-      const hex = encodeSgtin96({ gtin: '04061234003012', prefixDigits, serial: 274877906943 });
-      expect(decodeSgtin96(hex)).toMatchObject({ ok: true, sgtin: { gtin: '04061234003012', serial: '274877906943', filter: 1 } });
+      const hex = encodeSgtin96({ gtin: '04061234030122', prefixDigits, serial: 274877906943 });
+      expect(decodeSgtin96(hex)).toMatchObject({ ok: true, sgtin: { gtin: '04061234030122', serial: '274877906943', filter: 1 } });
     }
   });
 
