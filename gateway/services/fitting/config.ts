@@ -35,6 +35,11 @@ export const FittingConfigSchema = Type.Object(
         ),
         /** a tag not read for this long has left the room: its item ends on the mirror */
         tagTimeoutSeconds: Type.Number({ exclusiveMinimum: 0, maximum: 3600, default: 20 }),
+        /**
+         * another room's reader takes a tag over only once its own room has not read it for this long: readers hear tags
+         * through walls and curtains, and a stray read must not flip an item between rooms
+         */
+        moveAfterSeconds: Type.Number({ minimum: 0, maximum: 3600, default: 2 }),
         /** a camera answer this recent (or later) is compared with a tag in the same room */
         fusionWindowSeconds: Type.Number({ exclusiveMinimum: 0, maximum: 3600, default: 30 }),
         /** reads weaker than this (dBm) are ignored: tags outside the room, through the curtain; null = take every read */

@@ -10,8 +10,8 @@ import type { TagInRoom } from './tag-state.ts';
 /**
  * RFID in the fitting room: a tag read there puts that exact item and size on the room's mirror; the camera's answer,
  * when there is one, is compared with it (same kind of item → high confidence; else the tag wins and the disagreement
- * is counted). A tag that goes unread for `fitting.rfid.tagTimeoutSeconds`, or that another room's reader reads, has
- * left: its item ends. Repeat reads, from any antenna, only keep a tag alive.
+ * is counted). A tag that goes unread for `fitting.rfid.tagTimeoutSeconds`, or that another room's reader reads once
+ * its own room has not read it for `moveAfterSeconds`, has left: its item ends. Repeat reads, from any antenna, only keep a tag alive.
  */
 
 const MIRRORS_CACHE_MS = 5000;
@@ -81,6 +81,11 @@ export async function onTagsRead(ctx: Ctx, e: TagsRead) {
     if (behind && behind.zone === zone && !known) {
       behind.at = now;
       ctx.metrics.tagReads.inc({ outcome: 'left_behind' });
+      continue;
+    }
+    // still read in its own room just now: a stray read through the wall, not the item moving
+    if (known && now - known.lastSeen < ctx.cfg.rfid.moveAfterSeconds * 1000) {
+      ctx.metrics.tagReads.inc({ outcome: 'stray' });
       continue;
     }
     const p = findProduct(ctx.catalog, r.sku);

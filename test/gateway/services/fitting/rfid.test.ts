@@ -18,7 +18,7 @@ const tag = (sku: string, size: string, serial = 1) => tagFor(product(sku), size
 
 /** A fitting room (zone fitting-1) with its mirror and its UHF reader, both real MQTT clients with their own credentials. */
 async function rfidRig(opts: { tagTimeoutSeconds?: number; format?: ReaderFormat } = {}) {
-  const { gw, mirror } = await fittingRig({ overrides: { 'fitting.rfid': { tagTimeoutSeconds: opts.tagTimeoutSeconds ?? 60 } } });
+  const { gw, mirror } = await fittingRig({ overrides: { 'fitting.rfid': { tagTimeoutSeconds: opts.tagTimeoutSeconds ?? 60, moveAfterSeconds: 0.5 } } });
   const reader = await readerIn(gw, 'reader-1', 'fitting-1', opts.format);
   return { gw, mirror, reader };
 }
@@ -130,6 +130,11 @@ describe('RFID tags in the fitting room over real MQTT, with the real model on r
     const epc = tag('SG-0402', 'S');
     await reader.carryIn(epc);
     await mirror.nextCommand('recognised', (c) => c.via === 'tag');
+    // heard through the wall while its own room still reads it: a stray read, the item stays
+    await reader2.publish([epc]);
+    await until(async () => (await metricValue(gw, 'storegate_fitting_tag_reads_total', { outcome: 'stray' })) >= 1, 5000, 'the stray read');
+    expect(mirror.commands.some((c) => c.type === 'item_ended')).toBe(false);
+    // carried next door: room 1 stops reading it, room 2 reads it, and after moveAfterSeconds room 2 has it
     reader.carryOut(epc);
     await reader2.carryIn(epc);
     expect(await mirror.nextCommand('item_ended')).toMatchObject({ sku: 'SG-0402', reason: 'moved' });
