@@ -17,6 +17,7 @@ export const EXTERNAL_SUITES = [
   'test/gateway/services/lockers/outbox.test.ts',
   'test/gateway/services/fitting/mirror.test.ts',
   'test/gateway/services/fitting/late-requests.test.ts',
+  'test/gateway/services/fitting/rfid.test.ts',
   'test/gateway/services/presence/gateway.test.ts',
   'test/gateway/services/outbox/gateway-wiring.test.ts',
   'test/gateway/services/dashboard/api.test.ts',

@@ -7,7 +7,7 @@ import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { type BenchRow, printTable } from './lib.ts';
 
-const AREAS = ['startup', 'ingest', 'recognition', 'ble', 'outbox', 'lockers', 'downlink', 'dashboard', 'memory'];
+const AREAS = ['startup', 'ingest', 'recognition', 'ble', 'rfid', 'outbox', 'lockers', 'downlink', 'dashboard', 'memory'];
 const only = process.argv.slice(2);
 
 const results: Array<BenchRow & { area: string }> = [];

@@ -78,6 +78,7 @@ const ProductFields = {
   style: Type.String({ minLength: 1 }),
   price: Type.Object({ amount: Type.Number({ minimum: 0 }), currency: Type.String({ pattern: '^[A-Z]{3}$' }) }, { additionalProperties: false }),
   gtins: Type.Array(Type.String({ pattern: '^[0-9]{8,14}$' }), { maxItems: 100 }),
+  gtin: Type.String({ pattern: '^[0-9]{8,14}$' }),
 };
 /** storegate.catalog.changed: new/replaced items, field patches (price, style/colour group, GTINs), removals */
 export const CatalogChanged = Type.Object(
@@ -94,9 +95,14 @@ export const CatalogChanged = Type.Object(
             price: Type.Optional(ProductFields.price),
             gtins: Type.Optional(ProductFields.gtins),
             /** stock of a size the store does not hold yet (default 0); a size it holds keeps its level */
-            sizes: Type.Array(Type.Object({ size: Size, stock: Type.Optional(Type.Integer({ minimum: 0 })) }, { additionalProperties: false }), {
-              minItems: 1,
-            }),
+            /** `gtin`: the GTIN of the item in this size (what its RFID tag's SGTIN-96 encodes) */
+            sizes: Type.Array(
+              Type.Object(
+                { size: Size, stock: Type.Optional(Type.Integer({ minimum: 0 })), gtin: Type.Optional(ProductFields.gtin) },
+                { additionalProperties: false },
+              ),
+              { minItems: 1 },
+            ),
           },
           { additionalProperties: false },
         ),

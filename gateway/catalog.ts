@@ -13,6 +13,8 @@ import Value from 'typebox/value';
  * catalog, keyed by sku, written by `storegate catalog embed`. The format is documented in models/README.md.
  */
 
+const GTIN_PATTERN = '^([0-9]{8}|[0-9]{12,14})$';
+
 export const ProductSchema = Type.Object({
   sku: Type.String({ minLength: 1 }),
   name: Type.String({ minLength: 1 }),
@@ -21,7 +23,10 @@ export const ProductSchema = Type.Object({
   colour: Type.String(),
   /** products sharing a style are the same garment in other colours */
   style: Type.Optional(Type.String({ minLength: 1 })),
-  sizes: Type.Array(Type.Object({ size: Type.String({ minLength: 1 }), stock: Type.Integer({ minimum: 0 }) })),
+  /** `gtin`: the GTIN of the item in this size (GTIN-8/12/13/14; a GTIN names one product in one size): what its RFID tag encodes */
+  sizes: Type.Array(
+    Type.Object({ size: Type.String({ minLength: 1 }), stock: Type.Integer({ minimum: 0 }), gtin: Type.Optional(Type.String({ pattern: GTIN_PATTERN })) }),
+  ),
   /** optional reference embedding (the model's `embedding` output for a product photo) for "similar items" */
   embedding: Type.Optional(Type.Array(Type.Number())),
   /** from the cloud catalog (downlink): the shelf price and the item's GTINs */
@@ -94,7 +99,15 @@ export function parseCatalog(path: string, text: string, labels: readonly string
     throw new Error(`${path} ${where.get(sku)}: ${what}`);
   };
   const styles = new Map<string, Product>();
+  const gtins = new Map<string, string>();
   for (const p of catalog.products) {
+    for (const s of p.sizes) {
+      if (!s.gtin) continue;
+      if (!validGtin(s.gtin)) fail(p.sku, `${p.sku} size ${s.size}: GTIN ${s.gtin} has a wrong check digit`);
+      const other = gtins.get(s.gtin);
+      if (other) fail(p.sku, `${p.sku} size ${s.size}: GTIN ${s.gtin} is also ${other} (a GTIN names one product in one size)`);
+      gtins.set(s.gtin, `${p.sku} size ${s.size}`);
+    }
     if (!labels.includes(p.category)) fail(p.sku, `unknown category "${p.category}" (the model knows: ${labels.join(', ')})`);
     if (!p.sizes.length) fail(p.sku, `${p.sku} has no sizes`);
     const sizes = new Set<string>();
@@ -121,7 +134,7 @@ export function product(p: Product): Product {
     category: p.category,
     colour: p.colour,
     ...(p.style ? { style: p.style } : {}),
-    sizes: p.sizes.map((s) => ({ size: s.size, stock: s.stock })),
+    sizes: p.sizes.map((s) => ({ size: s.size, stock: s.stock, ...(s.gtin ? { gtin: gtin14(s.gtin) } : {}) })),
     ...(p.embedding ? { embedding: p.embedding } : {}),
     ...(p.price ? { price: { amount: p.price.amount, currency: p.price.currency } } : {}),
     ...(p.gtins ? { gtins: [...p.gtins] } : {}),
@@ -150,7 +163,7 @@ function fromJson(path: string, text: string): Parsed {
 }
 
 const CSV_REQUIRED = ['sku', 'name', 'category', 'colour', 'size', 'stock'] as const;
-const CSV_COLUMNS: readonly string[] = [...CSV_REQUIRED, 'style'];
+const CSV_COLUMNS: readonly string[] = [...CSV_REQUIRED, 'style', 'gtin'];
 
 /** One row per product × size; a product's rows repeat its name, category, colour and style. */
 function fromCsv(path: string, text: string): Parsed {
@@ -191,7 +204,8 @@ function fromCsv(path: string, text: string): Parsed {
     for (const c of ['name', 'category', 'colour', 'style'] as const)
       if (p[c] !== row[c]) throw new Error(`${line}: ${c} of ${sku} is "${row[c] ?? ''}" here but "${p[c] ?? ''}" on its first row (${where.get(sku)})`);
     if (p.sizes.some((s) => s.size === r.size)) throw new Error(`${line}: ${sku} size ${r.size} is listed twice`);
-    p.sizes.push({ size: r.size!, stock: Number(r.stock) });
+    if (r.gtin && !new RegExp(GTIN_PATTERN).test(r.gtin)) throw new Error(`${line}: gtin must have 8, 12, 13 or 14 digits (got "${r.gtin}")`);
+    p.sizes.push({ size: r.size!, stock: Number(r.stock), ...(r.gtin ? { gtin: r.gtin } : {}) });
   }
   return { catalog: { version: 1, products: [...products.values()].map(product) }, where };
 }
@@ -232,6 +246,38 @@ export function cosine(a: ArrayLike<number>, b: ArrayLike<number>): number {
     nb += b[i]! * b[i]!;
   }
   return na && nb ? dot / Math.sqrt(na * nb) : 0;
+}
+
+/** GTIN-8/12/13 → GTIN-14 (left-padded with zeros, as GS1 stores them and SGTIN-96 decodes them) */
+export const gtin14 = (gtin: string) => gtin.padStart(14, '0');
+/** the GS1 mod-10 check digit is right */
+export function validGtin(gtin: string): boolean {
+  const g = gtin14(gtin);
+  if (!/^\d{14}$/.test(g)) return false;
+  let sum = 0;
+  for (let i = 0; i < 13; i++) sum += Number(g[12 - i]) * (i % 2 === 0 ? 3 : 1);
+  return String((10 - (sum % 10)) % 10) === g[13];
+}
+
+export interface GtinItem {
+  sku: string;
+  /** null for a product-level GTIN (the downlink's `gtins`) that names no size */
+  size: string | null;
+}
+
+/**
+ * GTIN-14 → product and size, from the sizes' `gtin` and then products' `gtins` (sizeless, when the cloud gave no per-size
+ * GTIN). Built once per products list: a live catalog replaces its list whenever a product changes, never on stock.
+ */
+const gtinIndexes = new WeakMap<readonly Product[], Map<string, GtinItem>>();
+export function gtinIndex(catalog: Catalog): Map<string, GtinItem> {
+  let index = gtinIndexes.get(catalog.products);
+  if (index) return index;
+  index = new Map();
+  for (const p of catalog.products) for (const s of p.sizes) if (s.gtin) index.set(gtin14(s.gtin), { sku: p.sku, size: s.size });
+  for (const p of catalog.products) for (const g of p.gtins ?? []) if (!index.has(gtin14(g))) index.set(gtin14(g), { sku: p.sku, size: null });
+  gtinIndexes.set(catalog.products, index);
+  return index;
 }
 
 /** the sizes of a product the store has now */

@@ -1,5 +1,5 @@
 import type { CatalogChanged, StockChange } from '../devices/downlink.ts';
-import { type Catalog, type Product, product } from './catalog.ts';
+import { type Catalog, type Product, product, validGtin } from './catalog.ts';
 import type { Db } from './store/db.ts';
 import type { Migration } from './store/migrate.ts';
 import type { Work } from './store/unit-of-work.ts';
@@ -108,7 +108,11 @@ export function createLiveCatalog(): LiveCatalog {
     const rows = await tx.all<{ size: string; stock: number }>('SELECT size, stock FROM catalog_stock WHERE sku = ?', [sku]);
     const stored = new Map(rows.map((r) => [r.size, r.stock]));
     const known = bySku.get(sku);
-    return sizes.map((s) => ({ size: s.size, stock: stored.get(s.size) ?? known?.sizes.find((k) => k.size === s.size)?.stock ?? s.stock }));
+    return sizes.map((s) => ({
+      size: s.size,
+      stock: stored.get(s.size) ?? known?.sizes.find((k) => k.size === s.size)?.stock ?? s.stock,
+      ...(s.gtin ? { gtin: s.gtin } : {}),
+    }));
   }
 
   return {
@@ -212,6 +216,11 @@ export function createLiveCatalog(): LiveCatalog {
           out.refused.push({ sku: u.sku, reason: `unknown category "${u.category}"` });
           continue;
         }
+        const badGtin = u.sizes.find((s) => s.gtin && !validGtin(s.gtin));
+        if (badGtin) {
+          out.refused.push({ sku: u.sku, reason: `size ${badGtin.size}: GTIN ${badGtin.gtin} has a wrong check digit` });
+          continue;
+        }
         if (new Set(u.sizes.map((s) => s.size)).size !== u.sizes.length) {
           out.refused.push({ sku: u.sku, reason: 'a size is listed twice' });
           continue;
@@ -220,7 +229,7 @@ export function createLiveCatalog(): LiveCatalog {
         const sizes = await levels(
           w.tx,
           u.sku,
-          u.sizes.map((s) => ({ size: s.size, stock: s.stock ?? 0 })),
+          u.sizes.map((s) => ({ size: s.size, stock: s.stock ?? 0, ...(s.gtin ? { gtin: s.gtin } : {}) })),
         );
         const p = product({ ...u, sizes, ...(old?.embedding ? { embedding: old.embedding } : {}) });
         await w.tx.run(

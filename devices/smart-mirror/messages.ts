@@ -102,6 +102,24 @@ export interface RecognitionModelRef {
   version: string | null;
 }
 
+/**
+ * What the fitting room's RFID reader and the camera said of the item on the mirror. `agreed`: the camera saw the tagged
+ * item's kind (high confidence); `disagreed`: it saw something else, and the tag won; `none`: no camera answer to compare.
+ */
+export interface TagFusion {
+  camera: 'agreed' | 'disagreed' | 'none';
+  confidence: 'high' | 'tag';
+  /** the camera's label, when it had one */
+  cameraLabel?: string;
+}
+
+/** the tag that put an item on the mirror (SGTIN-96 decoded): the item's exact GTIN and serial */
+export interface TagRef {
+  epc: string;
+  gtin: string;
+  serial: string;
+}
+
 /** The gateway's answers on `storegate/<store>/mirror/<id>/cmd`. */
 export type MirrorCommand =
   | {
@@ -110,10 +128,14 @@ export type MirrorCommand =
       label: string;
       confidence: number;
       unsure: false;
-      /** `model` (from the frame) or `pick` (the shopper chose) */
-      via: 'model' | 'pick';
+      /** `model` (from the frame), `pick` (the shopper chose) or `tag` (the room's RFID reader read the item's tag) */
+      via: 'model' | 'pick' | 'tag';
       /** with `via: 'model'`: which model recognised the frame */
       model?: RecognitionModelRef;
+      /** with `via: 'tag'`: the exact size on the tag (null when its GTIN names the product only) */
+      size?: string | null;
+      tag?: TagRef;
+      fusion?: TagFusion;
       item: ProductView | null;
       suggestions: Suggestions;
     }
@@ -129,6 +151,8 @@ export type MirrorCommand =
   | { type: 'size_request'; id: string; status: SizeRequestStatus; productId: string; size: string }
   | { type: 'order'; id: string; status: 'created'; productId: string; size: string; delivery: Delivery }
   | { type: 'session'; sessionId: string | null; status: 'open' | 'closed' }
+  /** a tagged item left the fitting room (its tag was not read for `fitting.rfid.tagTimeoutSeconds`, or another room's reader read it) */
+  | { type: 'item_ended'; sessionId: string | null; sku: string; size: string | null; epc: string; reason: 'not_read' | 'moved' }
   | { type: 'error'; reason: string; message: string }
   /** ingest refused a message (MQTT has no negative PUBACK) */
   | { type: 'rejected'; reason: string; topic: string };

@@ -1,5 +1,7 @@
 import { cameraJpeg } from '../../models/camera-frames.ts';
+import type { RfidReaderSim } from '../rfid-reader.ts';
 import type { MirrorSim } from '../smart-mirror.ts';
+import { carryTaggedItem, type TagOutcome } from './fitting-tags.ts';
 import type { StaffClient } from '../staff.ts';
 import { SIZE_REQUEST_ALERT_SECONDS } from './gateway-config.ts';
 import type { FittingVisit } from './plan.ts';
@@ -48,6 +50,9 @@ export async function playFittingVisit(
     /** the cloud's downlink: the till sells the last of a size (once a day) */
     sellOut?: (sku: string, size: string) => Promise<void>;
     onSoldOut?: (seen: boolean) => void;
+    /** the fitting room's RFID reader: before leaving, the shopper carries one tagged item in and out again */
+    reader?: RfidReaderSim;
+    onTag?: (t: TagOutcome) => void;
   },
 ): Promise<string> {
   const { mirror, staff } = ctx;
@@ -116,7 +121,13 @@ export async function playFittingVisit(
     if (!tap) throw new Error(`no new suggestion to tap for ${item.sku}`);
     await mirror.interact({ type: 'tap', productId: tap.sku });
     await mirror.nextCommand('recognised', (c) => c.item?.sku === tap.sku, CMD_MS);
+    tried.add(tap.sku);
     what += `, tapped "${tap.reason}"`;
+  }
+  if (ctx.reader) {
+    const t = await carryTaggedItem(mirror, ctx.reader, item.category, tried);
+    ctx.onTag?.(t);
+    what += `; carried in tagged ${t.sku} ${t.size} (camera ${t.camera}), out again`;
   }
   await ctx.sleep(ctx.realAt(f.leaveAt) - Date.now());
   await mirror.presence(false);

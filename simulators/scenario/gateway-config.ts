@@ -19,6 +19,11 @@ export const SCENARIO_BANK = {
 /** The fitting room's smart mirror (one mirror, the `fitting-rooms` zone). */
 export const SCENARIO_MIRROR = { id: 'mirror-1', zone: 'fitting-rooms' };
 
+/** The fitting room's UHF RFID reader (same zone as the mirror): shoppers' tagged items are read there. */
+export const SCENARIO_READER = { id: 'rfid-1', zone: 'fitting-rooms' };
+/** a tag not read for this long (real seconds) has left the fitting room; the reader reads every 150 ms */
+export const TAG_TIMEOUT_SECONDS = 0.8;
+
 /** the scenario gateway alerts on a size request open longer than this (real seconds); staff are late once */
 export const SIZE_REQUEST_ALERT_SECONDS = 4;
 
@@ -43,6 +48,7 @@ export const SCENARIO_DEVICES = [
   ...STORE_ZONES.map((z) => ({ id: z.scannerId, kind: 'ble-scanner', zone: z.name })),
   { id: 'lk-1', kind: 'locker', zone: 'click-and-collect' },
   { id: SCENARIO_MIRROR.id, kind: 'mirror', zone: SCENARIO_MIRROR.zone },
+  { id: SCENARIO_READER.id, kind: 'rfid-reader', zone: SCENARIO_READER.zone },
 ];
 
 /**
@@ -72,7 +78,7 @@ export function scenarioGatewayConfig(o: {
       returns: SCENARIO_RETURNS,
       couriers: [{ id: 'courier-1', code: SCENARIO_KEYS.courierCode }],
     },
-    fitting: { sizeRequestAlertSeconds: SIZE_REQUEST_ALERT_SECONDS },
+    fitting: { sizeRequestAlertSeconds: SIZE_REQUEST_ALERT_SECONDS, rfid: { tagTimeoutSeconds: TAG_TIMEOUT_SECONDS } },
     // a cloud outage of a store hour is ~15 s real: alert after 2 s of it; nobody goes offline by heartbeat in a run
     health: { cloudDownAlertSeconds: 2, checkIntervalSeconds: 1, offlineAfterSeconds: 600 },
     // the cloud's stock and catalog, pulled every half second (stores with a cloud broker get it over MQTT)

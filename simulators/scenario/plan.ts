@@ -87,7 +87,7 @@ export interface Expected {
   fittingSessions: number;
   /** ... of which the cloud learned the shopper's store visit (app beacon seen in the fitting-room zone) */
   fittingLinked: number;
-  /** items tried, by how they were identified (`model` from the frame, `pick` by the shopper) */
+  /** items tried, by how they were identified (`model` from the frame, `pick` by the shopper, `tag` by the room's RFID reader) */
   fittingItems: Record<string, number>;
   /** size requests by final status, and online orders by delivery, as forwarded in the closed sessions */
   sizeRequests: Record<string, number>;
@@ -321,6 +321,8 @@ export function makePlan(seed: number, size: ScenarioSize = 'small', speed = 240
       fittingItems: counts([
         ['model', fitting.reduce((n, f) => n + f.frames.length - (f.pick ? 1 : 0), 0)],
         ['pick', fitting.filter((f) => f.pick).length + browsed],
+        // every fitter also carries one tagged item in before leaving: the reader reads it, and it leaves again
+        ['tag', fitting.length],
       ]),
       sizeRequests: counts([['done', requests]]),
       orders: counts([

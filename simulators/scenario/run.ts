@@ -1,13 +1,15 @@
 import { type BleScannerSim, startBleScanner } from '../ble-scanner.ts';
 import { createLockerSim } from '../locker.ts';
 import { createRng } from '../rng.ts';
+import { createRfidReaderSim } from '../rfid-reader.ts';
 import { createMirrorSim, mirrorItems } from '../smart-mirror.ts';
 import { createStaffClient } from '../staff.ts';
 import { STORE_ZONES } from '../store-layout.ts';
 import { createStoreWorld } from '../store-world.ts';
 import type { CloudReceiver } from './cloud.ts';
 import { playFittingVisit } from './fitting.ts';
-import { SCENARIO_BANK, SCENARIO_MIRROR } from './gateway-config.ts';
+import type { TagOutcome } from './fitting-tags.ts';
+import { SCENARIO_BANK, SCENARIO_MIRROR, SCENARIO_READER } from './gateway-config.ts';
 import { closeTheDay, playLockerAction } from './lockers.ts';
 import type { Expected, ScenarioPlan } from './plan.ts';
 import { type Check, compare, formatReport, observe } from './verify.ts';
@@ -80,6 +82,15 @@ export async function runScenario(plan: ScenarioPlan, t: ScenarioTarget, o: Scen
     compartments: SCENARIO_BANK.compartments.map((c) => c.id),
   });
   const mirror = createMirrorSim({ url: t.mqttUrl, storeId: t.storeId, deviceId: SCENARIO_MIRROR.id, secret: t.secrets[SCENARIO_MIRROR.id] ?? '' });
+  const reader = createRfidReaderSim({
+    url: t.mqttUrl,
+    storeId: t.storeId,
+    deviceId: SCENARIO_READER.id,
+    secret: t.secrets[SCENARIO_READER.id] ?? '',
+    intervalMs: 150,
+    rng: rng.fork('rfid'),
+  });
+  const tags: TagOutcome[] = [];
   const actionErrors: string[] = [];
   let refusedDuringOutage = false;
   // once a day a sale at the till takes the last of a size a shopper just asked for (the cloud's downlink)
@@ -103,7 +114,10 @@ export async function runScenario(plan: ScenarioPlan, t: ScenarioTarget, o: Scen
     }
     await sim.connect();
     await sim.nextCommand((c) => c.type === 'report').catch(() => {});
-    if (plan.fitting.length) await mirror.connect();
+    if (plan.fitting.length) {
+      await mirror.connect();
+      await reader.connect();
+    }
 
     const say = (what: string) => o.progress?.(`store ${clockText(storeNow())} · ${what}`);
     for (const f of plan.faults) {
@@ -164,7 +178,8 @@ export async function runScenario(plan: ScenarioPlan, t: ScenarioTarget, o: Scen
             sale.seen = seen;
           };
           const soldOut = t.downlink && sale.seen === null ? { sellOut: sale.sellOut, onSoldOut } : {};
-          say(await playFittingVisit(f, { mirror, staff, images, realAt, sleep, onOrder: orders.placed, ...soldOut }));
+          const onTag = (x: TagOutcome) => void tags.push(x);
+          say(await playFittingVisit(f, { mirror, staff, images, realAt, sleep, onOrder: orders.placed, reader, onTag, ...soldOut }));
         } catch (err) {
           actionErrors.push(`fitting ${f.shopper}: ${(err as Error).message}`);
           await mirror.presence(false).catch(() => {});
@@ -199,6 +214,7 @@ export async function runScenario(plan: ScenarioPlan, t: ScenarioTarget, o: Scen
       { name: 'actionErrors', expected: [], actual: actionErrors, ok: actionErrors.length === 0 },
       { name: 'cloudOutageFelt', expected: true, actual: refusedDuringOutage, ok: refusedDuringOutage },
       ...(sale.seen === null ? [] : [{ name: 'soldOutSizeLeftTheMirror', expected: true, actual: sale.seen, ok: sale.seen }]),
+      ...rfidChecks(plan, tags, t.cloud),
     ];
     const checks = compare(wanted, actual, extra);
     const ok = checks.every((c) => c.ok);
@@ -210,7 +226,31 @@ export async function runScenario(plan: ScenarioPlan, t: ScenarioTarget, o: Scen
     await Promise.all(scanners.map((s) => s.close().catch(() => {})));
     await sim.disconnect().catch(() => {});
     await mirror.disconnect().catch(() => {});
+    await reader.disconnect().catch(() => {});
   }
+}
+
+/**
+ * Every fitter's tagged item was on the mirror in its size and ended when it left; the cloud's closed sessions count
+ * the camera's verdicts as the mirror showed them (the runner picks an item of the camera's last kind: agreement).
+ */
+function rfidChecks(plan: ScenarioPlan, tags: TagOutcome[], cloud: CloudReceiver): Check[] {
+  if (!plan.fitting.length) return [];
+  const shown = tags.filter((x) => x.shown).length;
+  const ended = tags.filter((x) => x.ended).length;
+  const fusion = { agreed: tags.filter((x) => x.camera === 'agreed').length, disagreed: tags.filter((x) => x.camera === 'disagreed').length };
+  const sessions = cloud.events().filter((e) => e.type === 'fitting.session.closed');
+  const seen = { agreed: 0, disagreed: 0 };
+  for (const e of sessions) {
+    const f = (e.data as { fusion?: { agreed: number; disagreed: number } }).fusion;
+    seen.agreed += f?.agreed ?? 0;
+    seen.disagreed += f?.disagreed ?? 0;
+  }
+  return [
+    { name: 'taggedItemsOnTheMirror', expected: plan.fitting.length, actual: shown, ok: shown === plan.fitting.length },
+    { name: 'taggedItemsEndedOnLeaving', expected: plan.fitting.length, actual: ended, ok: ended === plan.fitting.length },
+    { name: 'tagCameraFusion', expected: fusion, actual: seen, ok: seen.agreed === fusion.agreed && seen.disagreed === fusion.disagreed && fusion.agreed > 0 },
+  ];
 }
 
 /** Online orders placed at the mirror, by shopper: the locker side waits (up to 2 min) for the id the gateway gave one. */

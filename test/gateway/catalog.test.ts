@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { loadCatalog, loadCatalogSync, readCatalogSync } from '../../gateway/catalog.ts';
+import { gtinIndex, loadCatalog, loadCatalogSync, readCatalogSync, validGtin } from '../../gateway/catalog.ts';
 
 const MODELS = join(import.meta.dirname, '..', '..', 'models');
 const LABELS = JSON.parse(readFileSync(join(MODELS, 'labels.json'), 'utf8')) as string[];
@@ -136,5 +136,42 @@ describe('store catalog loader', () => {
     expect(r).toMatchObject({ embeddingsModel: 'product-cnn-test', orphanEmbeddings: ['gone'] });
     write('side.embeddings.json', JSON.stringify({ model: 'm', embeddings: { 'S-0': [1, 2, 3] } }));
     expect(() => readCatalogSync(path, LABELS)).toThrow(/embeddings of different lengths/);
+  });
+});
+
+describe('GTINs per size', () => {
+  it('maps every GTIN of the sample catalog to one product and size, from JSON and CSV alike', () => {
+    const json = loadCatalogSync(join(MODELS, 'catalog.sample.json'), LABELS);
+    const index = gtinIndex(json);
+    const sizes = json.products.flatMap((p) => p.sizes);
+    expect(index.size).toBe(sizes.length);
+    expect(sizes.every((s) => s.gtin && validGtin(s.gtin))).toBe(true);
+    expect(index.get('04061234030122')).toEqual({ sku: 'SG-0301', size: 'M' });
+  });
+
+  it('reads a gtin column, pads GTIN-13s to 14 digits, and still loads a catalog without one', () => {
+    const path = write('gtin.csv', csv(`${HEADER},gtin`, 'SG-1,Wrap dress,Dress,green,wrap,S,2,4006381333931', 'SG-1,Wrap dress,Dress,green,wrap,M,0,'));
+    const c = loadCatalogSync(path, LABELS);
+    expect(c.products[0]?.sizes).toEqual([
+      { size: 'S', stock: 2, gtin: '04006381333931' },
+      { size: 'M', stock: 0 },
+    ]);
+    expect(gtinIndex(c).get('04006381333931')).toEqual({ sku: 'SG-1', size: 'S' });
+    expect(loadCatalogSync(write('old.csv', csv(HEADER, ...GOOD)), LABELS).products).toHaveLength(2);
+  });
+
+  it('refuses a wrong check digit and a GTIN given to two sizes, naming the line', () => {
+    expect(() => loadCatalogSync(write('bad-check.csv', csv(`${HEADER},gtin`, 'SG-1,Wrap dress,Dress,green,wrap,S,2,4006381333932')), LABELS)).toThrow(
+      /line 2: SG-1 size S: GTIN 04006381333932 has a wrong check digit/,
+    );
+    expect(() =>
+      loadCatalogSync(
+        write('twice.csv', csv(`${HEADER},gtin`, 'SG-1,Wrap dress,Dress,green,wrap,S,2,4006381333931', 'SG-2,Wrap dress,Dress,black,wrap,S,1,4006381333931')),
+        LABELS,
+      ),
+    ).toThrow(/GTIN 04006381333931 is also SG-1 size S/);
+    expect(() => loadCatalogSync(write('short.csv', csv(`${HEADER},gtin`, 'SG-1,Wrap dress,Dress,green,wrap,S,2,123')), LABELS)).toThrow(
+      /8, 12, 13 or 14 digits/,
+    );
   });
 });

@@ -82,7 +82,7 @@ describe('seeded store-day scenario', () => {
       playOnce(SEED),
       runCli(['scenario', '--seed', String(SEED), '--quiet', '--break-expectation', 'sessionsClosed'], { env: cleanEnv(), timeoutMs: 100_000 }),
     ]);
-    expect(a.report).toContain('all 21 checks passed');
+    expect(a.report).toContain('all 24 checks passed');
     expect(a.ok).toBe(true);
     expect(b.ok).toBe(true);
     expect(b.actual).toEqual(a.actual);
@@ -95,6 +95,6 @@ describe('seeded store-day scenario', () => {
     ).toEqual(['returnsDropped']);
     expect(cli.code).toBe(1);
     expect(cli.stdout).toMatch(/FAIL sessionsClosed/);
-    expect(cli.stdout).toMatch(/1 of 21 checks FAILED/);
+    expect(cli.stdout).toMatch(/1 of 24 checks FAILED/);
   }, 120_000);
 });

@@ -40,6 +40,11 @@ interface SimOpts {
   message?: string;
   sales?: string;
   start?: string;
+  wire: string;
+  items?: string;
+  catalog?: string;
+  stay: string;
+  carry?: string;
 }
 
 /**
@@ -52,7 +57,7 @@ interface SimOpts {
 export function registerSimulate(program: Command) {
   program
     .command('simulate <kind>')
-    .description('run simulated devices against a gateway: ble-scanner | locker | mirror | staff | load | cloud')
+    .description('run simulated devices against a gateway: ble-scanner | locker | mirror | rfid | staff | load | cloud')
     .option('--id <id>', 'device id (its MQTT username); for staff, any name')
     .option('--devices <n>', 'load: how many devices (registered through the admin API, revoked afterwards)', '100')
     .option('--rate <r>', 'load: messages per second across all devices', '500')
@@ -77,6 +82,11 @@ export function registerSimulate(program: Command) {
     .option('--interval <s>', 'mirror: seconds between frames', '3')
     .option('--frames <n>', 'mirror: send this many frames, print the answers and exit (default: until Ctrl-C)')
     .option('--ask-size', 'mirror: after each recognised item, ask staff for it in a size the store has')
+    .option('--wire <f>', "rfid: the reader middleware's JSON: storegate, impinj (IoT device interface) or zebra (IoT connector)", 'storegate')
+    .option('--items <list>', 'rfid: tagged items carried in, SKU:SIZE,… (default: random catalog items with GTINs)')
+    .option('--catalog <file>', 'rfid: the catalog whose GTINs the tags encode (default: the sample catalog)')
+    .option('--stay <s>', 'rfid: seconds an item stays in the fitting room', '20')
+    .option('--carry <n>', 'rfid: carry this many items in (and out), then exit (default: until Ctrl-C)')
     .option('--key <file>', 'cloud: Ed25519 private key (PKCS#8 PEM) that signs the downlink messages')
     .option('--key-id <id>', 'cloud: the key id pinned in downlink.keys', 'hq-1')
     .option('--keygen <file>', 'cloud: write a new signing key to this file and print its public key')
@@ -257,7 +267,12 @@ export function registerSimulate(program: Command) {
           await sim.presence(false).catch(() => {});
           await sim.disconnect();
         };
-      } else throw new Error(`no simulator for kind "${kind}" (ble-scanner, locker, mirror, staff, load)`);
+      } else if (kind === 'rfid') {
+        const { runRfidSim } = await import('./simulate-rfid.ts');
+        const limited = o.carry !== undefined;
+        close = await runRfidSim({ ...o, id: o.id, secret: o.secret }, say);
+        if (limited) return;
+      } else throw new Error(`no simulator for kind "${kind}" (ble-scanner, locker, mirror, rfid, staff, load)`);
       const stop = () => void close().finally(() => process.exit(0));
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);

@@ -22,6 +22,31 @@ export const FittingConfigSchema = Type.Object(
     lockerPickup: Type.Boolean({ default: true }),
     /** an open size request older than this raises an alert */
     sizeRequestAlertSeconds: Type.Number({ exclusiveMinimum: 0, default: 300 }),
+    /** UHF RFID readers (device kind `rfid-reader`) in the fitting rooms: a tagged item read there goes on that room's mirror */
+    rfid: Type.Object(
+      {
+        /** reader → fitting-room zone; a reader not listed uses the zone it was registered with */
+        readers: Type.Array(
+          Type.Object(
+            { id: Type.String({ minLength: 1, maxLength: 64 }), zone: Type.String({ minLength: 1, maxLength: 64 }) },
+            { additionalProperties: false },
+          ),
+          { default: [] },
+        ),
+        /** a tag not read for this long has left the room: its item ends on the mirror */
+        tagTimeoutSeconds: Type.Number({ exclusiveMinimum: 0, maximum: 3600, default: 20 }),
+        /**
+         * another room's reader takes a tag over only once its own room has not read it for this long: readers hear tags
+         * through walls and curtains, and a stray read must not flip an item between rooms
+         */
+        moveAfterSeconds: Type.Number({ minimum: 0, maximum: 3600, default: 2 }),
+        /** a camera answer this recent (or later) is compared with a tag in the same room */
+        fusionWindowSeconds: Type.Number({ exclusiveMinimum: 0, maximum: 3600, default: 30 }),
+        /** reads weaker than this (dBm) are ignored: tags outside the room, through the curtain; null = take every read */
+        minRssi: Type.Union([Type.Number({ minimum: -150, maximum: 30 }), Type.Null()], { default: null }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
   },
   { additionalProperties: false, default: {} },
 );

@@ -10,6 +10,7 @@ import type { Db } from '../../store/db.ts';
 import type { LiveCatalog } from '../../live-catalog.ts';
 import type { Language } from '../../staff/accounts.ts';
 import type { FittingConfig } from './config.ts';
+import { createTagState } from './tag-state.ts';
 import './events.ts';
 
 /** What a unit of work produces besides SQL: events (bus + outbox) and mirror commands, released after COMMIT. */
@@ -25,6 +26,10 @@ export function createContext(deps: ServiceDeps, cfg: FittingConfig, catalog: Li
     frames: counter(deps.metrics, 'storegate_fitting_frames_total', 'Mirror frames handled, by outcome', ['outcome']),
     sizeRequests: counter(deps.metrics, 'storegate_fitting_size_requests_total', 'Size requests by status change', ['status']),
     orders: counter(deps.metrics, 'storegate_fitting_orders_total', 'Online order intents from mirrors', ['delivery']),
+    tagReads: counter(deps.metrics, 'storegate_fitting_tag_reads_total', 'RFID tag reads in fitting rooms, by what they did', ['outcome']),
+    tagRejected: counter(deps.metrics, 'storegate_fitting_tag_reads_rejected_total', 'RFID tag reads refused, by reason', ['reason']),
+    tagCamera: counter(deps.metrics, 'storegate_fitting_tag_camera_total', 'Tagged items compared with the camera (the tag wins a disagreement)', ['outcome']),
+    tagItemsEnded: counter(deps.metrics, 'storegate_fitting_tag_items_ended_total', 'Tagged items that left the mirror, by why', ['reason']),
   };
   const source = (mirrorId: string) => deviceSource(deps.storeId, MIRROR_KIND, mirrorId);
   /** the last answer per mirror: what the mirror page shows */
@@ -46,6 +51,9 @@ export function createContext(deps: ServiceDeps, cfg: FittingConfig, catalog: Li
   function sendNow(mirrorId: string, cmd: MirrorCommand) {
     if (cmd.type === 'recognised' || cmd.type === 'ask_pick' || cmd.type === 'order_online') lastAnswer.set(mirrorId, cmd);
     if (cmd.type === 'session' && cmd.status === 'closed') lastAnswer.delete(mirrorId);
+    // the item the mirror shows left the room: the mirror page stops showing it
+    const shown = lastAnswer.get(mirrorId);
+    if (cmd.type === 'item_ended' && shown?.type === 'recognised' && shown.item?.sku === cmd.sku) lastAnswer.delete(mirrorId);
     deps.link.send(MIRROR_KIND, mirrorId, cmd);
     live.get(mirrorId)?.publish('cmd', cmd);
   }
@@ -87,6 +95,8 @@ export function createContext(deps: ServiceDeps, cfg: FittingConfig, catalog: Li
     shoppersInZone: new Map<string, string>(),
     /** shopper pseudonym → their open store visit (presence's session id), from presence.session.opened/closed */
     shopperSessions: new Map<string, string>(),
+    /** tagged items in the fitting rooms (tags.ts) */
+    tags: createTagState(),
   };
 }
 export type Ctx = ReturnType<typeof createContext>;

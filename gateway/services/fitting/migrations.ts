@@ -73,4 +73,11 @@ export const fittingMigrations: Migration[] = [
     id: 'fitting-004-item-model',
     up: 'ALTER TABLE fitting_items ADD COLUMN model_id TEXT; ALTER TABLE fitting_items ADD COLUMN model_sha256 TEXT;',
   },
+  {
+    // an item read by the fitting room's RFID reader: its exact size and tag, what the camera said of it, when it left
+    id: 'fitting-005-item-tags',
+    up: `ALTER TABLE fitting_items ADD COLUMN size TEXT; ALTER TABLE fitting_items ADD COLUMN epc TEXT;
+      ALTER TABLE fitting_items ADD COLUMN camera TEXT; ALTER TABLE fitting_items ADD COLUMN ended_at INTEGER;
+      ALTER TABLE fitting_items ADD COLUMN ended_reason TEXT;`,
+  },
 ];

@@ -1,62 +1,10 @@
 import type { InteractionMessage, MirrorCommand, RecognitionModelRef } from '../../../devices/smart-mirror/messages.ts';
 import type { Db } from '../../store/db.ts';
 import type { Ctx, Effects } from './context.ts';
-import {
-  closeSession,
-  coOccurrenceFor,
-  ensureSession,
-  openSession,
-  recordItem,
-  recordShown,
-  recordTaken,
-  type SizeRequestRow,
-  setRequestStatus,
-} from './sessions.ts';
-import { findProduct, orderOnline, productView, suggestAll } from './suggest.ts';
-
-/**
- * What the shopper sees for a product: it, its other sizes and colours, what goes with it, similar items (ranked
- * by the frame's embedding when the answer comes from a frame).
- */
-async function answerFor(
-  ctx: Ctx,
-  tx: Db,
-  sessionId: string,
-  sku: string,
-  label: string,
-  confidence: number,
-  via: 'model' | 'pick',
-  frameEmbedding?: number[],
-  model?: RecognitionModelRef,
-): Promise<MirrorCommand> {
-  const p = findProduct(ctx.catalog, sku);
-  if (!p)
-    return {
-      type: 'recognised',
-      sessionId,
-      label,
-      confidence,
-      unsure: false,
-      via,
-      ...(model ? { model } : {}),
-      item: null,
-      suggestions: { sizes: [], colours: [], goesWith: [], similar: [] },
-    };
-  await recordItem(tx, sessionId, p.sku, p.category, via, ctx.now(), model);
-  const history = await coOccurrenceFor(tx, p.sku, sessionId);
-  const suggestions = suggestAll(ctx.catalog, p, history, ctx.cfg.suggestions, frameEmbedding, ctx.catalog.freshness(ctx.now()));
-  await recordShown(
-    tx,
-    sessionId,
-    [
-      ...suggestions.colours.map((s) => ({ sku: s.sku, kind: 'colour' })),
-      ...suggestions.goesWith.map((s) => ({ sku: s.sku, kind: 'goes_with' })),
-      ...suggestions.similar.map((s) => ({ sku: s.sku, kind: 'similar' })),
-    ],
-    ctx.now(),
-  );
-  return { type: 'recognised', sessionId, label, confidence, unsure: false, via, ...(model ? { model } : {}), item: productView(p), suggestions };
-}
+import { answerFor } from './answer.ts';
+import { closeSession, ensureSession, openSession, recordTaken, type SizeRequestRow, setRequestStatus } from './sessions.ts';
+import { orderOnline } from './suggest.ts';
+import { fuseWithCamera } from './tags.ts';
 
 /**
  * A frame from a mirror (MQTT or HTTP): recognised → the item and suggestions; unsure → ask the shopper to
@@ -82,6 +30,13 @@ export async function onFrame(ctx: Ctx, mirrorId: string, bytes: Buffer): Promis
   const model: RecognitionModelRef = { id: r.modelId, sha256: r.modelSha256, version: r.modelVersion };
   return ctx.work(async (tx, fx) => {
     const s = await ensureSession(ctx, tx, fx, mirrorId);
+    // the room's RFID reader knows better than the camera which item it is: a tag in the room wins
+    const fused = await fuseWithCamera(ctx, tx, fx, s, mirrorId, result.unsure ? null : result.label);
+    if (fused) {
+      ctx.metrics.frames.inc({ outcome: 'tagged' });
+      fx.send(mirrorId, fused);
+      return fused;
+    }
     let cmd: MirrorCommand;
     if (result.unsure || !result.products.length) {
       ctx.metrics.frames.inc({ outcome: 'unsure' });

@@ -33,10 +33,12 @@ function renderAnswer(){
   if(st.contact)return renderContact(box,title);
   if(!a){title.textContent=t('idle_title');box.append(el('div','muted',t('waiting')));return}
   if(a.type==='recognised'&&a.item){
-    const it=a.item;title.textContent=it.name;subtitle.textContent=word('colour',it.colour)+(a.via==='model'?'':' · '+t('you_picked'));
+    const it=a.item;title.textContent=it.name;
+    const tagged=a.via==='tag'?' · '+(a.size?t('tag_size',{size:a.size}):'')+(a.fusion&&a.fusion.camera==='agreed'?' · '+t('camera_agrees'):''):'';
+    subtitle.textContent=word('colour',it.colour)+(a.via==='model'?'':a.via==='tag'?tagged:' · '+t('you_picked'));if(a.via==='tag')box.className='tagged';
     box.append(el('h2','',t('your_size')));const sizes=el('div','row');
     const also=new Set(a.suggestions.sizes.map((s)=>s.size));
-    for(const s of it.sizes){const b=button(s.size,s.inStock?(also.has(s.size)?t('also_in',{x:s.size}):t('in_store')):t('order_online'),'size'+(s.inStock?'':' out'),()=>send({type:'size_request',productId:it.sku,size:s.size}));b.dataset.size=s.size;sizes.append(b)}
+    for(const s of it.sizes){const b=button(s.size,s.inStock?(also.has(s.size)?t('also_in',{x:s.size}):t('in_store')):t('order_online'),'size'+(s.inStock?'':' out'),()=>send({type:'size_request',productId:it.sku,size:s.size}));b.dataset.size=s.size;if(a.via==='tag'&&a.size===s.size)b.classList.add('on-tag');sizes.append(b)}
     box.append(sizes);
     if(a.suggestions.stockAsOf)box.append(el('div','muted stock-as-of',t('stock_as_of',{t:new Date(a.suggestions.stockAsOf).toLocaleTimeString(lang,{hour:'2-digit',minute:'2-digit'})})));
     const sec=(name,list,cls)=>{if(!list||!list.length)return;box.append(el('h2','',name));
@@ -87,6 +89,7 @@ function apply(c){
     if(c.status==='open'&&!old)notice(['thanks',{name,size:c.size}]);
     else if(c.status==='unavailable')notice(['unavailable_notice',{name,size:c.size}]);
     else if(c.status==='cancelled'&&old&&old.status!=='cancelled')notice(['cancelled_notice',{name,size:c.size}])}
+  else if(c.type==='item_ended'){if(!st.item||st.item.sku!==c.sku)return;const name=st.item.name;st.answer=null;st.item=null;st.lastRecognised=null;notice(['item_left',{name}])}
   else if(c.type==='order'){notice([c.delivery==='locker'?'ordered_locker':'ordered_home',{name:nameOf(c.productId),size:c.size}]);
     if(st.lastRecognised)st.answer=st.lastRecognised}
   else if(c.type==='session'&&c.status==='closed'){st.answer=null;st.item=null;st.lastRecognised=null;st.requests.clear();st.contact=null;notice(null);

@@ -29,7 +29,7 @@ h1{font-size:46px;margin:0 0 4px}h2{font-size:28px;color:#bbb;margin:28px 0 10px
 .muted{color:#999}.reason{color:#9cf;font-size:22px}.sub{font-size:20px;color:#bbb}
 button{font:inherit;color:inherit;background:#2a2a2a;border:2px solid #444;border-radius:14px;padding:14px 20px;margin:6px;min-height:72px;min-width:96px;cursor:pointer;text-align:left}
 button:active{background:#3a3a3a}button.primary{background:#1d4ed8;border-color:#1d4ed8}
-button.size.out{border-style:dashed}button[disabled]{opacity:.5}
+button.size.out{border-style:dashed}button.size.on-tag{outline:3px solid #2a7;outline-offset:2px}button[disabled]{opacity:.5}
 .row{display:flex;flex-wrap:wrap;align-items:center}.card{display:block;width:100%;margin:8px 0}
 #status{position:fixed;top:12px;right:16px;font-size:18px}#status.off{color:#f87171}#status.on{color:#4ade80}
 #langs{position:fixed;top:4px;left:16px}#langs button{min-height:44px;min-width:0;padding:4px 12px;font-size:18px}#langs button.on{border-color:#9cf}

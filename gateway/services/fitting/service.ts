@@ -9,7 +9,11 @@ import { createContext } from './context.ts';
 import { fittingHttp } from './http.ts';
 import { fittingMigrations } from './migrations.ts';
 import { onFrame, onInteraction, onPresence, onShopperInZone } from './mirror.ts';
+import { RFID_CHANNELS, RFID_READER_KIND } from '../../../devices/rfid/topics.ts';
+import { createThrottledWarn } from '../../ingest/throttle.ts';
+import { rfidReadsChannel } from './rfid-channel.ts';
 import { alertLateRequests } from './sessions.ts';
+import { leaveTagsBehind, onTagsRead, sweepTags } from './tags.ts';
 import { OUTFIT_RULES } from './suggest.ts';
 import { followConfig } from '../../config/live.ts';
 
@@ -76,6 +80,7 @@ export function createFittingService(deps: ServiceDeps, cfg: FittingConfig, opts
         local: [ictx.event('fitting.mirror.interaction', { mirrorId: ictx.device.id, message: m })],
       }),
     }),
+    rfidReadsChannel(deps.catalog),
   ];
 
   return {
@@ -112,6 +117,20 @@ export function createFittingService(deps: ServiceDeps, cfg: FittingConfig, opts
         (e) => void ctx.staffLive.publish('request', { ...e.data, productName: ctx.catalog.products.find((p) => p.sku === e.data.sku)?.name ?? e.data.sku }),
       );
       deps.bus.on('fitting', 'presence.exited', (e) => leftZone(e.data.shopperId, e.data.zone));
+      // RFID: reads start items on the room's mirror; the sweep ends the ones no longer read
+      const warnTag = createThrottledWarn(ctx.log, deps.clock);
+      deps.bus.on('fitting', 'fitting.tags.read', (e) => {
+        for (const r of e.data.rejected)
+          warnTag(`${e.data.readerId}:${r.reason}`, { deviceId: e.data.readerId, reason: r.reason, detail: r.detail }, 'tag read refused');
+        run('tags', e.data.readerId, onTagsRead(ctx, e.data));
+      });
+      // a message with no good read was refused whole by the ingest (which logged it): each of its reads counts here
+      deps.bus.on('fitting', 'device.rejected', (e) => {
+        if (e.data.kind !== RFID_READER_KIND || e.data.channel !== RFID_CHANNELS.reads) return;
+        for (const reason of e.data.items) ctx.metrics.tagRejected.inc({ reason });
+      });
+      deps.bus.on('fitting', 'fitting.session.closed', (e) => leaveTagsBehind(ctx, e.data.mirrorId));
+      timers.push(deps.clock.setInterval(() => run('tags', 'gateway', sweepTags(ctx)), Math.max(100, Math.min(1000, (cfg.rfid.tagTimeoutSeconds * 1000) / 4))));
       const every = Math.max(1000, Math.min(30_000, (cfg.sizeRequestAlertSeconds * 1000) / 4));
       // a comment line every 15 s keeps open mirror pages' streams from timing out
       timers.push(

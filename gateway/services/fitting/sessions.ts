@@ -89,10 +89,26 @@ export async function closeSession(ctx: Ctx, tx: Db, fx: Effects, mirrorId: stri
 }
 
 export async function summary(db: Db, s: SessionRow): Promise<FittingSessionClosed> {
-  const items = await db.all<{ sku: string; category: string; via: string; modelId: string | null; modelSha256: string | null }>(
-    'SELECT sku, category, via, model_id AS modelId, model_sha256 AS modelSha256 FROM fitting_items WHERE session_id = ? ORDER BY at, sku',
+  const rows = await db.all<{
+    sku: string;
+    category: string;
+    via: string;
+    modelId: string | null;
+    modelSha256: string | null;
+    size: string | null;
+    epc: string | null;
+    camera: 'agreed' | 'disagreed' | 'none' | null;
+    endedReason: string | null;
+  }>(
+    `SELECT sku, category, via, model_id AS modelId, model_sha256 AS modelSha256, size, epc, camera, ended_reason AS endedReason
+     FROM fitting_items WHERE session_id = ? ORDER BY at, sku`,
     [s.id],
   );
+  // tag fields only on tagged items: camera and pick items keep the shape the cloud already reads
+  const items = rows.map(({ size, epc, camera, endedReason, ...i }) =>
+    i.via === 'tag' ? { ...i, size, epc: epc ?? '', camera: camera ?? 'none', endedReason } : i,
+  );
+  const fusion = { agreed: rows.filter((r) => r.camera === 'agreed').length, disagreed: rows.filter((r) => r.camera === 'disagreed').length };
   const sugg = await db.all<{ sku: string; taken_at: number | null }>('SELECT sku, taken_at FROM fitting_suggestions WHERE session_id = ? ORDER BY sku', [
     s.id,
   ]);
@@ -110,6 +126,7 @@ export async function summary(db: Db, s: SessionRow): Promise<FittingSessionClos
     startedAt: iso(s.started_at),
     endedAt: iso(s.ended_at ?? s.started_at),
     items,
+    fusion,
     suggestionsShown: sugg.length,
     suggestionsTaken: sugg.filter((x) => x.taken_at !== null).map((x) => x.sku),
     sizeRequests: reqs.map((r) => ({ id: r.id, sku: r.sku, size: r.size, status: r.status })),
@@ -141,6 +158,19 @@ export async function recordShown(tx: Db, sessionId: string, shown: Array<{ sku:
 
 export const recordTaken = (tx: Db, sessionId: string, sku: string, at: number) =>
   tx.run('UPDATE fitting_suggestions SET taken_at = COALESCE(taken_at, ?) WHERE session_id = ? AND sku = ?', [at, sessionId, sku]);
+
+/**
+ * An item the room's reader read: its exact size and tag. A tag is stronger evidence than the camera or a pick, so it
+ * takes over a row the camera wrote for the same product (one row per product and session: a second size of the same
+ * product read later replaces the first's size).
+ */
+export const recordTagItem = (tx: Db, sessionId: string, t: { sku: string; category: string; size: string | null; epc: string; camera: string }, at: number) =>
+  tx.run(
+    `INSERT INTO fitting_items (session_id, sku, category, via, at, size, epc, camera) VALUES (?, ?, ?, 'tag', ?, ?, ?, ?)
+     ON CONFLICT (session_id, sku) DO UPDATE SET via = 'tag', size = excluded.size, epc = excluded.epc, camera = excluded.camera,
+       model_id = NULL, model_sha256 = NULL, ended_at = NULL, ended_reason = NULL`,
+    [sessionId, t.sku, t.category, at, t.size, t.epc, t.camera],
+  );
 
 /** Items tried together with `sku` in other sessions of this store: the learned half of "goes with". */
 export async function coOccurrenceFor(db: Db, sku: string, excludeSession?: string): Promise<CoOccurrence> {
