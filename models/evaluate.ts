@@ -115,13 +115,14 @@ async function main() {
     renderScene(t10k.images[i]!, scenes[i]!),
   );
   const table = byCondition(heldout.hits, scenes.map(conditionsOf));
+  const { modelId } = svc.status();
   await svc.stop();
   const strip = ({ hits: _, ...r }: Report) => r;
-  if (values.json) return console.log(JSON.stringify({ modelId: svc.status().modelId, reports: [plain, camera, heldout].map(strip), heldoutConditions: table }));
+  if (values.json) return console.log(JSON.stringify({ modelId, reports: [plain, camera, heldout].map(strip), heldoutConditions: table }));
   print(plain, names);
   print(camera, names);
   print(heldout, names);
-  console.log(`\nheld-out mirror set by condition (${svc.status().modelId})\n| condition | bucket | frames | top-1 |\n| --- | --- | --- | --- |`);
+  console.log(`\nheld-out mirror set by condition (${modelId})\n| condition | bucket | frames | top-1 |\n| --- | --- | --- | --- |`);
   for (const row of table) console.log(`| ${row.condition} | ${row.bucket} | ${row.n} | ${row.top1.toFixed(3)} |`);
 }
 
