@@ -28,18 +28,25 @@ def read_raw(name):
         return f.read()
 
 
-def camera_frame(item, w, h, light, seed):
+def camera_frame(item, w, h, light, seed, wall=None, folds=0.0, item_delta=None):
     """A frame as a camera would see the item: photo-polarity (dark item on a light wall, or a light
-    item on a dark backdrop), off-centre, upscaled, with a lighting gradient and sensor noise."""
+    item on a dark backdrop), off-centre, upscaled, with a lighting gradient and sensor noise. With `wall`, a
+    mid-grey wall (optionally with curtain folds of amplitude `folds`) and the item `item_delta` away from it."""
     rng = np.random.default_rng(seed)
     side = int(min(w, h) * 0.6)
     big = np.asarray(Image.fromarray(item).resize((side, side), Image.BILINEAR), dtype=np.float64)
     yy, xx = np.mgrid[0:h, 0:w]
-    base = (205 + 25 * xx / w) if light else (35 + 20 * yy / h)
+    if wall is None:
+        base = (205 + 25 * xx / w) if light else (35 + 20 * yy / h)
+    else:
+        base = wall + 20 * (xx / w - 0.5) + folds * np.sin(2 * np.pi * xx / (w / 9))
     frame = base + rng.normal(0, 4, (h, w))
     x0, y0 = int(w * 0.3), int(h * 0.15)
     patch = frame[y0:y0 + side, x0:x0 + side]
-    frame[y0:y0 + side, x0:x0 + side] = patch - big * 0.75 if light else patch + big * 0.8
+    if item_delta is not None:
+        frame[y0:y0 + side, x0:x0 + side] = patch + item_delta * big / 255
+    else:
+        frame[y0:y0 + side, x0:x0 + side] = patch - big * 0.75 if light else patch + big * 0.8
     return np.clip(np.rint(frame), 0, 255).astype(np.uint8)
 
 
@@ -66,8 +73,11 @@ def main():
         ('parity-t10k-0.png', 0, pix[0]),
         ('parity-light-160x120.png', 1, camera_frame(pix[1], 160, 120, True, 1)),
         ('parity-dark-96x128.png', 2, camera_frame(pix[2], 96, 128, False, 2)),
-        # JPEG: decoders may differ by a grey level here and there (PIL vs libvips), hence a looser test
+        # JPEG (shrunk on load by both): decoders may differ by a grey level here and there (PIL vs libvips)
         ('parity-light-320x240.jpg', 3, camera_frame(pix[3], 320, 240, True, 3)),
+        # a grey item on a grey wall with curtain folds and a gradient: the Coons-patch wall and |v - wall|
+        ('parity-folds-640x480.jpg', 4, camera_frame(pix[4], 640, 480, True, 4, wall=128, folds=12, item_delta=40)),
+        ('parity-folds-200x150.png', 5, camera_frame(pix[5], 200, 150, True, 5, wall=110, folds=15, item_delta=-35)),
     ]
     expected = []
     for name, idx, arr in cases:

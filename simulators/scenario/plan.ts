@@ -149,14 +149,14 @@ export const CONFIDENT_FRAMES = [
   { index: 100, category: 'Dress', stocked: true },
   { index: 102, category: 'Sneaker', stocked: true },
   // the sample catalog's bag closest to this one has no stock: the mirror offers to order it online
-  { index: 105, category: 'Bag', stocked: false },
+  { index: 18, category: 'Bag', stocked: false },
   { index: 106, category: 'Sandal', stocked: true },
 ] as const;
 /** `guess`: the model's first guess, which the shopper picks on the mirror */
 export const UNSURE_FRAMES = [
-  { index: 27, guess: 'Shirt' },
-  { index: 29, guess: 'Coat' },
-  { index: 32, guess: 'Dress' },
+  { index: 73, guess: 'Shirt' },
+  { index: 17, guess: 'Coat' },
+  { index: 29, guess: 'Dress' },
 ] as const;
 const FITTING_THEN: FittingThen[] = ['late_size_request', 'order_locker', 'size_request', 'order_home', 'browse'];
 const FITTING_ZONE = 'fitting-rooms';

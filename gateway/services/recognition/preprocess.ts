@@ -1,140 +1,18 @@
-import type { default as SharpFn } from 'sharp';
+import { type DecodeOptions, decodeGrey, type GreyImage, type PreprocessLimits } from './decode.ts';
 import { imageError } from './errors.ts';
+
+export { type DecodeOptions, decodeGrey, type GreyImage, jpegSize, type PreprocessLimits, WORK_MIN_SIDE, workingSize } from './decode.ts';
 
 /**
  * Camera frame → model input. Mirror of models/preprocess.py (the training-side contract); change both
- * together. All pixel math after decoding is done here in plain integer/float64 steps, not by libvips,
+ * together. All pixel math after decoding (decode.ts) is done here in plain integer/float64 steps, not by libvips,
  * so Python and TypeScript produce the same tensor for the same pixels.
  */
 export const INPUT_SIZE = 28;
 export const MEAN = 0.286;
 export const STD = 0.353;
-const MAX_GAIN = 4;
-const MIN_SIDE = 8;
-const FORMATS = new Set(['jpeg', 'png', 'webp']);
+const MAX_GAIN = 8;
 
-export interface PreprocessLimits {
-  maxBytes: number;
-  maxInputPixels: number;
-}
-
-export interface GreyImage {
-  width: number;
-  height: number;
-  data: Uint8Array;
-}
-
-let sharpModule: Promise<typeof SharpFn> | undefined;
-/** sharp is loaded with the first frame, not with the gateway: a store without mirrors never pays for it (≈ 30 MB) */
-const loadSharp = () => {
-  sharpModule ??= import('sharp').then((m) => m.default);
-  return sharpModule;
-};
-
-/**
- * The smallest short side the pixel steps work at: the item fills 40–85 % of a mirror frame's short side, so at 112 px
- * it still covers 45–95 px before the 28x28 area average. Larger JPEGs are decoded straight to that size.
- */
-export const WORK_MIN_SIDE = 112;
-
-/**
- * The working size for a w x h frame: w/s x h/s for the largest JPEG shrink-on-load factor s (2, 4, 8) that keeps the
- * short side at WORK_MIN_SIDE or more, one pixel under it so that sharp really asks libjpeg for 1/s (at an exact factor
- * it halves the shrink for libjpeg's rounding): libjpeg then does the downscaling in its inverse DCT, the frame is
- * never decoded at full size, and the pixel steps below touch 1/s² of the pixels.
- */
-export function workingSize(width: number, height: number): { width: number; height: number } | null {
-  let s = 8;
-  while (s > 1 && Math.min(width, height) / s < WORK_MIN_SIDE) s /= 2;
-  if (s === 1) return null;
-  return { width: Math.ceil(width / s) - 1, height: Math.ceil(height / s) - 1 };
-}
-
-export interface DecodeOptions {
-  /**
-   * false: decode JPEGs at full size, as models/preprocess.py still does (the parity fixtures are made that way);
-   * the gateway always shrinks on load.
-   */
-  shrinkOnLoad?: boolean;
-}
-
-/** Validates the header before decoding, so a decompression bomb costs a header parse, not its pixels. */
-export async function decodeGrey(bytes: Buffer, limits: PreprocessLimits, opts: DecodeOptions = {}): Promise<GreyImage> {
-  // a POST without a body (or with a content type that was not parsed as bytes) is an empty frame
-  if (!Buffer.isBuffer(bytes) || bytes.length === 0) throw imageError('empty', 'empty body');
-  if (bytes.length > limits.maxBytes) throw imageError('too_many_bytes', `${bytes.length} bytes > ${limits.maxBytes}`);
-  const sharp = await loadSharp();
-  // a camera JPEG's size is read here (a few bytes of markers); anything else asks libvips for its header
-  let head: { format?: string; width?: number; height?: number; hasAlpha?: boolean } | null = jpegSize(bytes);
-  if (!head) {
-    try {
-      head = await sharp(bytes, { limitInputPixels: false }).metadata();
-    } catch {
-      throw imageError('not_an_image', 'not a JPEG, PNG or WebP image');
-    }
-  }
-  if (!head.format || !FORMATS.has(head.format)) throw imageError('unsupported_format', `format ${head.format ?? 'unknown'}`);
-  const { width = 0, height = 0 } = head;
-  if (width * height > limits.maxInputPixels) throw imageError('too_many_pixels', `${width}x${height} > ${limits.maxInputPixels} pixels`);
-  if (width < MIN_SIDE || height < MIN_SIDE) throw imageError('too_small', `${width}x${height}, need at least ${MIN_SIDE}x${MIN_SIDE}`);
-  try {
-    // failOn 'error': a truncated JPEG is an error here, not a half-grey frame
-    let img = sharp(bytes, { limitInputPixels: limits.maxInputPixels, failOn: 'error', pages: 1 }).rotate();
-    const work = head.format === 'jpeg' && opts.shrinkOnLoad !== false ? workingSize(width, height) : null;
-    // nearest: the step after libjpeg's 1/s only skips one row and one column, no need to filter; 'outside' keeps the
-    // aspect when EXIF turns the frame (sharp then rotates first and cannot shrink on load, but the item stays whole)
-    if (work) img = img.resize(work.width, work.height, { fit: 'outside', kernel: 'nearest' });
-    if (head.hasAlpha !== false) img = img.flatten({ background: '#ffffff' });
-    const { data, info } = await img.raw().toBuffer({ resolveWithObject: true });
-    return { width: info.width, height: info.height, data: toGrey(data, info.channels) };
-  } catch {
-    throw imageError('corrupt', 'image data is truncated or corrupt');
-  }
-}
-
-/**
- * Width and height from a JPEG's start-of-frame marker, or null when this is not a well-formed JPEG header (then
- * libvips reads it). EXIF orientation may swap the two, which changes neither the pixel count nor the short side.
- */
-export function jpegSize(b: Buffer): { format: 'jpeg'; width: number; height: number; hasAlpha: false } | null {
-  if (b.length < 4 || b[0] !== 0xff || b[1] !== 0xd8) return null;
-  let i = 2;
-  while (i + 9 < b.length) {
-    if (b[i] !== 0xff) return null;
-    const marker = b[i + 1]!;
-    if (marker === 0xff) {
-      i++; // fill byte
-      continue;
-    }
-    const len = b.readUInt16BE(i + 2);
-    if (len < 2) return null;
-    // SOF0..SOF15 except DHT (C4), JPG (C8) and DAC (CC)
-    if (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) {
-      const height = b.readUInt16BE(i + 5);
-      const width = b.readUInt16BE(i + 7);
-      return width > 0 && height > 0 ? { format: 'jpeg', width, height, hasAlpha: false } : null;
-    }
-    if (marker === 0xda || marker === 0xd9) return null; // scan before any frame header
-    i += 2 + len;
-  }
-  return null;
-}
-
-function toGrey(data: Buffer, channels: number): Uint8Array {
-  if (channels === 1) return new Uint8Array(data.buffer, data.byteOffset, data.length);
-  const n = data.length / channels;
-  const out = new Uint8Array(n);
-  for (let i = 0, j = 0; i < n; i++, j += channels) {
-    // integer Rec.601 luma, same as models/preprocess.py
-    out[i] = Math.floor((299 * data[j]! + 587 * data[j + 1]! + 114 * data[j + 2]! + 500) / 1000);
-  }
-  return out;
-}
-
-/** Lower median of 0..255 values via a histogram walk. */
-function histMedian(hist: Uint32Array, n: number): number {
-  return histRank(hist, Math.floor((n + 1) / 2));
-}
 function histRank(hist: Uint32Array, k: number): number {
   let acc = 0;
   for (let v = 0; v < 256; v++) {
@@ -144,22 +22,67 @@ function histRank(hist: Uint32Array, k: number): number {
   return 255;
 }
 
-function borderStats(img: GreyImage): { bg: number; mad: number } {
+/** Below this short side an image is a product photo or a crop, whose item may fill it from edge to edge. */
+const PHOTO_SIDE = 64;
+
+/**
+ * The wall behind the item, estimated from the frame's border: the mean of the border band along each edge, joined
+ * across the frame as a Coons patch (the bilinear blend of the four edge profiles). That is exact for a plain wall, a
+ * lighting gradient in any direction, curtain folds running down the frame and the grout lines of a tiled wall, which
+ * a single border median (the earlier contract) turned into item pixels, or where it missed items of wall-like
+ * brightness. A product photo's item may touch its edges, so there the wall is flat: the border band's lower median.
+ */
+export function wallEstimate(img: GreyImage): Float64Array {
   const { width: w, height: h, data } = img;
   const b = Math.max(1, Math.floor(Math.min(w, h) / 50));
-  const vals: number[] = [];
-  for (let y = 0; y < h; y++) {
-    const edgeRow = y < b || y >= h - b;
+  const out = new Float64Array(w * h);
+  if (Math.min(w, h) < PHOTO_SIDE) {
+    const hist = new Uint32Array(256);
+    let n = 0;
+    for (let y = 0; y < h; y++)
+      for (let x = 0; x < w; x++)
+        if (y < b || y >= h - b || x < b || x >= w - b) {
+          hist[data[y * w + x]!]!++;
+          n++;
+        }
+    return out.fill(histRank(hist, Math.floor((n + 1) / 2)));
+  }
+  const colMean = (y0: number) => {
+    const m = new Float64Array(w);
     for (let x = 0; x < w; x++) {
-      if (edgeRow || x < b || x >= w - b) vals.push(data[y * w + x]!);
+      let acc = 0;
+      for (let y = y0; y < y0 + b; y++) acc += data[y * w + x]!;
+      m[x] = acc / b;
+    }
+    return m;
+  };
+  const rowMean = (x0: number) => {
+    const m = new Float64Array(h);
+    for (let y = 0; y < h; y++) {
+      let acc = 0;
+      for (let x = x0; x < x0 + b; x++) acc += data[y * w + x]!;
+      m[y] = acc / b;
+    }
+    return m;
+  };
+  const top = colMean(0);
+  const bottom = colMean(h - b);
+  const left = rowMean(0);
+  const right = rowMean(w - b);
+  const c00 = (top[0]! + left[0]!) / 2;
+  const c10 = (top[w - 1]! + right[0]!) / 2;
+  const c01 = (bottom[0]! + left[h - 1]!) / 2;
+  const c11 = (bottom[w - 1]! + right[h - 1]!) / 2;
+  for (let y = 0; y < h; y++) {
+    const v = y / (h - 1);
+    for (let x = 0; x < w; x++) {
+      const u = x / (w - 1);
+      const edges = (1 - v) * top[x]! + v * bottom[x]! + ((1 - u) * left[y]! + u * right[y]!);
+      const corners = (1 - u) * (1 - v) * c00 + u * (1 - v) * c10 + ((1 - u) * v * c01 + u * v * c11);
+      out[y * w + x] = edges - corners;
     }
   }
-  const hist = new Uint32Array(256);
-  for (const v of vals) hist[v]!++;
-  const bg = histMedian(hist, vals.length);
-  hist.fill(0);
-  for (const v of vals) hist[Math.abs(v - bg)]!++;
-  return { bg, mad: histMedian(hist, vals.length) };
+  return out;
 }
 
 /** Per output pixel: the first source index it covers and the overlap weights from there. */
@@ -177,40 +100,59 @@ function areaWeights(src: number, dst: number): Array<{ from: number; w: Float64
   return rows;
 }
 
-/** Greyscale frame → normalised [28*28] Float32 (item light on black), written into `out` at `offset`. */
+/**
+ * Greyscale frame → normalised [28*28] Float32 (item light on black), written into `out` at `offset`.
+ * Foreground is the distance from the wall estimate either way (|v − wall|): an item darker than the wall, lighter
+ * than it, or both in parts (a grey garment on a grey wall) all come out light on black, as in Fashion-MNIST.
+ */
 export function toTensor(img: GreyImage, out = new Float32Array(INPUT_SIZE * INPUT_SIZE), offset = 0): Float32Array {
   const { width: w, height: h, data } = img;
-  const { bg, mad } = borderStats(img);
-  const light = bg > 127;
-  const t = Math.max(8, 4 * mad + 4);
+  const wall = wallEstimate(img);
   const fg = new Uint8Array(w * h);
-  const rowCount = new Uint32Array(h);
-  const colCount = new Uint32Array(w);
-  for (let y = 0; y < h; y++) {
-    for (let x = 0; x < w; x++) {
-      const i = y * w + x;
-      const v = light ? bg - data[i]! : data[i]! - bg;
-      if (v > t) {
-        fg[i] = v;
-        rowCount[y]!++;
-        colCount[x]!++;
+  for (let i = 0; i < w * h; i++) fg[i] = Math.min(255, Math.floor(Math.abs(data[i]! - wall[i]!) + 0.5));
+  // noise floor: what the wall estimate leaves unexplained on a ring just inside the border (from 2 to 4 band widths
+  // in), where the patch no longer fits the samples it was made from: sensor noise, and texture it does not model
+  const b = Math.max(1, Math.floor(Math.min(w, h) / 50));
+  const hist = new Uint32Array(256);
+  let nb = 0;
+  // (a product photo's item may fill it up to the border band, so there the band itself is the reference)
+  const photo = Math.min(w, h) < PHOTO_SIDE;
+  const r0 = photo ? 0 : 2 * b;
+  const r1 = photo ? b : 4 * b;
+  for (let y = r0; y < h - r0; y++) {
+    const ringRow = y < r1 || y >= h - r1;
+    for (let x = r0; x < w - r0; x++) {
+      if (ringRow || x < r1 || x >= w - r1) {
+        hist[fg[y * w + x]!]!++;
+        nb++;
       }
     }
   }
-  const [y0, y1] = span(rowCount, Math.max(1, Math.floor(w / 100)));
-  const [x0, x1] = span(colCount, Math.max(1, Math.floor(h / 100)));
+  const floor = nb ? Math.max(8, 3 * histRank(hist, Math.floor((nb + 1) / 2)) + 6) : 8;
+  // the bounding box counts a pixel when its 3x3 neighbourhood averages above the floor: single noisy or texture
+  // pixels do not stretch the box, thin straps (3 × their value) still count. A faint item (nothing above the floor)
+  // gets a second look at half the floor; a bare wall has nothing there either and is still "no object".
+  const box = boxSums3(fg, w, h);
+  const minRow = Math.max(2, Math.floor(w / 50));
+  const minCol = Math.max(2, Math.floor(h / 50));
+  let t = floor;
+  let [y0, y1, x0, x1] = boundingBox(box, w, h, 9 * floor, minRow, minCol);
+  if (y0 < 0 || x0 < 0) {
+    t = Math.max(5, floor / 2);
+    [y0, y1, x0, x1] = boundingBox(box, w, h, 9 * t, minRow, minCol);
+  }
   if (y0 < 0 || x0 < 0) throw imageError('no_object', 'no object found');
   const cw = x1 - x0;
   const ch = y1 - y0;
-  const hist = new Uint32Array(256);
+  hist.fill(0);
   let kept = 0;
   for (let y = y0; y < y1; y++)
     for (let x = x0; x < x1; x++) {
-      const v = fg[y * w + x]!;
-      if (v > 0) {
-        hist[v]!++;
+      const i = y * w + x;
+      if (fg[i]! > t) {
+        hist[fg[i]!]!++;
         kept++;
-      }
+      } else fg[i] = 0;
     }
   const hi = histRank(hist, Math.ceil(kept * 0.99));
   const gain = Math.min(MAX_GAIN, Math.max(1, 255 / Math.max(hi, 1)));
@@ -244,6 +186,39 @@ export function toTensor(img: GreyImage, out = new Float32Array(INPUT_SIZE * INP
     }
   }
   return out;
+}
+
+/** 3x3 sums of `v` at every inner pixel (separable: a row pass, then a column pass); the outer ring stays 0. */
+function boxSums3(v: Uint8Array, w: number, h: number): Uint32Array {
+  const rows = new Uint32Array(w * h);
+  for (let y = 0; y < h; y++) {
+    const r = y * w;
+    for (let x = 1; x < w - 1; x++) rows[r + x] = v[r + x - 1]! + v[r + x]! + v[r + x + 1]!;
+  }
+  const out = new Uint32Array(w * h);
+  for (let y = 1; y < h - 1; y++) {
+    const r = y * w;
+    for (let x = 1; x < w - 1; x++) out[r + x] = rows[r + x - w]! + rows[r + x]! + rows[r + x + w]!;
+  }
+  return out;
+}
+
+/** [y0, y1, x0, x1] of the rows (columns) with at least minRow (minCol) box sums above `above`; -1s when none. */
+function boundingBox(box: Uint32Array, w: number, h: number, above: number, minRow: number, minCol: number): [number, number, number, number] {
+  const rowCount = new Uint32Array(h);
+  const colCount = new Uint32Array(w);
+  for (let y = 1; y < h - 1; y++) {
+    const r = y * w;
+    for (let x = 1; x < w - 1; x++) {
+      if (box[r + x]! > above) {
+        rowCount[y]!++;
+        colCount[x]!++;
+      }
+    }
+  }
+  const [y0, y1] = span(rowCount, minRow);
+  const [x0, x1] = span(colCount, minCol);
+  return [y0, y1, x0, x1];
 }
 
 function span(counts: Uint32Array, min: number): [number, number] {

@@ -27,7 +27,9 @@ describe('catalog embeddings from product photos (shipped model, Fashion-MNIST p
   it('the committed sidecar is what the shipped model makes of the committed photos (not stale)', async () => {
     const out = join(dir, 'fresh.embeddings.json');
     const r = await embedCatalogPhotos({ catalogPath: SAMPLE, photosDir: PHOTOS, outPath: out, log });
-    expect(r).toMatchObject({ out, missing: [], failed: [], otherCategory: [] });
+    // the mirror-frame model (stage 4, models/metrics.json) sees one of the 27 photos, a train-split pullover, as a coat;
+    // embed reports it (a warning) and still writes its embedding
+    expect(r).toMatchObject({ out, missing: [], failed: [], otherCategory: [{ sku: 'SG-0202', category: 'Pullover', seenAs: 'Coat' }] });
     const fresh = JSON.parse(readFileSync(out, 'utf8')) as { model: string; embeddings: Record<string, number[]> };
     const committed = JSON.parse(readFileSync(embeddingsPathFor(SAMPLE), 'utf8')) as typeof fresh;
     expect(committed.model).toBe(svc.status().modelId);
