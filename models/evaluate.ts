@@ -5,7 +5,7 @@
  * 320x240 and 640x480 colour JPEGs of t10k items on every kind of wall) with a per-condition accuracy table.
  * Prints accuracy and per-class confusion.
  *
- *   npx tsx models/evaluate.ts [--limit 10000] [--camera 1000] [--heldout 2000] [--json] [--fixtures]
+ *   npx tsx models/evaluate.ts [--limit 10000] [--camera 1000] [--heldout 2000] [--json] [--fixtures] [--model path.onnx]
  *
  * --fixtures reads the committed first 1000 t10k images (test/fixtures/fashion-mnist) instead of the Debian dataset.
  */
@@ -94,12 +94,12 @@ function byCondition(hits: boolean[], conds: Array<Record<string, string>>): Arr
 }
 
 async function main() {
-  const { values } = parseArgs({ options: { limit: { type: 'string', default: '10000' }, camera: { type: 'string', default: '1000' }, heldout: { type: 'string', default: '2000' }, json: { type: 'boolean', default: false }, fixtures: { type: 'boolean', default: false } } });
+  const { values } = parseArgs({ options: { limit: { type: 'string', default: '10000' }, camera: { type: 'string', default: '1000' }, heldout: { type: 'string', default: '2000' }, json: { type: 'boolean', default: false }, fixtures: { type: 'boolean', default: false }, model: { type: 'string' } } });
   const [images, labels] = values.fixtures
     ? [`${FIXTURES}t10k-first1000-images.gz`, `${FIXTURES}t10k-first1000-labels.gz`]
     : [`${DEBIAN_FASHION_MNIST}t10k-images-idx3-ubyte.gz`, `${DEBIAN_FASHION_MNIST}t10k-labels-idx1-ubyte.gz`];
   const t10k = readIdx(images, labels, Number(values.limit));
-  const svc = createRecognitionService({ log: pino({ level: 'silent' }), metrics: new Registry(), config: { maxBatch: 32 } });
+  const svc = createRecognitionService({ log: pino({ level: 'silent' }), metrics: new Registry(), config: { maxBatch: 32, ...(values.model ? { modelPath: values.model } : {}) } });
   await svc.start();
   const names = svc.status().labels;
   const plain = await score(svc, 't10k (28x28 PNG)', t10k.images.length, t10k.labels, (i) => pngOf(t10k.images[i]!));
