@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export const CLI = join(import.meta.dirname, '..', '..', 'bin', 'storegate.js');
@@ -48,4 +49,27 @@ export async function gatewayProcessEnv(extra: Record<string, string> = {}) {
     ...extra,
   });
   return { env, ports };
+}
+
+/**
+ * Writes `<dataDir>/storegate.json` for `storegate start --config`, on free loopback ports, log level warn, with the
+ * test's own settings merged in (its `http` fields beside the host and port). For tests that kill and restart the
+ * process on the same data dir, where the ports must stay the same across starts.
+ */
+export async function writeGatewayConfig(dataDir: string, settings: { http?: Record<string, unknown>; [key: string]: unknown } = {}) {
+  const { freePort } = await import('./mosquitto.ts');
+  const [http, mqtt, ws] = [await freePort(), await freePort(), await freePort()];
+  const { http: httpSettings, ...rest } = settings;
+  const file = join(dataDir, 'storegate.json');
+  writeFileSync(
+    file,
+    JSON.stringify({
+      dataDir,
+      log: { level: 'warn' },
+      ...rest,
+      http: { host: '127.0.0.1', port: http, ...httpSettings },
+      mqtt: { host: '127.0.0.1', port: mqtt, wsPort: ws },
+    }),
+  );
+  return { file, http, mqtt };
 }

@@ -1,12 +1,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import type { StockChange } from '../../../../devices/downlink.ts';
 import { createCloudSimulator, newSigningKey } from '../../../../simulators/cloud.ts';
-import { CLI, cleanEnv } from '../../../helpers/cli.ts';
+import { CLI, cleanEnv, writeGatewayConfig } from '../../../helpers/cli.ts';
 import { ADMIN_TOKEN, STAFF_TOKEN, tempDir, until } from '../../../helpers/gateway.ts';
-import { freePort, hasMosquitto, startMosquitto } from '../../../helpers/mosquitto.ts';
+import { hasMosquitto, startMosquitto } from '../../../helpers/mosquitto.ts';
 
 const N = 650;
 /**
@@ -23,19 +21,11 @@ async function crashRig() {
   const dataDir = tempDir();
   const broker = await startMosquitto(tempDir('storegate-cloud-broker-'));
   const key = newSigningKey();
-  const [http, mqttPort, ws] = [await freePort(), await freePort(), await freePort()];
-  const file = join(dataDir, 'storegate.json');
-  writeFileSync(
-    file,
-    JSON.stringify({
-      dataDir,
-      log: { level: 'warn' },
-      http: { host: '127.0.0.1', port: http, adminToken: ADMIN_TOKEN, staffToken: STAFF_TOKEN },
-      mqtt: { host: '127.0.0.1', port: mqttPort, wsPort: ws },
-      recognition: { enabled: false },
-      downlink: { keys: [{ id: 'hq-1', publicKey: key.publicKeyPem }], mqtt: { url: broker.url, clientId: 'store-1-downlink-test' } },
-    }),
-  );
+  const { file, http } = await writeGatewayConfig(dataDir, {
+    http: { adminToken: ADMIN_TOKEN, staffToken: STAFF_TOKEN },
+    recognition: { enabled: false },
+    downlink: { keys: [{ id: 'hq-1', publicKey: key.publicKeyPem }], mqtt: { url: broker.url, clientId: 'store-1-downlink-test' } },
+  });
   let child: ChildProcess | undefined;
   const get = async <T>(url: string, token = ADMIN_TOKEN): Promise<T | null> => {
     const r = await fetch(`http://127.0.0.1:${http}${url}`, { headers: { authorization: `Bearer ${token}` } }).catch(() => null);

@@ -1,28 +1,21 @@
 import { spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { createLockerSim } from '../../../../simulators/locker.ts';
-import { CLI, cleanEnv, runCli } from '../../../helpers/cli.ts';
+import { CLI, cleanEnv, runCli, writeGatewayConfig } from '../../../helpers/cli.ts';
 import { nextEvent, STAFF_TOKEN, startGateway, tempDir, until } from '../../../helpers/gateway.ts';
-import { freePort } from '../../../helpers/mosquitto.ts';
 import { BANK_A, CODE_KEY, compartment, connectSim, isOpen, lockerOverrides, mqttUrl, staff } from './helpers.ts';
 
 describe('locker state after SIGKILL', () => {
   it('a gateway process killed with the load door open: the restarted gateway finishes the load from the controller report', async () => {
     const dataDir = tempDir();
-    const [http, mqttPort, ws] = [await freePort(), await freePort(), await freePort()];
-    const file = join(dataDir, 'storegate.json');
-    writeFileSync(
+    const {
       file,
-      JSON.stringify({
-        dataDir,
-        http: { host: '127.0.0.1', port: http, staffToken: STAFF_TOKEN },
-        mqtt: { host: '127.0.0.1', port: mqttPort, wsPort: ws },
-        log: { level: 'warn' },
-        lockers: { banks: [BANK_A], codeKey: CODE_KEY },
-      }),
-    );
+      http,
+      mqtt: mqttPort,
+    } = await writeGatewayConfig(dataDir, {
+      http: { staffToken: STAFF_TOKEN },
+      lockers: { banks: [BANK_A], codeKey: CODE_KEY },
+    });
     const env = cleanEnv();
     const added = await runCli(['device', 'add', '--id', 'lk-01', '--kind', 'locker', '--json', '-c', file], { env });
     const { secret } = JSON.parse(added.stdout) as { secret: string };

@@ -1,10 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { CLI, cleanEnv } from '../../../helpers/cli.ts';
+import { CLI, cleanEnv, writeGatewayConfig } from '../../../helpers/cli.ts';
 import { ADMIN_TOKEN, connectMqtt, publish, tempDir, until } from '../../../helpers/gateway.ts';
-import { freePort } from '../../../helpers/mosquitto.ts';
 import { startReceiver } from './harness.ts';
 
 const N = 1500;
@@ -14,19 +11,15 @@ describe('outbox across a gateway crash', () => {
     const dataDir = tempDir();
     const rx = await startReceiver();
     rx.setAnswer(() => ({ status: 503 }));
-    const [http, mqttPort, ws] = [await freePort(), await freePort(), await freePort()];
-    const file = join(dataDir, 'storegate.json');
-    writeFileSync(
+    const {
       file,
-      JSON.stringify({
-        dataDir,
-        log: { level: 'warn' },
-        http: { host: '127.0.0.1', port: http, adminToken: ADMIN_TOKEN },
-        mqtt: { host: '127.0.0.1', port: mqttPort, wsPort: ws },
-        devices: [{ id: 'sc-01', kind: 'ble-scanner', secret: 'scanner-secret-0123456789' }],
-        cloud: { forwarders: [{ name: 'cloud', kind: 'http', url: rx.url }], batchSize: 50, backoff: { initialMs: 20, maxMs: 100 } },
-      }),
-    );
+      http,
+      mqtt: mqttPort,
+    } = await writeGatewayConfig(dataDir, {
+      http: { adminToken: ADMIN_TOKEN },
+      devices: [{ id: 'sc-01', kind: 'ble-scanner', secret: 'scanner-secret-0123456789' }],
+      cloud: { forwarders: [{ name: 'cloud', kind: 'http', url: rx.url }], batchSize: 50, backoff: { initialMs: 20, maxMs: 100 } },
+    });
     const start = () => {
       const child: ChildProcess = spawn(process.execPath, [CLI, 'start', '--config', file], { env: cleanEnv(), stdio: ['ignore', 'ignore', 'pipe'] });
       onTestFinished(() => void child.kill('SIGKILL'));
