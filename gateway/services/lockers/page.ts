@@ -33,8 +33,11 @@ function renderExpected() {
   if (html !== shownExpected) { $('expected').innerHTML = html; shownExpected = html; }
 }
 async function refresh() {
-  const [{ controllers, compartments, alerts }, waiting, arrived] = await Promise.all([
+  // one snapshot: the orders, the alerts and the grid are drawn from the same answers, so a reserved compartment shows
+  // in its order's row and in the grid at once; the season tools below refresh after
+  const [{ controllers, compartments, alerts }, waiting, arrived, mineAlerts] = await Promise.all([
     api('GET', '/api/v1/lockers'), api('GET', '/api/v1/lockers/expected?status=expected'), api('GET', '/api/v1/lockers/expected?status=arrived'),
+    api('GET', '/api/v1/alerts/mine').catch(() => ({ open: [] })),
   ]);
   const offline = controllers.filter((c) => !c.online).map((c) => ({ message: tt('controller_offline', { id: c.id }) }));
   alerts.unshift(...offline);
@@ -44,10 +47,9 @@ async function refresh() {
   expectedList = [...waiting.expected, ...arrived.expected].sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.orderId.localeCompare(b.orderId));
   const reservedFor = Object.fromEntries(arrived.expected.filter((x) => x.compartmentId).map((x) => [x.compartmentId, x.orderId]));
   renderExpected();
-  await refreshExtras();
   // the health service's record of each alert: acknowledged by whom, or a button to acknowledge it (locker alerts are
   // fulfilment's to act on); a page without that right just lists them
-  const mine = new Map(((await api('GET', '/api/v1/alerts/mine').catch(() => ({ open: [] }))).open).map((a) => [a.key, a]));
+  const mine = new Map(mineAlerts.open.map((a) => [a.key, a]));
   const ack = (a) => {
     const h = a.key && mine.get(a.key);
     if (!h) return '';
@@ -67,6 +69,7 @@ async function refresh() {
     (c.state === 'returned' ? '<br><button data-open="' + text(c.id) + '">' + text(T.collect_return) + '</button>' : '') +
     '<br><button class="secondary" data-oos="' + text(c.id) + '" data-to="' + (!c.outOfService) + '">' + text(c.outOfService ? T.back_in_service : T.set_out_of_service) + '</button>' +
     '</div>').join('');
+  await refreshExtras();
 }
 $('loadForm').onsubmit = async (ev) => {
   ev.preventDefault(); const r = $('result'); r.className = '';
