@@ -68,14 +68,7 @@ describe('acknowledging alerts', () => {
     expect(h.alertEvents('alert.raised', 'cloud:cloud:down')).toEqual([]);
 
     await h.rx.up();
-    await until(
-      async () => {
-        await h.advance(5000);
-        return h.alertEvents('alert.resolved', 'cloud:cloud:down').length > 0;
-      },
-      10_000,
-      'the resolution delivered',
-    );
+    await h.untilResolvedInCloud('cloud:cloud:down', 'the resolution delivered');
     const types = h.rx.received.filter((e) => (e.data as { key?: string }).key === 'cloud:cloud:down').map((e) => e.type);
     expect([...new Set(types)]).toEqual(['storegate.alert.raised', 'storegate.alert.acknowledged', 'storegate.alert.resolved']);
     const ack = h.rx.received.find((e) => e.type === 'storegate.alert.acknowledged');

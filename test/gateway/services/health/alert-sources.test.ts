@@ -90,14 +90,7 @@ describe('alerts across restarts and from other capabilities', () => {
     expect(raised?.message).toMatch(/^cloud forwarder cloud down for 1[01] min$/);
 
     await h.rx.up();
-    await until(
-      async () => {
-        await h.advance(5000);
-        return h.alertEvents('alert.resolved', 'cloud:cloud:down').length > 0;
-      },
-      10_000,
-      'the resolution delivered to the cloud',
-    );
+    await h.untilResolvedInCloud('cloud:cloud:down', 'the resolution delivered to the cloud');
     expect(h.openKeys()).toEqual([]);
     // the cloud got the held event, the alert raised while it was away, and its resolution, once each
     expect(h.rx.received.filter((e) => e.type === 'storegate.locker.parcel.loaded').map((e) => e.data.seq)).toEqual([0, 1]);
@@ -124,14 +117,7 @@ describe('alerts across restarts and from other capabilities', () => {
     expect(h.alertEvents('alert.raised', 'outbox:backlog')).toEqual([]); // still queued: the cloud refuses
 
     h.rx.setAnswer(() => ({ status: 200 }));
-    await until(
-      async () => {
-        await h.advance(5000);
-        return h.alertEvents('alert.resolved', 'outbox:backlog').length > 0;
-      },
-      10_000,
-      'the backlog drained and the resolution delivered',
-    );
+    await h.untilResolvedInCloud('outbox:backlog', 'the backlog drained and the resolution delivered');
     expect(h.openKeys()).toEqual([]);
     expect(h.rx.received.filter((e) => e.type === 'storegate.presence.session.ended')).toHaveLength(120);
     expect(h.alertEvents('alert.raised', 'outbox:backlog')).toHaveLength(1);

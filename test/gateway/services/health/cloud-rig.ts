@@ -5,7 +5,7 @@ import { createHealthService } from '../../../../gateway/services/health/service
 import { createOutboxService } from '../../../../gateway/services/outbox/service.ts';
 import { coreMigrations } from '../../../../gateway/store/core-migrations.ts';
 import { migrate } from '../../../../gateway/store/migrate.ts';
-import { tempDir } from '../../../helpers/gateway.ts';
+import { tempDir, until } from '../../../helpers/gateway.ts';
 import { serviceDeps } from '../../../helpers/service-deps.ts';
 import { cloudConfig, startReceiver } from '../outbox/harness.ts';
 import { onTestFinished } from 'vitest';
@@ -38,6 +38,13 @@ export async function cloudHealthRig(health: Partial<HealthConfig>, cloud: Recor
     await outbox.stop();
     await deps.db.close();
   });
+  /** fake time passes; the forwarders run what fell due, then outbox maintenance and a health check */
+  async function advance(ms: number) {
+    clock.advance(ms);
+    await outbox.idle();
+    await outbox.maintain();
+    await service.check();
+  }
   const alertEvents = (type: 'alert.raised' | 'alert.resolved', key: string) =>
     rx.received.filter((e) => e.type === `storegate.${type}` && (e.data as unknown as { key: string }).key === key);
   return {
@@ -52,12 +59,16 @@ export async function cloudHealthRig(health: Partial<HealthConfig>, cloud: Recor
         .map((a) => a.key)
         .sort(),
     alertEvents,
-    /** fake time passes; the forwarders run what fell due, then outbox maintenance and a health check */
-    async advance(ms: number) {
-      clock.advance(ms);
-      await outbox.idle();
-      await outbox.maintain();
-      await service.check();
-    },
+    advance,
+    /** fake time passes 5 s a step until the alert's resolution has reached the cloud receiver */
+    untilResolvedInCloud: (key: string, what: string) =>
+      until(
+        async () => {
+          await advance(5000);
+          return alertEvents('alert.resolved', key).length > 0;
+        },
+        10_000,
+        what,
+      ),
   };
 }
