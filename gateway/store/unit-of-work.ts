@@ -48,6 +48,8 @@ interface Done {
  * each unit runs in its own SAVEPOINT (a failing unit rolls back alone and rejects its caller), and the routed
  * events of the whole batch are enqueued in the outbox in the same transaction. Units run one at a time in the
  * order they were queued, so a unit's decision reads committed-or-own state: no capability needs a queue of its own.
+ * The one exception is a unit marked `alone` (background work such as a 500-change stock message): ordinary units
+ * queued after it may commit first (see nextBatch), so a shopper's tap does not wait behind a bulk stream.
  *
  * A unit must do only SQL on `w.tx` (no other await, no `db.run` outside it: the connection is held).
  *
@@ -186,22 +188,67 @@ export function createUnitOfWork(deps: { db: Db; bus: Bus; outbox: OutboxStore; 
     for (const d of deliveries) void deliver(d.consumer, d.event);
   }
 
-  /** everything queued, except that a unit marked `alone` is a transaction of its own, after what was queued before it */
+  // Long units (`alone`: a big downlink message) are background work. Ordinary units queued after one go first, and
+  // while ordinary work keeps arriving a long unit starts only after a pause as long as the previous one took, so
+  // long units hold the write path at most about half the time and a shopper's tap waits for at most one of them.
+  // With no ordinary work in the last FOREGROUND_MS they run back to back (an overnight recount at full speed).
+  let foregroundAt = Number.NEGATIVE_INFINITY;
+  let aloneMs = 0;
+  let aloneEndedAt = Number.NEGATIVE_INFINITY;
+  let lastWasAlone = false;
+  let wake: ReturnType<typeof setTimeout> | null = null;
+  let flushing = false;
+
+  /** the next transaction's items, or [] when only long units wait and their pause has not ended */
   function nextBatch(): Item[] {
-    const cut = queue.findIndex((i) => i.kind === 'unit' && i.alone);
-    if (cut < 0) {
+    const isAlone = (i: Item) => i.kind === 'unit' && i.alone === true;
+    const first = queue.findIndex(isAlone);
+    if (first < 0) {
       const all = queue;
       queue = [];
       return all;
     }
-    return queue.splice(0, cut === 0 ? 1 : cut);
+    // what was queued before the first long unit commits before it, as always
+    if (first > 0) return queue.splice(0, first);
+    const now = performance.now();
+    const paused = !flushing && now - foregroundAt < FOREGROUND_MS && now < aloneEndedAt + aloneMs;
+    // ordinary units queued after it go first while it pauses, and once right after a long unit committed;
+    // otherwise it goes next, so a steady stream of ordinary work cannot starve it
+    if (queue.length > 1 && (paused || lastWasAlone)) {
+      const ordinary = queue.filter((i) => !isAlone(i));
+      if (ordinary.length) {
+        queue = queue.filter(isAlone);
+        return ordinary;
+      }
+    }
+    if (paused) {
+      if (!wake) {
+        wake = setTimeout(
+          () => {
+            wake = null;
+            drain();
+          },
+          Math.ceil(aloneEndedAt + aloneMs - now),
+        );
+      }
+      return [];
+    }
+    return queue.splice(first, 1);
   }
 
   function drain() {
     if (running || queue.length === 0) return;
     const batch = nextBatch();
+    if (batch.length === 0) return;
+    const alone = batch.length === 1 && batch[0]?.kind === 'unit' && batch[0].alone === true;
+    const t0 = performance.now();
     running = commit(batch).finally(() => {
       running = null;
+      lastWasAlone = alone;
+      if (alone) {
+        aloneEndedAt = performance.now();
+        aloneMs = aloneEndedAt - t0;
+      }
       // under load, one turn of the event loop first: the sockets' pending publishes join the next batch
       // (the index pages a commit dirties are per device, not per row, so bigger batches cost less per event)
       if (batch.length >= 8) setImmediate(drain);
@@ -210,11 +257,12 @@ export function createUnitOfWork(deps: { db: Db; bus: Bus; outbox: OutboxStore; 
   }
 
   /**
-   * `alone`: a long unit (a big downlink stock message) that must not hold up short ones queued with it: it gets a
-   * transaction of its own, so a mirror's pick queued alongside commits first instead of waiting for its COMMIT.
+   * `alone`: a long unit (a big downlink stock message): a transaction of its own, and background work: ordinary
+   * units queued after it may commit before it, and while they keep arriving long units leave pauses (see above).
    */
   function run<T>(fn: (w: Work) => Promise<T>, opts: { alone?: boolean } = {}): Promise<T> {
     return new Promise<T>((resolve, reject) => {
+      if (!opts.alone) foregroundAt = performance.now();
       queue.push({ kind: 'unit', fn, ...(opts.alone ? { alone: true } : {}), resolve: resolve as (v: unknown) => void, reject });
       drain();
     });
@@ -244,6 +292,7 @@ export function createUnitOfWork(deps: { db: Db; bus: Bus; outbox: OutboxStore; 
         return Promise.reject(err);
       }
       return new Promise<void>((resolve, reject) => {
+        foregroundAt = performance.now();
         queue.push({ kind: 'rows', rows: ready, resolve: resolve as (v: unknown) => void, reject });
         drain();
       });
@@ -265,15 +314,23 @@ export function createUnitOfWork(deps: { db: Db; bus: Bus; outbox: OutboxStore; 
 
     /** Resolves when everything queued so far is committed. */
     async flush() {
-      while (running || queue.length) {
-        drain();
-        await running;
+      flushing = true;
+      try {
+        while (running || queue.length) {
+          drain();
+          await running;
+        }
+      } finally {
+        flushing = false;
       }
     },
   };
 }
 
 export type UnitOfWork = ReturnType<typeof createUnitOfWork>;
+
+/** ordinary work queued this recently makes long units pause between them */
+const FOREGROUND_MS = 250;
 
 /**
  * Statement sizes for the multi-row device-event INSERT: exact up to 8 rows, then multiples of 8. A statement per

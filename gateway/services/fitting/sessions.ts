@@ -146,14 +146,13 @@ export const recordItem = (tx: Db, sessionId: string, sku: string, category: str
     model?.sha256 ?? null,
   ]);
 
+/** One statement for all of them: a pick's transaction is a handful of round trips, not one per suggestion. */
 export async function recordShown(tx: Db, sessionId: string, shown: Array<{ sku: string; kind: string }>, at: number) {
-  for (const s of shown)
-    await tx.run('INSERT INTO fitting_suggestions (session_id, sku, kind, shown_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING', [
-      sessionId,
-      s.sku,
-      s.kind,
-      at,
-    ]);
+  if (!shown.length) return;
+  await tx.run(
+    `INSERT INTO fitting_suggestions (session_id, sku, kind, shown_at) VALUES ${shown.map(() => '(?, ?, ?, ?)').join(', ')} ON CONFLICT DO NOTHING`,
+    shown.flatMap((s) => [sessionId, s.sku, s.kind, at]),
+  );
 }
 
 export const recordTaken = (tx: Db, sessionId: string, sku: string, at: number) =>

@@ -59,4 +59,51 @@ describe('unit of work: a unit marked alone', () => {
     expect(log).toEqual(['a runs', 'b runs', 'a committed', 'b committed', 'big runs', 'big committed', 'c runs', 'c committed']);
     await deps.db.close();
   });
+
+  it('is background work: an ordinary unit queued behind two long ones commits between them, not after both', async () => {
+    const { deps } = await setup();
+    const log: string[] = [];
+    const unit = (name: string, alone = false) =>
+      deps.work.run(
+        async (w) => {
+          await w.tx.run('SELECT 1');
+          w.after(() => void log.push(name));
+        },
+        { alone },
+      );
+    // long-1 is in flight; long-2 and then a shopper's pick queue behind it
+    const all = [unit('long-1', true), unit('long-2', true), unit('pick')];
+    await Promise.all(all);
+    expect(log).toEqual(['long-1', 'pick', 'long-2']);
+    await deps.db.close();
+  });
+
+  it('is not starved: with ordinary units arriving all the time, a long unit still commits, in its turn', async () => {
+    const { deps } = await setup();
+    const log: string[] = [];
+    let stop = false;
+    // a device that publishes again as soon as its last write committed (ingest under load)
+    const ordinary = async () => {
+      for (let i = 0; !stop && i < 200; i++)
+        await deps.work.run(async (w) => {
+          await w.tx.run('SELECT 1');
+          w.after(() => void log.push('o'));
+        });
+    };
+    const writers = [ordinary(), ordinary(), ordinary()];
+    await new Promise((r) => setTimeout(r, 5));
+    await deps.work.run(
+      async (w) => {
+        await w.tx.run('SELECT 1');
+        w.after(() => void log.push('LONG'));
+      },
+      { alone: true },
+    );
+    stop = true;
+    await Promise.all(writers);
+    expect(log).toContain('LONG');
+    // it waited for at most a few ordinary transactions, not for the writers to finish
+    expect(log.lastIndexOf('o')).toBeGreaterThan(log.indexOf('LONG'));
+    await deps.db.close();
+  });
 });
