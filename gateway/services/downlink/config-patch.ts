@@ -21,16 +21,18 @@ export const PATCHABLE = [
   'downlink.staleAfterSeconds',
 ] as const;
 /**
- * Keys the gateway applies while running (the services follow `config.patched`: gateway/config/live.ts); the others
- * take effect at the next start, and why (README "Downlink contract"): `retention.lockerAuditDays` and
- * `retention.alertsDays` are also purged by lockers and health with their start values; zones are compiled into the
- * presence engine's scanner map at start; forwarders hold connections and the outbox's per-forwarder queues;
- * routes are compiled into the outbox's classifier; health thresholds feed trackers built at start; the unsure
- * threshold is inside the recognizer; suggestions are built with the fitting context.
+ * Keys the gateway applies while running (the services follow `config.patched`: gateway/config/live.ts and the
+ * services' own listeners); the others take effect at the next start, and why (README "Downlink contract"):
+ * `retention.lockerAuditDays` and `retention.alertsDays` are also purged by lockers and health with their start
+ * values; forwarders hold connections and the outbox's per-forwarder queues; routes are compiled into the outbox's
+ * classifier; health thresholds feed trackers built at start.
  */
 export const LIVE_KEYS = [
   'downlink.staleAfterSeconds',
   'fitting.sizeRequestAlertSeconds',
+  'fitting.suggestions',
+  'presence.zones',
+  'recognition.unsureThreshold',
   'retention.deviceEventsDays',
   'retention.presenceDays',
   'retention.sessionsDays',

@@ -32,7 +32,7 @@ export function createFittingService(deps: ServiceDeps, cfg: FittingConfig, opts
     throw new Error(`fitting.catalogPath: ${(err as Error).message}`);
   }
   // sizeRequestAlertSeconds follows signed config patches (read at each check; the check interval is set at start)
-  const ctx = createContext(deps, followConfig(deps.bus, 'fitting', 'fitting', cfg, ['sizeRequestAlertSeconds']), deps.catalog, opts.language);
+  const ctx = createContext(deps, followConfig(deps.bus, 'fitting', 'fitting', cfg, ['sizeRequestAlertSeconds', 'suggestions']), deps.catalog, opts.language);
   const timers: Array<{ cancel(): void }> = [];
   const run = (what: string, mirrorId: string, p: Promise<unknown>) =>
     void p.catch((err) => ctx.log.error({ err: (err as Error).message, mirrorId, what }, 'fitting handler failed'));

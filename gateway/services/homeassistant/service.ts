@@ -12,7 +12,7 @@ const ZONES_THROTTLE_MS = 1000;
  * read, all under `storegate/<store>/gateway/homeassistant/`. Home Assistant logs in read-only (see acl.ts): it
  * sees these topics and nothing of the devices' own traffic (no camera frames, no keypad codes).
  */
-export function createHomeAssistantService(deps: ServiceDeps, config: Config['homeAssistant'], zones: string[]): GatewayService {
+export function createHomeAssistantService(deps: ServiceDeps, config: Config['homeAssistant'], startZones: string[]): GatewayService {
   const { bus, link, registry, storeId } = deps;
   const log = deps.log.child({ module: 'homeassistant' });
   const base = gatewaySource(storeId, 'homeassistant');
@@ -22,6 +22,8 @@ export function createHomeAssistantService(deps: ServiceDeps, config: Config['ho
   const occupancy = createZoneOccupancy();
   const timers: Array<{ cancel(): void }> = [];
   let zonesTimer: { cancel(): void } | undefined;
+  /** the store's zones: from the config at start, then from signed config patches (`presence.zones`) */
+  let zones = startZones;
 
   const retain = (topic: string, payload: unknown) => link.publishRetained(topic, typeof payload === 'string' ? payload : JSON.stringify(payload));
   const objectId = (s: string) => s.replace(/[^A-Za-z0-9_-]/g, '_');
@@ -62,6 +64,13 @@ export function createHomeAssistantService(deps: ServiceDeps, config: Config['ho
   }
 
   function announceZones() {
+    // a zone a config patch removed: Home Assistant forgets its sensor when the config is cleared
+    const now = new Set(zones.map((z) => configTopic('sensor', `zone_${z}`)));
+    for (const topic of [...published]) {
+      if (!topic.includes('/sensor/') || now.has(topic)) continue;
+      retain(topic, '');
+      published.delete(topic);
+    }
     for (const zone of zones) {
       const topic = configTopic('sensor', `zone_${zone}`);
       retain(topic, {
@@ -93,6 +102,13 @@ export function createHomeAssistantService(deps: ServiceDeps, config: Config['ho
       bus.on('homeassistant', 'device.connected', (e) => retain(deviceState(e.data.deviceId), 'ON'));
       bus.on('homeassistant', 'device.disconnected', (e) => retain(deviceState(e.data.deviceId), 'OFF'));
       occupancy.follow(bus, 'homeassistant', zonesChanged);
+      bus.on('homeassistant', 'config.patched', (e) => {
+        const next = (e.data.config.presence as { zones?: Array<{ name: string }> } | undefined)?.zones;
+        if (!next || !e.data.keys.some((k) => k === 'presence' || k.startsWith('presence.zones'))) return;
+        zones = next.map((z) => z.name);
+        announceZones();
+        publishZones();
+      });
       if (deps.link.isReady() && !config.password)
         log.warn({ username: config.username }, 'homeAssistant.password is not set: Home Assistant cannot log in to the embedded broker');
       retain(availability, 'online');

@@ -46,7 +46,8 @@ type CurrentShopper = { shopperId: string; zone: string; since: string; lastSeen
 /** Presence and the beacon fleet over HTTP, for staff dashboards. Reads the service; never the reverse. */
 export function presenceRoutes(deps: {
   auth: Auth;
-  zones: PresenceConfig['zones'];
+  /** the zones now (they follow signed config patches) */
+  zones: () => PresenceConfig['zones'];
   current: () => CurrentShopper[];
   beacons: () => BeaconHealth[];
   openSessions: () => number;
@@ -89,7 +90,7 @@ export function presenceRoutes(deps: {
         const count = new Map<string, number>();
         for (const s of shoppers) count.set(s.zone, (count.get(s.zone) ?? 0) + 1);
         return {
-          zones: deps.zones.map((z) => ({ name: z.name, role: z.role ?? null, shoppers: count.get(z.name) ?? 0 })),
+          zones: deps.zones().map((z) => ({ name: z.name, role: z.role ?? null, shoppers: count.get(z.name) ?? 0 })),
           shoppers,
           openSessions: deps.openSessions(),
         };

@@ -46,8 +46,17 @@ export function createPresenceService(deps: ServiceDeps, cfg: PresenceConfig, op
   // retention.presenceDays / sessionsDays follow signed config patches (the purge reads them each time)
   const retention = opts.retention ? followConfig(bus, 'presence', 'retention', opts.retention, ['presenceDays', 'sessionsDays']) : undefined;
 
+  // zones follow signed config patches (`presence.zones`): the engine and the scanner check read this map at use
+  // time, so a scanner moved to another zone places the next shopper it hears there; a shopper in a zone that is
+  // gone moves to the zone their scanners are in now, or exits after absenceTimeoutSeconds
+  let zones = cfg.zones;
   const zoneOfScanner = new Map<string, string>();
-  for (const z of cfg.zones) for (const s of z.scanners) zoneOfScanner.set(s, z.name);
+  const setZones = (next: PresenceConfig['zones']) => {
+    zones = next;
+    zoneOfScanner.clear();
+    for (const z of next) for (const s of z.scanners) zoneOfScanner.set(s, z.name);
+  };
+  setZones(cfg.zones);
   const engine = createPresenceEngine({
     zoneOfScanner,
     alpha: cfg.smoothingAlpha,
@@ -236,7 +245,7 @@ export function createPresenceService(deps: ServiceDeps, cfg: PresenceConfig, op
     topicMappers: [omgTopicMapper],
     http: presenceRoutes({
       auth: deps.auth,
-      zones: cfg.zones,
+      zones: () => zones,
       current: () => current(),
       beacons: () => fleet.list(),
       sessions: (q) => store.sessions(q),
@@ -257,6 +266,13 @@ export function createPresenceService(deps: ServiceDeps, cfg: PresenceConfig, op
           if (reason) rejected.inc({ reason });
         }
         for (const reason of e.data.invalid) rejected.inc({ reason });
+      });
+      bus.on('presence', 'config.patched', (e) => {
+        if (!e.data.keys.some((k) => k === 'presence' || k === 'presence.zones' || k.startsWith('presence.zones.'))) return;
+        const next = (e.data.config.presence as PresenceConfig | undefined)?.zones;
+        if (!next) return;
+        setZones(next);
+        log.info({ zones: next.map((z) => z.name) }, 'zones changed by a signed config patch');
       });
       bus.on('presence', 'device.rejected', (e) => {
         if (e.data.kind !== SCANNER_KIND) return;

@@ -50,6 +50,10 @@ export function createRecognitionGatewayService(
     ready: () => !cfg.enabled || recognition.isReady(),
     async start() {
       if (!cfg.enabled) return;
+      deps.bus.on('recognition-config', 'config.patched', (e) => {
+        const t = (e.data.config.recognition as { unsureThreshold?: number } | undefined)?.unsureThreshold;
+        if (t !== undefined && e.data.keys.some((k) => k === 'recognition' || k === 'recognition.unsureThreshold')) recognition.setUnsureThreshold(t);
+      });
       await ops.start();
       // a store without mirrors does not pay for the recognition stack at start; the first frame loads it
       const mirrors = await deps.db.get<{ n: number }>('SELECT count(*) AS n FROM devices WHERE kind = ? AND enabled = 1', [MIRROR_KIND]);
@@ -64,6 +68,7 @@ export function createRecognitionGatewayService(
     },
     started: () => loading ?? Promise.resolve(),
     async stop() {
+      deps.bus.off('recognition-config');
       await loading?.catch(() => {});
       await ops.stop();
       await recognition.stop();

@@ -34,6 +34,8 @@ export interface RecognitionService {
   startOnDemand(): void;
   stop(): Promise<void>;
   isReady(): boolean;
+  /** a signed config patch (`recognition.unsureThreshold`): the next frame, live and shadow, is judged by it */
+  setUnsureThreshold(t: number): void;
   recognise(bytes: Buffer, opts?: { embedding?: boolean }): Promise<Recognition>;
   status(): RecognitionStatus;
   /** The model answering frames from now on; the one it replaces is closed once its last batch ran. */
@@ -117,7 +119,7 @@ export function createRecognitionService(deps: {
     batcher: shadowBatcher,
     current: () => shadow,
     maxQueue: config.maxQueue,
-    unsureThreshold: config.unsureThreshold,
+    unsureThreshold: () => config.unsureThreshold,
     metrics: m,
     log,
     notify: (o) => notify(o),
@@ -186,6 +188,9 @@ export function createRecognitionService(deps: {
 
   return {
     start: () => ensureLoaded(),
+    setUnsureThreshold(t) {
+      config.unsureThreshold = t;
+    },
     startOnDemand() {
       onDemand = true;
     },

@@ -15,7 +15,8 @@ export function createShadowRunner(o: {
   batcher: ReturnType<typeof createBatcher<ActiveModel>>;
   current: () => ActiveModel | undefined;
   maxQueue: number;
-  unsureThreshold: number;
+  /** read per frame: it follows signed config patches */
+  unsureThreshold: () => number;
   metrics: ReturnType<typeof createRecognitionMetrics>;
   log: Logger;
   notify: (f: FrameOutcome) => void;
@@ -41,7 +42,7 @@ export function createShadowRunner(o: {
           const probs = softmax(row.logits, 0, row.logits.length);
           let idx = 0;
           for (let i = 1; i < probs.length; i++) if (probs[i]! > probs[idx]!) idx = i;
-          const unsure = probs[idx]! < o.unsureThreshold;
+          const unsure = probs[idx]! < o.unsureThreshold();
           const agree = (a.model.labels[idx] ?? String(idx)) === liveLabel;
           m.shadow.inc({ outcome: agree ? 'agree' : 'disagree' });
           if (unsure) m.shadowUnsure.inc();

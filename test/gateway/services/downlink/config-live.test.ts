@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { STAFF_TOKEN, until } from '../../../helpers/gateway.ts';
+import { addDevice, connectMqtt, deviceTopic, metricValue, nextEvent, publish, STAFF_TOKEN, until } from '../../../helpers/gateway.ts';
+import { cameraJpeg, loadT10kSubset } from '../recognition/fixtures.ts';
 import { downlinkRig } from './helpers.ts';
 
 const DAY_MS = 86_400_000;
@@ -45,5 +46,100 @@ describe('signed config patches applied live, without a restart', () => {
     const open = async () => ((await rig.api('GET', '/api/v1/alerts')).body.open as Array<{ key: string }>).map((a) => a.key);
     await until(async () => (await open()).some((k) => k.startsWith('fitting:size-request:')), 5000, 'the late alert');
     expect((await open()).filter((k) => k.startsWith('fitting:size-request:'))).toEqual([`fitting:size-request:${asked.body.id}:late`]);
+  });
+});
+
+describe('signed config patches that used to need a restart', () => {
+  const APP_UUID = 'e2c56db5-dffb-48d2-b060-d0f5a71096e0';
+  // the store app advertising as iBeacon APP_UUID / major 7 / minor 4242, measured power -59
+  const appAdv = `4c000215${APP_UUID.replaceAll('-', '')}00071092c5`;
+
+  it('presence.zones: a scanner the patch puts in a new zone places the next shopper it hears there', async () => {
+    const rig = await downlinkRig({
+      overrides: {
+        presence: {
+          zones: [{ name: 'entrance', role: 'entrance', scanners: ['sc-ent'] }],
+          shopperApp: { ibeaconUuids: [APP_UUID] },
+          sessionGraceSeconds: 0,
+        },
+      },
+    });
+    const password = await addDevice(rig.gw, 'sc-fit', 'ble-scanner');
+    const scanner = await connectMqtt(rig.gw.ports.mqtt, { username: 'sc-fit', password, clientId: 'sc-fit' });
+    const hear = async (n: number) => {
+      for (let i = 0; i < n; i++) {
+        await publish(
+          scanner,
+          deviceTopic(rig.gw, 'ble-scanner', 'sc-fit', 'adv'),
+          JSON.stringify({ rssi: -55, address: '5A:11:22:33:44:55', manufacturerData: appAdv }),
+        );
+        rig.clock.advance(1000);
+      }
+    };
+    await hear(1);
+    expect(await metricValue(rig.gw, 'storegate_presence_rejected_total', { reason: 'unknown_scanner' })).toBe(1);
+
+    await rig.cloud.configPatch(
+      {
+        'presence.zones': [
+          { name: 'entrance', role: 'entrance', scanners: ['sc-ent'] },
+          { name: 'fitting-rooms', role: 'fitting-room', scanners: ['sc-fit'] },
+        ],
+      },
+      'store-ops@hq',
+    );
+    await rig.pull();
+    expect(await upstream(rig, 'downlink.config.applied')).toEqual([expect.objectContaining({ keys: ['presence.zones'], restartRequired: [] })]);
+    const entered = nextEvent(rig.gw, 'presence.entered');
+    await hear(4);
+    expect((await entered).data).toMatchObject({ zone: 'fitting-rooms' });
+    const presence = await rig.api('GET', '/api/v1/presence', undefined, STAFF_TOKEN);
+    expect(presence.body.zones).toEqual([
+      { name: 'entrance', role: 'entrance', shoppers: 0 },
+      { name: 'fitting-rooms', role: 'fitting-room', shoppers: 1 },
+    ]);
+    expect(await metricValue(rig.gw, 'storegate_presence_rejected_total', { reason: 'unknown_scanner' })).toBe(1);
+  });
+
+  it('fitting.suggestions: the next answer on the mirror has the patched number of suggestions per list', async () => {
+    const rig = await downlinkRig({ overrides: { 'fitting.suggestions': 3 } });
+    await rig.addMirror();
+    const pick = async () =>
+      (await rig.api('POST', '/api/v1/fitting/mirrors/mirror-1/interactions', { type: 'pick', productId: 'SG-0001' }, STAFF_TOKEN)).body as {
+        suggestions: { goesWith: unknown[]; similar: unknown[] };
+      };
+    const before = await pick();
+    // 3 per list at start (SG-0001 has 2 similar items in the sample catalog)
+    expect([before.suggestions.similar.length, before.suggestions.goesWith.length]).toEqual([2, 3]);
+    await rig.cloud.configPatch({ 'fitting.suggestions': 1 }, 'merch@hq');
+    await rig.pull();
+    const after = await pick();
+    expect([after.suggestions.similar.length, after.suggestions.goesWith.length]).toEqual([1, 1]);
+  });
+
+  it('recognition.unsureThreshold: the same frame is answered unsure once the patch raises the bar above its confidence', async () => {
+    const rig = await downlinkRig();
+    const t10k = loadT10kSubset();
+    const recognise = async (frame: Buffer) => {
+      const res = await fetch(`http://127.0.0.1:${rig.gw.ports.http}/api/v1/recognition`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${STAFF_TOKEN}`, 'content-type': 'image/jpeg' },
+        body: new Uint8Array(frame),
+      });
+      return (await res.json()) as { label: string; confidence: number; unsure: boolean };
+    };
+    // a frame the model is sure of, but not certain (confidence below 1 in float32)
+    let frame: Buffer | undefined;
+    let first: { confidence: number; unsure: boolean } | undefined;
+    for (let i = 0; i < 40 && !frame; i++) {
+      const f = await cameraJpeg(t10k.images[i]!, i);
+      const r = await recognise(f);
+      if (!r.unsure && r.confidence < 0.99) [frame, first] = [f, r];
+    }
+    expect(first?.unsure).toBe(false);
+    await rig.cloud.configPatch({ 'recognition.unsureThreshold': 0.995 }, 'models@hq');
+    await rig.pull();
+    expect(await recognise(frame as Buffer)).toMatchObject({ confidence: first?.confidence, unsure: true });
+    expect(await upstream(rig, 'downlink.config.applied')).toEqual([expect.objectContaining({ restartRequired: [] })]);
   });
 });
