@@ -45,13 +45,24 @@ def block(cin, cout):
     return nn.Sequential(nn.Conv2d(cin, cout, 3, padding=1, bias=False), nn.BatchNorm2d(cout), nn.ReLU(inplace=True))
 
 
+# conv widths per resolution ('M' = maxpool 2): 28x28, 14x14, 7x7, then 3x3 into the embedding
+ARCHS = {
+    'base': [32, 'M', 64, 'M', 128, 'M'],               # 242k parameters, 7.5 M multiply-adds (stages 1-4)
+    'wide': [32, 'M', 64, 64, 'M', 128, 'M'],           # 279k, 14.8 M
+    'deep': [32, 'M', 64, 'M', 128, 128, 'M'],          # 390k, 14.6 M: a second conv at 7x7 sees the whole item
+}
+
+
 class ProductCNN(nn.Module):
-    def __init__(self, wide=False):
+    def __init__(self, arch='base'):
         super().__init__()
-        layers = [block(1, 32), nn.MaxPool2d(2), block(32, 64)]
-        if wide:
-            layers.append(block(64, 64))
-        layers += [nn.MaxPool2d(2), block(64, 128), nn.MaxPool2d(2)]
+        layers, c = [], 1
+        for s in ARCHS[arch]:
+            if s == 'M':
+                layers.append(nn.MaxPool2d(2))
+            else:
+                layers.append(block(c, s))
+                c = s
         self.features = nn.Sequential(*layers)
         self.embed = nn.Sequential(nn.Flatten(), nn.Dropout(0.3), nn.Linear(128 * 9, 128),
                                    nn.BatchNorm1d(128), nn.ReLU(inplace=True))
@@ -131,12 +142,16 @@ def main():
     ap.add_argument('--lr', type=float, default=4e-3)
     ap.add_argument('--threads', type=int, default=2)
     ap.add_argument('--subset', type=int, default=0, help='train on the first N images (timing runs)')
-    ap.add_argument('--wide', action='store_true')
+    ap.add_argument('--arch', choices=sorted(ARCHS), default='base')
+    ap.add_argument('--wide', action='store_true', help='same as --arch wide')
     ap.add_argument('--out', default=HERE)
     ap.add_argument('--seed', type=int, default=5)
     ap.add_argument('--init', help='continue from a saved state dict (product-cnn.pt): a warm restart')
     ap.add_argument('--init-onnx', help='continue from an exported model (e.g. the committed product-cnn.onnx)')
     ap.add_argument('--aug', type=float, default=1.0, help='augmentation strength, 0..1')
+    ap.add_argument('--aug-final', type=float, default=None,
+                    help='augmentation strength at the end: --aug falls linearly to it over the last --aug-anneal of the steps')
+    ap.add_argument('--aug-anneal', type=float, default=0.3)
     ap.add_argument('--warmup', type=float, default=0.2, help='fraction of steps spent raising the learning rate')
     ap.add_argument('--frames', help='directory of pre-rendered camera frames (models/render-training.ts)')
     ap.add_argument('--camera-share', type=float, default=0.5, help='share of each batch taken from --frames')
@@ -155,7 +170,9 @@ def main():
     xcam = ycam = None
     if args.frames:
         xcam, ycam = load_frames(args.frames)
-    model = ProductCNN(wide=args.wide)
+    if args.wide:
+        args.arch = 'wide'
+    model = ProductCNN(args.arch)
     if args.init:
         model.load_state_dict(torch.load(args.init))
     if args.init_onnx:
@@ -194,6 +211,15 @@ def main():
         print(f'calibration: {per_step:.3f} s/step, {per_eval:.0f} s of evaluation per epoch -> {args.epochs} epochs '
               f'in {args.budget_min} min', flush=True)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=args.lr, total_steps=args.epochs * steps, pct_start=args.warmup)
+    total = args.epochs * steps
+
+    def aug_at(step):
+        if args.aug_final is None:
+            return args.aug
+        start = total * (1 - args.aug_anneal)
+        f = min(1.0, max(0.0, (step - start) / max(1.0, total - start)))
+        return args.aug + (args.aug_final - args.aug) * f
+
     t0 = time.time()
     history = []
     for ep in range(args.epochs):
@@ -203,7 +229,7 @@ def main():
         te, loss_sum, correct, seen = time.time(), 0.0, 0, 0
         for s in range(steps):
             idx = perm[(s * bclean) % len(xtr):(s * bclean) % len(xtr) + bclean]
-            xb, yb = augment(xtr[idx], g, args.aug), ytr[idx]
+            xb, yb = augment(xtr[idx], g, aug_at(ep * steps + s)), ytr[idx]
             if ncam:
                 ci = pcam[s * bcam:(s + 1) * bcam]
                 xb = torch.cat([xb, jitter_frames(xcam[ci], g)])
@@ -250,7 +276,7 @@ def main():
     metrics = {
         'model': 'product-cnn', 'dataset': 'Fashion-MNIST', 't10k_top1': round(acc, 4), 'per_class': per_class,
         'confusion': confusion.tolist(), 'params': params, 'epochs': args.epochs, 'batch': args.batch,
-        'lr': args.lr, 'threads': args.threads, 'wide': args.wide, 'train_images': len(xtr), 'camera_frames': ncam, 'camera_share': args.camera_share if ncam else 0,
+        'lr': args.lr, 'threads': args.threads, 'arch': args.arch, 'aug_final': args.aug_final, 'aug_anneal': args.aug_anneal, 'train_images': len(xtr), 'camera_frames': ncam, 'camera_share': args.camera_share if ncam else 0,
         'train_seconds': round(train_s), 'onnx_bytes': os.path.getsize(onnx_path),
         'torch': torch.__version__, 'init': args.init, 'init_onnx': args.init_onnx, 'budget_min': args.budget_min, 'warmup': args.warmup, 'aug': args.aug, 'normalise': {'mean': MEAN, 'std': STD}, 'history': history,
     }
