@@ -197,7 +197,8 @@ export function createUnitOfWork(deps: { db: Db; bus: Bus; outbox: OutboxStore; 
   let aloneEndedAt = Number.NEGATIVE_INFINITY;
   let lastWasAlone = false;
   let wake: ReturnType<typeof setTimeout> | null = null;
-  let flushing = false;
+  /** flush() callers in progress: a flush commits long units without their pauses */
+  let flushing = 0;
 
   /** the next transaction's items, or [] when only long units wait and their pause has not ended */
   function nextBatch(): Item[] {
@@ -211,7 +212,7 @@ export function createUnitOfWork(deps: { db: Db; bus: Bus; outbox: OutboxStore; 
     // what was queued before the first long unit commits before it, as always
     if (first > 0) return queue.splice(0, first);
     const now = performance.now();
-    const paused = !flushing && now - foregroundAt < FOREGROUND_MS && now < aloneEndedAt + aloneMs;
+    const paused = flushing === 0 && now - foregroundAt < FOREGROUND_MS && now < aloneEndedAt + aloneMs;
     // ordinary units queued after it go first while it pauses, and once right after a long unit committed;
     // otherwise it goes next, so a steady stream of ordinary work cannot starve it
     if (queue.length > 1 && (paused || lastWasAlone)) {
@@ -314,14 +315,14 @@ export function createUnitOfWork(deps: { db: Db; bus: Bus; outbox: OutboxStore; 
 
     /** Resolves when everything queued so far is committed. */
     async flush() {
-      flushing = true;
+      flushing++;
       try {
         while (running || queue.length) {
           drain();
           await running;
         }
       } finally {
-        flushing = false;
+        flushing--;
       }
     },
   };
