@@ -154,9 +154,9 @@ export const CONFIDENT_FRAMES = [
 ] as const;
 /** `guess`: the model's first guess, which the shopper picks on the mirror */
 export const UNSURE_FRAMES = [
-  { index: 73, guess: 'Shirt' },
-  { index: 17, guess: 'Coat' },
-  { index: 29, guess: 'Dress' },
+  { index: 17, guess: 'Shirt' },
+  { index: 57, guess: 'Coat' },
+  { index: 192, guess: 'Dress' },
 ] as const;
 const FITTING_THEN: FittingThen[] = ['late_size_request', 'order_locker', 'size_request', 'order_home', 'browse'];
 const FITTING_ZONE = 'fitting-rooms';

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
@@ -27,14 +27,25 @@ describe('catalog embeddings from product photos (shipped model, Fashion-MNIST p
   it('the committed sidecar is what the shipped model makes of the committed photos (not stale)', async () => {
     const out = join(dir, 'fresh.embeddings.json');
     const r = await embedCatalogPhotos({ catalogPath: SAMPLE, photosDir: PHOTOS, outPath: out, log });
-    // the mirror-frame model (stage 4, models/metrics.json) sees one of the 27 photos, a train-split pullover, as a coat;
-    // embed reports it (a warning) and still writes its embedding
-    expect(r).toMatchObject({ out, missing: [], failed: [], otherCategory: [{ sku: 'SG-0202', category: 'Pullover', seenAs: 'Coat' }] });
+    // the shipped model sees each of the 27 photos as its product's category
+    expect(r).toMatchObject({ out, missing: [], failed: [], otherCategory: [] });
     const fresh = JSON.parse(readFileSync(out, 'utf8')) as { model: string; embeddings: Record<string, number[]> };
     const committed = JSON.parse(readFileSync(embeddingsPathFor(SAMPLE), 'utf8')) as typeof fresh;
     expect(committed.model).toBe(svc.status().modelId);
     expect(Object.keys(committed.embeddings)).toEqual(Object.keys(fresh.embeddings));
     for (const [sku, e] of Object.entries(fresh.embeddings)) expect(cosine(e, committed.embeddings[sku]!)).toBeGreaterThan(0.9999);
+  });
+
+  it('reports a photo the model sees as another category (a warning) and still writes its embedding', async () => {
+    // the pullover SG-0202 photographed with the trousers' photo by mistake
+    const photos = join(dir, 'mixed-up-photos');
+    mkdirSync(photos);
+    for (const f of readdirSync(PHOTOS)) copyFileSync(join(PHOTOS, f), join(photos, f));
+    copyFileSync(join(PHOTOS, 'SG-0101.png'), join(photos, 'SG-0202.png'));
+    const out = join(dir, 'mixed.embeddings.json');
+    const r = await embedCatalogPhotos({ catalogPath: SAMPLE, photosDir: photos, outPath: out, log });
+    expect(r).toMatchObject({ out, missing: [], failed: [], otherCategory: [{ sku: 'SG-0202', category: 'Pullover', seenAs: 'Trouser' }] });
+    expect(Object.keys((JSON.parse(readFileSync(out, 'utf8')) as { embeddings: Record<string, number[]> }).embeddings)).toContain('SG-0202');
   });
 
   // t10k #31 is a backpack-like bag, #53 a tote-like one (test set: never used for the catalog photos)
