@@ -25,12 +25,13 @@ export const PATCHABLE = [
  * services' own listeners); the others take effect at the next start, and why (README "Downlink contract"):
  * `retention.lockerAuditDays` and `retention.alertsDays` are also purged by lockers and health with their start
  * values; forwarders hold connections and the outbox's per-forwarder queues; routes are compiled into the outbox's
- * classifier; health thresholds feed trackers built at start.
+ * classifier.
  */
 export const LIVE_KEYS = [
   'downlink.staleAfterSeconds',
   'fitting.sizeRequestAlertSeconds',
   'fitting.suggestions',
+  'health',
   'presence.zones',
   'recognition.unsureThreshold',
   'retention.deviceEventsDays',

@@ -3,6 +3,7 @@ import { counter, gauge } from '../../metrics.ts';
 import { type AlertActions, createAlertActions } from './actions.ts';
 import { type AlertBook, createAlertBook } from './alert-book.ts';
 import { BUDGET_KEY, beaconKey, createGatewayChecks } from './checks.ts';
+import { followConfig } from '../../config/live.ts';
 import type { HealthConfig } from './config.ts';
 import { healthSource } from './events.ts';
 import { createLabelBounds } from './groups.ts';
@@ -23,7 +24,7 @@ const DAY_MS = 86_400_000;
  */
 export function createHealthService(
   deps: ServiceDeps,
-  config: HealthConfig,
+  startConfig: HealthConfig,
   opts: { alertsDays: number; disk?: DiskProbe },
 ): GatewayService & { book: AlertBook; actions: AlertActions; check(): Promise<void> } {
   const { bus, clock, registry } = deps;
@@ -34,12 +35,24 @@ export function createHealthService(
   const mutes = createMuteStore({ db: deps.db, clock });
   const book = createAlertBook({ db: deps.db, bus, work: deps.work, clock, log, source, mutes, locate: (id) => places.get(id) });
   const actions = createAlertActions({ book, mutes, work: deps.work, clock, log });
+  // every health.* key follows signed config patches: the checks read `config.x` each time they run, the tracker's
+  // rules are getters, and the check timer is re-armed when its interval changes (see start())
+  const config = followConfig(bus, 'health-config', 'health', startConfig, Object.keys(startConfig) as Array<keyof HealthConfig>);
+  const live = config;
   const tracker = createOfflineTracker(
     {
-      offlineAfterMs: config.offlineAfterSeconds * 1000,
-      groupWindowMs: config.groupWindowSeconds * 1000,
-      groupMinDevices: config.groupMinDevices,
-      groupPercent: config.groupPercent,
+      get offlineAfterMs() {
+        return live.offlineAfterSeconds * 1000;
+      },
+      get groupWindowMs() {
+        return live.groupWindowSeconds * 1000;
+      },
+      get groupMinDevices() {
+        return live.groupMinDevices;
+      },
+      get groupPercent() {
+        return live.groupPercent;
+      },
     },
     clock.now(),
   );
@@ -188,7 +201,16 @@ export function createHealthService(
         (id) => kinds.get(id),
       );
       subscribe();
-      timers.push(clock.setInterval(() => void runCheck(), config.checkIntervalSeconds * 1000));
+      let every = config.checkIntervalSeconds;
+      let checkTimer = clock.setInterval(() => void runCheck(), every * 1000);
+      timers.push({ cancel: () => checkTimer.cancel() });
+      bus.on(owner, 'config.patched', () => {
+        // after followConfig's own listener (registered first), so `config` already has the patched value
+        if (config.checkIntervalSeconds === every) return;
+        every = config.checkIntervalSeconds;
+        checkTimer.cancel();
+        checkTimer = clock.setInterval(() => void runCheck(), every * 1000);
+      });
       timers.push(clock.setInterval(() => void book.purgeResolved(opts.alertsDays * DAY_MS), DAY_MS));
       started = true;
     },
@@ -196,6 +218,7 @@ export function createHealthService(
       started = false;
       for (const t of timers) t.cancel();
       bus.off(owner);
+      bus.off('health-config');
       await queued;
       await checking;
       await book.settled();

@@ -142,4 +142,20 @@ describe('signed config patches that used to need a restart', () => {
     expect(await recognise(frame as Buffer)).toMatchObject({ confidence: first?.confidence, unsure: true });
     expect(await upstream(rig, 'downlink.config.applied')).toEqual([expect.objectContaining({ restartRequired: [] })]);
   });
+
+  it('health.*: a battery the old threshold let pass raises its alert once the patch raises the threshold', async () => {
+    const rig = await downlinkRig({ overrides: { 'health.batteryLowPct': 15 } });
+    const password = await addDevice(rig.gw, 'lk-9', 'locker');
+    const locker = await connectMqtt(rig.gw.ports.mqtt, { username: 'lk-9', password, clientId: 'lk-9' });
+    const status = (batteryPct: number) => publish(locker, deviceTopic(rig.gw, 'locker', 'lk-9', 'status'), JSON.stringify({ online: true, batteryPct }));
+    const open = async () => ((await rig.api('GET', '/api/v1/alerts')).body.open as Array<{ key: string }>).map((a) => a.key);
+    await status(30);
+    await rig.gw.work.flush();
+    expect(await open()).not.toContain('device:lk-9:battery_low');
+    await rig.cloud.configPatch({ 'health.batteryLowPct': 40 }, 'store-it@hq');
+    await rig.pull();
+    expect(await upstream(rig, 'downlink.config.applied')).toEqual([expect.objectContaining({ keys: ['health.batteryLowPct'], restartRequired: [] })]);
+    await status(30);
+    await until(async () => (await open()).includes('device:lk-9:battery_low'), 5000, 'the battery alert');
+  });
 });
