@@ -75,6 +75,11 @@ export async function createGateway(fileConfig: Config, opts: GatewayOptions = {
     ttlSeconds: config.cloud.ttlSeconds,
     clock,
   });
+  // cloud.routes follow signed config patches (the downlink's config.patched, after COMMIT)
+  bus.on('outbox-routes', 'config.patched', (e) => {
+    const routes = (e.data.config.cloud as { routes?: Parameters<typeof outbox.setRoutes>[0] } | undefined)?.routes;
+    if (routes && e.data.keys.some((k) => k === 'cloud' || k === 'cloud.routes' || k.startsWith('cloud.routes.'))) outbox.setRoutes(routes);
+  });
   const work = createUnitOfWork({ db, bus, outbox, log, metrics, maxRows: config.store.batchMaxRows });
   const ingest = createIngest({ storeId: config.storeId, bus, work, registry, log, metrics, clock, maxPayloadBytes: config.mqtt.maxPayloadBytes });
   // the broker is wired now and listens (or connects) at start(): capabilities get their DeviceLink complete

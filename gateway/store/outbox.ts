@@ -47,6 +47,11 @@ export interface OutboxStore {
    * session summaries); checked after `cloud.routes`. Called while capabilities are built.
    */
   require(routes: readonly Route[]): void;
+  /**
+   * `cloud.routes` changed by a signed config patch: events emitted from now on are classified by the new routes (then
+   * the required ones, as before); events already queued keep their class.
+   */
+  setRoutes(routes: readonly Route[]): void;
   enqueue(tx: Db, events: DomainEvent[], opts?: EnqueueOptions): Promise<{ enqueued: number; bytes: number }>;
   /** called after every enqueue's COMMIT with how many events and bytes were queued (the forwarders wake on it) */
   onCommitted(listener: (events: number, bytes: number) => void): void;
@@ -83,7 +88,9 @@ export function cloudEventBody(e: DomainEvent, sequence: number, priority: Prior
 }
 
 export function createOutboxStore(o: OutboxStoreOptions): OutboxStore {
+  // the configured routes first, then the required ones: the classifier reads this array at each call
   const routes = [...o.routes];
+  let configured = o.routes.length;
   const classify = classifier(routes);
   const forwarders = [...o.forwarders];
   const listeners: Array<(events: number, bytes: number) => void> = [];
@@ -93,6 +100,10 @@ export function createOutboxStore(o: OutboxStoreOptions): OutboxStore {
     forwarders,
     route: (type) => (forwarders.length ? classify(type) : undefined),
     require: (r) => void routes.push(...r),
+    setRoutes(r) {
+      routes.splice(0, configured, ...r);
+      configured = r.length;
+    },
     onCommitted: (l) => void listeners.push(l),
     committed(events, bytes) {
       for (const l of listeners) l(events, bytes);

@@ -24,10 +24,10 @@ export const PATCHABLE = [
  * Keys the gateway applies while running (the services follow `config.patched`: gateway/config/live.ts and the
  * services' own listeners); the others take effect at the next start, and why (README "Downlink contract"):
  * `retention.lockerAuditDays` and `retention.alertsDays` are also purged by lockers and health with their start
- * values; forwarders hold connections and the outbox's per-forwarder queues; routes are compiled into the outbox's
- * classifier.
+ * values; forwarders hold connections and the outbox's per-forwarder queues.
  */
 export const LIVE_KEYS = [
+  'cloud.routes',
   'downlink.staleAfterSeconds',
   'fitting.sizeRequestAlertSeconds',
   'fitting.suggestions',

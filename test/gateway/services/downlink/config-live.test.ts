@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { addDevice, connectMqtt, deviceTopic, metricValue, nextEvent, publish, STAFF_TOKEN, until } from '../../../helpers/gateway.ts';
+import { DEFAULT_ROUTES } from '../../../../gateway/services/outbox/config.ts';
 import { cameraJpeg, loadT10kSubset } from '../recognition/fixtures.ts';
 import { downlinkRig } from './helpers.ts';
 
@@ -157,5 +158,27 @@ describe('signed config patches that used to need a restart', () => {
     expect(await upstream(rig, 'downlink.config.applied')).toEqual([expect.objectContaining({ keys: ['health.batteryLowPct'], restartRequired: [] })]);
     await status(30);
     await until(async () => (await open()).includes('device:lk-9:battery_low'), 5000, 'the battery alert');
+  });
+
+  it('cloud.routes: an event type the patch routes goes to the cloud from then on, with its class', async () => {
+    const rig = await downlinkRig();
+    await rig.addMirror();
+    await addDevice(rig.gw, 'mirror-2', 'mirror', 'fitting-2');
+    const pick = (mirror: string) => rig.api('POST', `/api/v1/fitting/mirrors/${mirror}/interactions`, { type: 'pick', productId: 'SG-0001' }, STAFF_TOKEN);
+    const opened = async () =>
+      (await rig.gw.db.all<{ body: string }>("SELECT body FROM outbox_events WHERE type = 'fitting.session.opened' ORDER BY seq")).map((r) => {
+        const e = JSON.parse(r.body) as { priority: string; data: { mirrorId: string } };
+        return { mirrorId: e.data.mirrorId, priority: e.priority };
+      });
+    await pick('mirror-1');
+    await rig.gw.work.flush();
+    expect(await opened()).toEqual([]);
+    const routes = [...DEFAULT_ROUTES, { match: 'fitting.session.opened', priority: 'bulk' }];
+    await rig.cloud.configPatch({ 'cloud.routes': routes }, 'data-team@hq');
+    await rig.pull();
+    expect(await upstream(rig, 'downlink.config.applied')).toEqual([expect.objectContaining({ keys: ['cloud.routes'], restartRequired: [] })]);
+    await pick('mirror-2');
+    await rig.gw.work.flush();
+    expect(await opened()).toEqual([{ mirrorId: 'mirror-2', priority: 'bulk' }]);
   });
 });
