@@ -23,8 +23,7 @@ export const PATCHABLE = [
 /**
  * Keys the gateway applies while running (the services follow `config.patched`: gateway/config/live.ts and the
  * services' own listeners); the others take effect at the next start, and why (README "Downlink contract"):
- * `retention.lockerAuditDays` and `retention.alertsDays` are also purged by lockers and health with their start
- * values; forwarders hold connections and the outbox's per-forwarder queues.
+ * forwarders hold connections and the outbox's per-forwarder queues.
  */
 export const LIVE_KEYS = [
   'cloud.routes',
@@ -34,12 +33,7 @@ export const LIVE_KEYS = [
   'health',
   'presence.zones',
   'recognition.unsureThreshold',
-  'retention.deviceEventsDays',
-  'retention.presenceDays',
-  'retention.sessionsDays',
-  'retention.fittingRoomDays',
-  'retention.lockerParcelsDays',
-  'retention.deadLettersDays',
+  'retention',
 ];
 
 const allowed = (key: string) => PATCHABLE.some((p) => key === p || key.startsWith(`${p}.`));

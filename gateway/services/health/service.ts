@@ -39,6 +39,7 @@ export function createHealthService(
   // rules are getters, and the check timer is re-armed when its interval changes (see start())
   const config = followConfig(bus, 'health-config', 'health', startConfig, Object.keys(startConfig) as Array<keyof HealthConfig>);
   const live = config;
+  const retention = followConfig(bus, 'health-config', 'retention', { alertsDays: opts.alertsDays }, ['alertsDays']);
   const tracker = createOfflineTracker(
     {
       get offlineAfterMs() {
@@ -211,7 +212,7 @@ export function createHealthService(
         checkTimer.cancel();
         checkTimer = clock.setInterval(() => void runCheck(), every * 1000);
       });
-      timers.push(clock.setInterval(() => void book.purgeResolved(opts.alertsDays * DAY_MS), DAY_MS));
+      timers.push(clock.setInterval(() => void book.purgeResolved(retention.alertsDays * DAY_MS), DAY_MS));
       started = true;
     },
     async stop() {

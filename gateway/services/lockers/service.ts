@@ -5,6 +5,7 @@ import { LOCKER_CHANNELS, LOCKER_KIND } from '../../../devices/locker/topics.ts'
 import { type ChannelHandler, jsonChannel } from '../../ingest/ingest.ts';
 import type { Db } from '../../store/db.ts';
 import type { GatewayService, ServiceDeps } from '../../service.ts';
+import { followConfig } from '../../config/live.ts';
 import type { Language } from '../../staff/accounts.ts';
 import { readOrCreateSecretFile } from '../../store/secret-file.ts';
 import { alertKey, raiseAlert } from './alerts.ts';
@@ -43,7 +44,15 @@ export function createLockerService(
   return createEnabled(deps, cfg, opts);
 }
 
-function createEnabled(deps: ServiceDeps, cfg: LockersConfig, opts: { incentive?: IncentivePicker; identifyApp?: AppIdentifier; language?: Language }) {
+function createEnabled(deps: ServiceDeps, start: LockersConfig, opts: { incentive?: IncentivePicker; identifyApp?: AppIdentifier; language?: Language }) {
+  // the audit purge reads auditDays each time it runs: `retention.lockerAuditDays` follows signed config patches
+  const retention = followConfig(deps.bus, 'lockers-retention', 'retention', { lockerAuditDays: start.auditDays ?? 0 }, ['lockerAuditDays']);
+  const cfg: LockersConfig = {
+    ...start,
+    get auditDays() {
+      return retention.lockerAuditDays || undefined;
+    },
+  };
   const ctx: Ctx = createContext(deps, cfg, codeKeyOf(deps, cfg), opts);
   // the rule set from config; a test or a model may pass its own picker (same inputs, an explanation out)
   const incentive = opts.incentive ?? ruleSetPicker(incentiveRules(cfg.returns));
@@ -218,6 +227,7 @@ function createEnabled(deps: ServiceDeps, cfg: LockersConfig, opts: { incentive?
     },
     async stop() {
       deps.bus.off('lockers');
+      deps.bus.off('lockers-retention');
       stopped = true;
       dueTimer?.cancel();
       deadlines.stop();

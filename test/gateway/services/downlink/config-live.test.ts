@@ -17,14 +17,22 @@ describe('signed config patches applied live, without a restart', () => {
     const cutoffs = async () => (await rig.api('POST', '/api/v1/privacy/retention/run')).body.cutoffs as Record<string, string>;
     const days = (iso: string | undefined) => Math.round((rig.clock.now() - Date.parse(iso ?? '')) / DAY_MS);
     expect(days((await cutoffs()).presence)).toBe(30);
-    await rig.cloud.configPatch({ 'retention.presenceDays': 14, 'retention.deviceEventsDays': 7, 'retention.alertsDays': 30 }, 'dpo@hq');
+    await rig.cloud.configPatch(
+      {
+        'retention.presenceDays': 14,
+        'retention.deviceEventsDays': 7,
+        'retention.alertsDays': 30,
+        'cloud.forwarders': [{ name: 'cloud-2', kind: 'http', url: 'http://127.0.0.1:9/e' }],
+      },
+      'dpo@hq',
+    );
     await rig.pull();
     const after = await cutoffs();
     expect([days(after.presence), days(after.deviceEvents), days(after.sessions)]).toEqual([14, 7, 90]);
     expect(await upstream(rig, 'downlink.config.applied')).toEqual([
       expect.objectContaining({
-        keys: ['retention.alertsDays', 'retention.deviceEventsDays', 'retention.presenceDays'],
-        restartRequired: ['retention.alertsDays'],
+        keys: ['cloud.forwarders', 'retention.alertsDays', 'retention.deviceEventsDays', 'retention.presenceDays'],
+        restartRequired: ['cloud.forwarders'],
       }),
     ]);
   });
