@@ -6,6 +6,7 @@ import type { Broker, BrokerPorts } from './broker/link.ts';
 import { type Provisioner, registryProvisioner } from './broker/provisioning.ts';
 import { provisionSeeded, seedConfigDevices } from './broker/seeded-devices.ts';
 import { createBus } from './bus/bus.ts';
+import { onConfigPatched } from './config/live.ts';
 import { type Clock, systemClock } from './clock.ts';
 import type { Config } from './config/schema.ts';
 import { secretValues } from './config/secrets.ts';
@@ -76,10 +77,7 @@ export async function createGateway(fileConfig: Config, opts: GatewayOptions = {
     clock,
   });
   // cloud.routes follow signed config patches (the downlink's config.patched, after COMMIT)
-  bus.on('outbox-routes', 'config.patched', (e) => {
-    const routes = (e.data.config.cloud as { routes?: Parameters<typeof outbox.setRoutes>[0] } | undefined)?.routes;
-    if (routes && e.data.keys.some((k) => k === 'cloud' || k === 'cloud.routes' || k.startsWith('cloud.routes.'))) outbox.setRoutes(routes);
-  });
+  onConfigPatched<Parameters<typeof outbox.setRoutes>[0]>(bus, 'outbox-routes', 'cloud.routes', (routes) => outbox.setRoutes(routes));
   const work = createUnitOfWork({ db, bus, outbox, log, metrics, maxRows: config.store.batchMaxRows });
   const ingest = createIngest({ storeId: config.storeId, bus, work, registry, log, metrics, clock, maxPayloadBytes: config.mqtt.maxPayloadBytes });
   // the broker is wired now and listens (or connects) at start(): capabilities get their DeviceLink complete

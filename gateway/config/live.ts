@@ -1,5 +1,8 @@
 import type { Bus } from '../bus/bus.ts';
 
+/** does an accepted patch of `keys` change `path` (the key itself, a key under it, or a section/key above it)? */
+const touches = (keys: readonly string[], path: string) => keys.some((k) => k === path || k.startsWith(`${path}.`) || path.startsWith(`${k}.`));
+
 /**
  * A service's own copy of some fields of a config section that follows accepted config patches: the downlink emits
  * `config.patched` (local, after COMMIT) with the patched sections as they now are, and the fields a patch touched
@@ -11,10 +14,21 @@ export function followConfig<T extends object>(bus: Bus, owner: string, section:
   bus.on(owner, 'config.patched', (e) => {
     const now = e.data.config[section] as Partial<T> | undefined;
     if (!now) return;
-    for (const f of fields) {
-      const key = `${section}.${f}`;
-      if (e.data.keys.some((k) => k === section || k === key || k.startsWith(`${key}.`)) && now[f] !== undefined) copy[f] = now[f] as T[typeof f];
-    }
+    for (const f of fields) if (touches(e.data.keys, `${section}.${f}`) && now[f] !== undefined) copy[f] = now[f] as T[typeof f];
   });
   return copy;
+}
+
+/**
+ * For state built from a config value (a map, a timer, connections): `fn` gets the new value of `path` (dotted, e.g.
+ * `presence.zones`) each time an accepted config patch touches it.
+ */
+export function onConfigPatched<V>(bus: Bus, owner: string, path: string, fn: (value: V) => void) {
+  const [section = '', ...rest] = path.split('.');
+  bus.on(owner, 'config.patched', (e) => {
+    if (!touches(e.data.keys, path)) return;
+    let v: unknown = e.data.config[section];
+    for (const k of rest) v = (v as Record<string, unknown> | undefined)?.[k];
+    if (v !== undefined) fn(v as V);
+  });
 }

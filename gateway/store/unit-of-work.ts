@@ -200,9 +200,10 @@ export function createUnitOfWork(deps: { db: Db; bus: Bus; outbox: OutboxStore; 
   /** flush() callers in progress: a flush commits long units without their pauses */
   let flushing = 0;
 
+  const isAlone = (i: Item | undefined) => i?.kind === 'unit' && i.alone === true;
+
   /** the next transaction's items, or [] when only long units wait and their pause has not ended */
   function nextBatch(): Item[] {
-    const isAlone = (i: Item) => i.kind === 'unit' && i.alone === true;
     const first = queue.findIndex(isAlone);
     if (first < 0) {
       const all = queue;
@@ -241,7 +242,7 @@ export function createUnitOfWork(deps: { db: Db; bus: Bus; outbox: OutboxStore; 
     if (running || queue.length === 0) return;
     const batch = nextBatch();
     if (batch.length === 0) return;
-    const alone = batch.length === 1 && batch[0]?.kind === 'unit' && batch[0].alone === true;
+    const alone = batch.length === 1 && isAlone(batch[0]);
     const t0 = performance.now();
     running = commit(batch).finally(() => {
       running = null;

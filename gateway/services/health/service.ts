@@ -3,7 +3,7 @@ import { counter, gauge } from '../../metrics.ts';
 import { type AlertActions, createAlertActions } from './actions.ts';
 import { type AlertBook, createAlertBook } from './alert-book.ts';
 import { BUDGET_KEY, beaconKey, createGatewayChecks } from './checks.ts';
-import { followConfig } from '../../config/live.ts';
+import { followConfig, onConfigPatched } from '../../config/live.ts';
 import type { HealthConfig } from './config.ts';
 import { healthSource } from './events.ts';
 import { createLabelBounds } from './groups.ts';
@@ -38,21 +38,20 @@ export function createHealthService(
   // every health.* key follows signed config patches: the checks read `config.x` each time they run, the tracker's
   // rules are getters, and the check timer is re-armed when its interval changes (see start())
   const config = followConfig(bus, 'health-config', 'health', startConfig, Object.keys(startConfig) as Array<keyof HealthConfig>);
-  const live = config;
   const retention = followConfig(bus, 'health-config', 'retention', { alertsDays: opts.alertsDays }, ['alertsDays']);
   const tracker = createOfflineTracker(
     {
       get offlineAfterMs() {
-        return live.offlineAfterSeconds * 1000;
+        return config.offlineAfterSeconds * 1000;
       },
       get groupWindowMs() {
-        return live.groupWindowSeconds * 1000;
+        return config.groupWindowSeconds * 1000;
       },
       get groupMinDevices() {
-        return live.groupMinDevices;
+        return config.groupMinDevices;
       },
       get groupPercent() {
-        return live.groupPercent;
+        return config.groupPercent;
       },
     },
     clock.now(),
@@ -205,10 +204,9 @@ export function createHealthService(
       let every = config.checkIntervalSeconds;
       let checkTimer = clock.setInterval(() => void runCheck(), every * 1000);
       timers.push({ cancel: () => checkTimer.cancel() });
-      bus.on(owner, 'config.patched', () => {
-        // after followConfig's own listener (registered first), so `config` already has the patched value
-        if (config.checkIntervalSeconds === every) return;
-        every = config.checkIntervalSeconds;
+      onConfigPatched<number>(bus, owner, 'health.checkIntervalSeconds', (next) => {
+        if (next === every) return;
+        every = next;
         checkTimer.cancel();
         checkTimer = clock.setInterval(() => void runCheck(), every * 1000);
       });

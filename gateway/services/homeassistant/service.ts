@@ -1,4 +1,5 @@
 import { gatewaySource } from '../../../devices/topics.ts';
+import { onConfigPatched } from '../../config/live.ts';
 import type { Config } from '../../config/schema.ts';
 import type { GatewayService, ServiceDeps } from '../../service.ts';
 import { createZoneOccupancy } from '../../zone-occupancy.ts';
@@ -102,9 +103,7 @@ export function createHomeAssistantService(deps: ServiceDeps, config: Config['ho
       bus.on('homeassistant', 'device.connected', (e) => retain(deviceState(e.data.deviceId), 'ON'));
       bus.on('homeassistant', 'device.disconnected', (e) => retain(deviceState(e.data.deviceId), 'OFF'));
       occupancy.follow(bus, 'homeassistant', zonesChanged);
-      bus.on('homeassistant', 'config.patched', (e) => {
-        const next = (e.data.config.presence as { zones?: Array<{ name: string }> } | undefined)?.zones;
-        if (!next || !e.data.keys.some((k) => k === 'presence' || k.startsWith('presence.zones'))) return;
+      onConfigPatched<Array<{ name: string }>>(bus, 'homeassistant', 'presence.zones', (next) => {
         zones = next.map((z) => z.name);
         announceZones();
         publishZones();

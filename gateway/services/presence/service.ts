@@ -6,7 +6,7 @@ import type { Beacon, IBeacon } from '../../../devices/ble/types.ts';
 import { gatewaySource } from '../../../devices/topics.ts';
 import type { EventMap, EventType } from '../../bus/events.ts';
 import { createThrottledWarn } from '../../ingest/throttle.ts';
-import { followConfig } from '../../config/live.ts';
+import { followConfig, onConfigPatched } from '../../config/live.ts';
 import { counter, gauge } from '../../metrics.ts';
 import type { GatewayService, ServiceDeps } from '../../service.ts';
 import { type AdvertisementSource, omgTopicMapper, presenceChannels, SCANNER_KIND } from './channels.ts';
@@ -267,10 +267,7 @@ export function createPresenceService(deps: ServiceDeps, cfg: PresenceConfig, op
         }
         for (const reason of e.data.invalid) rejected.inc({ reason });
       });
-      bus.on('presence', 'config.patched', (e) => {
-        if (!e.data.keys.some((k) => k === 'presence' || k === 'presence.zones' || k.startsWith('presence.zones.'))) return;
-        const next = (e.data.config.presence as PresenceConfig | undefined)?.zones;
-        if (!next) return;
+      onConfigPatched<PresenceConfig['zones']>(bus, 'presence', 'presence.zones', (next) => {
         setZones(next);
         log.info({ zones: next.map((z) => z.name) }, 'zones changed by a signed config patch');
       });

@@ -1,4 +1,5 @@
 import { MIRROR_KIND } from '../../../devices/smart-mirror/topics.ts';
+import { onConfigPatched } from '../../config/live.ts';
 import type { GatewayService, ServiceDeps } from '../../service.ts';
 import type { RecognitionConfig } from './config.ts';
 import { createModelOps } from './model-ops.ts';
@@ -50,10 +51,7 @@ export function createRecognitionGatewayService(
     ready: () => !cfg.enabled || recognition.isReady(),
     async start() {
       if (!cfg.enabled) return;
-      deps.bus.on('recognition-config', 'config.patched', (e) => {
-        const t = (e.data.config.recognition as { unsureThreshold?: number } | undefined)?.unsureThreshold;
-        if (t !== undefined && e.data.keys.some((k) => k === 'recognition' || k === 'recognition.unsureThreshold')) recognition.setUnsureThreshold(t);
-      });
+      onConfigPatched<number>(deps.bus, 'recognition-config', 'recognition.unsureThreshold', (t) => recognition.setUnsureThreshold(t));
       await ops.start();
       // a store without mirrors does not pay for the recognition stack at start; the first frame loads it
       const mirrors = await deps.db.get<{ n: number }>('SELECT count(*) AS n FROM devices WHERE kind = ? AND enabled = 1', [MIRROR_KIND]);
