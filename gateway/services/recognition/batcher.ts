@@ -17,9 +17,10 @@ interface Pending<M> {
 }
 
 /**
- * Micro-batching: the first queued frame starts a short window; the batch runs when the window ends or
- * maxBatch frames are queued. One run at a time (a single intra-op thread gains nothing from overlap);
- * frames arriving meanwhile form the next batch.
+ * Micro-batching, one run at a time (a single intra-op thread gains nothing from overlap). A frame arriving at an
+ * idle model runs at once when windowMs is 0 (the default), else it opens a window of windowMs and the batch runs
+ * when the window ends or maxBatch frames are queued. Frames arriving during a run form the next batch, which runs
+ * as soon as the run ends: so batches grow with the load without a lone frame ever waiting.
  */
 export function createBatcher<M = unknown>(opts: { maxBatch: number; windowMs: number; run: BatchRunner<M>; onBatch?: (n: number, seconds: number) => void }) {
   const queue: Pending<M>[] = [];

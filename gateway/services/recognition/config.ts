@@ -19,8 +19,11 @@ export const RecognitionConfigSchema = Type.Object(
     catalogPath: Type.String({ default: `${MODELS}catalog.sample.json` }),
     /** frames per onnxruntime run */
     maxBatch: Type.Integer({ minimum: 1, maximum: 256, default: 16 }),
-    /** how long the first queued frame waits for company before its batch runs */
-    batchWindowMs: Type.Number({ minimum: 0, maximum: 1000, default: 4 }),
+    /**
+     * how long a frame arriving at an idle model waits for company before its batch runs. 0 (default): it runs at
+     * once, and the frames that arrive during a run go together as the next batch (a lone mirror frame never waits)
+     */
+    batchWindowMs: Type.Number({ minimum: 0, maximum: 1000, default: 0 }),
     /** below this top-1 probability the answer is "unsure" */
     unsureThreshold: Type.Number({ minimum: 0, maximum: 1, default: 0.6 }),
     topK: Type.Integer({ minimum: 1, maximum: 10, default: 3 }),
@@ -57,7 +60,7 @@ export const RECOGNITION_DEFAULTS: RecognitionConfig = {
   labelsPath: `${MODELS}labels.json`,
   catalogPath: `${MODELS}catalog.sample.json`,
   maxBatch: 16,
-  batchWindowMs: 4,
+  batchWindowMs: 0,
   unsureThreshold: 0.6,
   topK: 3,
   maxInputPixels: 24_000_000,

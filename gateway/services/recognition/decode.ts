@@ -61,7 +61,7 @@ export async function decodeGrey(bytes: Buffer, limits: PreprocessLimits, opts: 
   if (bytes.length > limits.maxBytes) throw imageError('too_many_bytes', `${bytes.length} bytes > ${limits.maxBytes}`);
   const sharp = await loadSharp();
   // a camera JPEG's size is read here (a few bytes of markers); anything else asks libvips for its header
-  let head: { format?: string; width?: number; height?: number; hasAlpha?: boolean } | null = jpegSize(bytes);
+  let head: { format?: string; width?: number; height?: number; hasAlpha?: boolean; hasExif?: boolean } | null = jpegSize(bytes);
   if (!head) {
     try {
       head = await sharp(bytes, { limitInputPixels: false }).metadata();
@@ -75,7 +75,10 @@ export async function decodeGrey(bytes: Buffer, limits: PreprocessLimits, opts: 
   if (width < MIN_SIDE || height < MIN_SIDE) throw imageError('too_small', `${width}x${height}, need at least ${MIN_SIDE}x${MIN_SIDE}`);
   try {
     // failOn 'error': a truncated JPEG is an error here, not a half-grey frame
-    let img = sharp(bytes, { limitInputPixels: limits.maxInputPixels, failOn: 'error', pages: 1 }).rotate();
+    let img = sharp(bytes, { limitInputPixels: limits.maxInputPixels, failOn: 'error', pages: 1 });
+    // EXIF orientation: a JPEG without an Exif segment before its first scan has none to apply (a camera frame
+    // usually), which saves libvips an orientation step; anything else is turned as its EXIF says
+    if (head.hasExif !== false) img = img.rotate();
     const work = head.format === 'jpeg' && opts.shrinkOnLoad !== false ? workingSize(width, height) : null;
     // nearest: the step after libjpeg's 1/s only skips one row and one column, no need to filter; 'outside' keeps the
     // aspect when EXIF turns the frame (sharp then rotates first and cannot shrink on load, but the item stays whole)
@@ -91,29 +94,37 @@ export async function decodeGrey(bytes: Buffer, limits: PreprocessLimits, opts: 
 /**
  * Width and height from a JPEG's start-of-frame marker, or null when this is not a well-formed JPEG header (then
  * libvips reads it). EXIF orientation may swap the two, which changes neither the pixel count nor the short side.
+ * `hasExif`: an APP1 Exif segment came before the first scan (only then can the frame carry an orientation); the
+ * markers are read up to the scan, a few hundred bytes, never the compressed data.
  */
-export function jpegSize(b: Buffer): { format: 'jpeg'; width: number; height: number; hasAlpha: false } | null {
+export function jpegSize(b: Buffer): { format: 'jpeg'; width: number; height: number; hasAlpha: false; hasExif: boolean } | null {
   if (b.length < 4 || b[0] !== 0xff || b[1] !== 0xd8) return null;
   let i = 2;
-  while (i + 9 < b.length) {
+  let hasExif = false;
+  let size: { width: number; height: number } | null = null;
+  while (i + 3 < b.length) {
     if (b[i] !== 0xff) return null;
     const marker = b[i + 1]!;
     if (marker === 0xff) {
       i++; // fill byte
       continue;
     }
+    // the first scan (or the end) ends the header: a frame without a frame header before it is not well formed
+    if (marker === 0xda || marker === 0xd9) break;
     const len = b.readUInt16BE(i + 2);
     if (len < 2) return null;
     // SOF0..SOF15 except DHT (C4), JPG (C8) and DAC (CC)
     if (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) {
+      if (i + 9 > b.length) return null;
       const height = b.readUInt16BE(i + 5);
       const width = b.readUInt16BE(i + 7);
-      return width > 0 && height > 0 ? { format: 'jpeg', width, height, hasAlpha: false } : null;
+      if (width === 0 || height === 0) return null;
+      size ??= { width, height };
     }
-    if (marker === 0xda || marker === 0xd9) return null; // scan before any frame header
+    if (marker === 0xe1 && b.toString('latin1', i + 4, i + 10) === 'Exif\0\0') hasExif = true;
     i += 2 + len;
   }
-  return null;
+  return size ? { format: 'jpeg', ...size, hasAlpha: false, hasExif } : null;
 }
 
 function toGrey(data: Buffer, channels: number): Uint8Array {

@@ -26,16 +26,32 @@ function histRank(hist: Uint32Array, k: number): number {
 const PHOTO_SIDE = 64;
 
 /**
- * The wall behind the item, estimated from the frame's border: the mean of the border band along each edge, joined
- * across the frame as a Coons patch (the bilinear blend of the four edge profiles). That is exact for a plain wall, a
- * lighting gradient in any direction, curtain folds running down the frame and the grout lines of a tiled wall, which
- * a single border median (the earlier contract) turned into item pixels, or where it missed items of wall-like
- * brightness. A product photo's item may touch its edges, so there the wall is flat: the border band's lower median.
+ * Scratch buffers, grown to the largest frame seen and reused: toTensor is synchronous, so one call at a time uses
+ * them, and a mirror's frames need no fresh ~40 kB of zeroed arrays each.
  */
-export function wallEstimate(img: GreyImage): Float64Array {
+let fgBuf = new Uint8Array(0);
+let rowBuf = new Uint16Array(0);
+let boxBuf = new Uint16Array(0);
+function scratch(n: number) {
+  if (fgBuf.length < n) {
+    fgBuf = new Uint8Array(n);
+    rowBuf = new Uint16Array(n);
+    boxBuf = new Uint16Array(n);
+  }
+}
+
+/**
+ * Foreground = |v − wall| rounded, into `fg`, where the wall behind the item is estimated from the frame's border: the
+ * mean of the border band along each edge, joined across the frame as a Coons patch (the bilinear blend of the four
+ * edge profiles). That is exact for a plain wall, a lighting gradient in any direction, curtain folds running down
+ * the frame and the grout lines of a tiled wall, which a single border median (the earlier contract) turned into
+ * item pixels, or where it missed items of wall-like brightness. A product photo's item may touch its edges, so there
+ * the wall is flat: the border band's lower median. The wall is computed per pixel on the way (same float64 steps,
+ * in the same order, as models/preprocess.py), not stored.
+ */
+function foreground(img: GreyImage, fg: Uint8Array): void {
   const { width: w, height: h, data } = img;
   const b = Math.max(1, Math.floor(Math.min(w, h) / 50));
-  const out = new Float64Array(w * h);
   if (Math.min(w, h) < PHOTO_SIDE) {
     const hist = new Uint32Array(256);
     let n = 0;
@@ -45,7 +61,9 @@ export function wallEstimate(img: GreyImage): Float64Array {
           hist[data[y * w + x]!]!++;
           n++;
         }
-    return out.fill(histRank(hist, Math.floor((n + 1) / 2)));
+    const flat = histRank(hist, Math.floor((n + 1) / 2));
+    for (let i = 0; i < w * h; i++) fg[i] = Math.min(255, Math.abs(data[i]! - flat));
+    return;
   }
   const colMean = (y0: number) => {
     const m = new Float64Array(w);
@@ -73,16 +91,20 @@ export function wallEstimate(img: GreyImage): Float64Array {
   const c10 = (top[w - 1]! + right[0]!) / 2;
   const c01 = (bottom[0]! + left[h - 1]!) / 2;
   const c11 = (bottom[w - 1]! + right[h - 1]!) / 2;
+  const us = new Float64Array(w);
+  for (let x = 0; x < w; x++) us[x] = x / (w - 1);
   for (let y = 0; y < h; y++) {
     const v = y / (h - 1);
+    const l = left[y]!;
+    const r = right[y]!;
+    const row = y * w;
     for (let x = 0; x < w; x++) {
-      const u = x / (w - 1);
-      const edges = (1 - v) * top[x]! + v * bottom[x]! + ((1 - u) * left[y]! + u * right[y]!);
+      const u = us[x]!;
+      const edges = (1 - v) * top[x]! + v * bottom[x]! + ((1 - u) * l + u * r);
       const corners = (1 - u) * (1 - v) * c00 + u * (1 - v) * c10 + ((1 - u) * v * c01 + u * v * c11);
-      out[y * w + x] = edges - corners;
+      fg[row + x] = Math.min(255, Math.floor(Math.abs(data[row + x]! - (edges - corners)) + 0.5));
     }
   }
-  return out;
 }
 
 /** Per output pixel: the first source index it covers and the overlap weights from there. */
@@ -106,10 +128,10 @@ function areaWeights(src: number, dst: number): Array<{ from: number; w: Float64
  * than it, or both in parts (a grey garment on a grey wall) all come out light on black, as in Fashion-MNIST.
  */
 export function toTensor(img: GreyImage, out = new Float32Array(INPUT_SIZE * INPUT_SIZE), offset = 0): Float32Array {
-  const { width: w, height: h, data } = img;
-  const wall = wallEstimate(img);
-  const fg = new Uint8Array(w * h);
-  for (let i = 0; i < w * h; i++) fg[i] = Math.min(255, Math.floor(Math.abs(data[i]! - wall[i]!) + 0.5));
+  const { width: w, height: h } = img;
+  scratch(w * h);
+  const fg = fgBuf;
+  foreground(img, fg);
   // noise floor: what the wall estimate leaves unexplained on a ring just inside the border (from 2 to 4 band widths
   // in), where the patch no longer fits the samples it was made from: sensor noise, and texture it does not model
   const b = Math.max(1, Math.floor(Math.min(w, h) / 50));
@@ -119,13 +141,18 @@ export function toTensor(img: GreyImage, out = new Float32Array(INPUT_SIZE * INP
   const photo = Math.min(w, h) < PHOTO_SIDE;
   const r0 = photo ? 0 : 2 * b;
   const r1 = photo ? b : 4 * b;
+  const count = (from: number, to: number) => {
+    for (let i = from; i < to; i++) hist[fg[i]!]!++;
+    if (to > from) nb += to - from;
+  };
   for (let y = r0; y < h - r0; y++) {
-    const ringRow = y < r1 || y >= h - r1;
-    for (let x = r0; x < w - r0; x++) {
-      if (ringRow || x < r1 || x >= w - r1) {
-        hist[fg[y * w + x]!]!++;
-        nb++;
-      }
+    const row = y * w;
+    if (y < r1 || y >= h - r1) count(row + r0, row + w - r0);
+    else {
+      // the ring's left and right parts of this row (they meet when the frame is narrow)
+      const leftEnd = Math.min(r1, w - r0);
+      count(row + r0, row + leftEnd);
+      count(row + Math.max(leftEnd, w - r1), row + w - r0);
     }
   }
   const floor = nb ? Math.max(8, 3 * histRank(hist, Math.floor((nb + 1) / 2)) + 6) : 8;
@@ -162,40 +189,41 @@ export function toTensor(img: GreyImage, out = new Float32Array(INPUT_SIZE * INP
   const oy = Math.floor((s - ch) / 2);
   const wm = areaWeights(s, INPUT_SIZE);
   const tmp = new Float64Array(ch * INPUT_SIZE); // crop rows x 28 columns
+  const gained = new Float64Array(cw);
   for (let y = 0; y < ch; y++) {
     const base = (y + y0) * w + x0;
+    for (let x = 0; x < cw; x++) gained[x] = Math.min(255, fg[base + x]! * gain);
     for (let o = 0; o < INPUT_SIZE; o++) {
       const { from, w: wr } = wm[o]!;
+      // square column from + k → crop column from + k − ox; outside the crop is padding (0) and adds nothing
+      const k0 = Math.max(0, ox - from);
+      const k1 = Math.min(wr.length, cw + ox - from);
       let acc = 0;
-      for (let k = 0; k < wr.length; k++) {
-        const x = from + k - ox; // square column → crop column; outside the crop is padding (0)
-        if (x >= 0 && x < cw) acc += wr[k]! * Math.min(255, fg[base + x]! * gain);
-      }
+      for (let k = k0; k < k1; k++) acc += wr[k]! * gained[from + k - ox]!;
       tmp[y * INPUT_SIZE + o] = acc;
     }
   }
   for (let oyy = 0; oyy < INPUT_SIZE; oyy++) {
     const { from, w: wr } = wm[oyy]!;
+    const k0 = Math.max(0, oy - from);
+    const k1 = Math.min(wr.length, ch + oy - from);
     for (let o = 0; o < INPUT_SIZE; o++) {
       let acc = 0;
-      for (let k = 0; k < wr.length; k++) {
-        const y = from + k - oy;
-        if (y >= 0 && y < ch) acc += wr[k]! * tmp[y * INPUT_SIZE + o]!;
-      }
+      for (let k = k0; k < k1; k++) acc += wr[k]! * tmp[(from + k - oy) * INPUT_SIZE + o]!;
       out[offset + oyy * INPUT_SIZE + o] = (acc / 255 - MEAN) / STD;
     }
   }
   return out;
 }
 
-/** 3x3 sums of `v` at every inner pixel (separable: a row pass, then a column pass); the outer ring stays 0. */
-function boxSums3(v: Uint8Array, w: number, h: number): Uint32Array {
-  const rows = new Uint32Array(w * h);
+/** 3x3 sums of `v` at every inner pixel (separable: a row pass, then a column pass); the outer ring is not written. */
+function boxSums3(v: Uint8Array, w: number, h: number): Uint16Array {
+  const rows = rowBuf;
   for (let y = 0; y < h; y++) {
     const r = y * w;
     for (let x = 1; x < w - 1; x++) rows[r + x] = v[r + x - 1]! + v[r + x]! + v[r + x + 1]!;
   }
-  const out = new Uint32Array(w * h);
+  const out = boxBuf;
   for (let y = 1; y < h - 1; y++) {
     const r = y * w;
     for (let x = 1; x < w - 1; x++) out[r + x] = rows[r + x - w]! + rows[r + x]! + rows[r + x + w]!;
@@ -204,7 +232,7 @@ function boxSums3(v: Uint8Array, w: number, h: number): Uint32Array {
 }
 
 /** [y0, y1, x0, x1] of the rows (columns) with at least minRow (minCol) box sums above `above`; -1s when none. */
-function boundingBox(box: Uint32Array, w: number, h: number, above: number, minRow: number, minCol: number): [number, number, number, number] {
+function boundingBox(box: Uint16Array, w: number, h: number, above: number, minRow: number, minCol: number): [number, number, number, number] {
   const rowCount = new Uint32Array(h);
   const colCount = new Uint32Array(w);
   for (let y = 1; y < h - 1; y++) {

@@ -31,7 +31,7 @@ describe('JPEG shrink-on-load', () => {
 
   it('reads the frame size from the JPEG header without libvips, and leaves other bytes to libvips', async () => {
     const jpeg = readFileSync(`${FIXTURES}parity-light-320x240.jpg`);
-    expect(jpegSize(jpeg)).toEqual({ format: 'jpeg', width: 320, height: 240, hasAlpha: false });
+    expect(jpegSize(jpeg)).toEqual({ format: 'jpeg', width: 320, height: 240, hasAlpha: false, hasExif: false });
     expect(jpegSize(readFileSync(`${FIXTURES}parity-t10k-0.png`))).toBeNull();
     expect(jpegSize(jpeg.subarray(0, 20))).toBeNull();
   });
@@ -61,8 +61,34 @@ describe('JPEG shrink-on-load with EXIF orientation', () => {
       .withMetadata({ orientation: 6 })
       .jpeg()
       .toBuffer();
+    // the header scan sees the Exif segment, so the frame is turned (a frame without one skips that step)
+    expect(jpegSize(jpeg)).toMatchObject({ width: 320, height: 240, hasExif: true });
     const img = await decodeGrey(jpeg, LIMITS);
     expect(img.height).toBeGreaterThan(img.width);
     expect(img.height / img.width).toBeCloseTo(320 / 240, 1);
+  });
+
+  it('turns a frame whose Exif segment comes after its frame header too', async () => {
+    const sharp = (await import('sharp')).default;
+    const oriented = await sharp(readFileSync(`${FIXTURES}parity-light-320x240.jpg`))
+      .withMetadata({ orientation: 6 })
+      .jpeg()
+      .toBuffer();
+    // move the APP1 segment behind the SOF0 segment (markers before the scan may come in any order)
+    const segments: Array<{ marker: number; bytes: Buffer }> = [];
+    let i = 2;
+    while (oriented[i + 1] !== 0xda) {
+      const len = oriented.readUInt16BE(i + 2);
+      segments.push({ marker: oriented[i + 1]!, bytes: oriented.subarray(i, i + 2 + len) });
+      i += 2 + len;
+    }
+    const app1 = segments.filter((s) => s.marker === 0xe1);
+    const rest = segments.filter((s) => s.marker !== 0xe1);
+    const sof = rest.findIndex((s) => s.marker === 0xc0);
+    rest.splice(sof + 1, 0, ...app1);
+    const moved = Buffer.concat([oriented.subarray(0, 2), ...rest.map((s) => s.bytes), oriented.subarray(i)]);
+    expect(jpegSize(moved)).toMatchObject({ width: 320, height: 240, hasExif: true });
+    const img = await decodeGrey(moved, LIMITS);
+    expect(img.height).toBeGreaterThan(img.width);
   });
 });
