@@ -3,7 +3,7 @@
  * JPEG run through the gateway's own decode + preprocessing, the resulting 28x28 kept as bytes (x/255 before
  * normalisation) for models/train.py --frames. So the model trains on exactly what the gateway feeds it.
  *
- *   npx tsx models/render-training.ts --from 0 --to 60000 --pass 1 --out /tmp/frames/part-a
+ *   npx tsx models/render-training.ts --from 0 --to 60000 --pass 1 --out /tmp/frames/part-a [--contrast even]
  *
  * Writes <out>.u8 (784 bytes per frame) and <out>.labels (1 byte per frame; frames the preprocessing rejects are
  * left out and counted). Seeds are pass × 10^5 + index (below the held-out set's range).
@@ -11,10 +11,25 @@
 import { openSync, writeSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { decodeGrey, MEAN, STD, toTensor } from '../gateway/services/recognition/preprocess.ts';
-import { DEBIAN_FASHION_MNIST, readIdx } from './camera-frames.ts';
+import { DEBIAN_FASHION_MNIST, readIdx, xorshift } from './camera-frames.ts';
 import { randomScene, renderScene } from './mirror-world.ts';
 
 const LIMITS = { maxBytes: 8 << 20, maxInputPixels: 24_000_000 };
+const BANDS = [
+  [8, 25],
+  [25, 70],
+  [70, 150],
+] as const;
+
+/** a contrast from band i mod 3, with the sign the wall leaves room for (a mid wall takes either) */
+function evenContrast(seed: number, wall: number, i: number): number {
+  const r = xorshift(seed * 31 + 7);
+  r();
+  const [lo, hi] = BANDS[i % 3]!;
+  const sign = wall > 170 ? -1 : wall < 85 ? 1 : r() < 0.5 ? -1 : 1;
+  const room = sign > 0 ? 250 - wall : wall - 5;
+  return Math.round(sign * Math.min(room, lo + r() * (hi - lo)));
+}
 
 const { values } = parseArgs({
   options: {
@@ -24,6 +39,12 @@ const { values } = parseArgs({
     /** share of 640x480 frames (the rest 320x240; both decode to the same working size, the small ones are cheaper) */
     big: { type: 'string', default: '0.25' },
     out: { type: 'string', default: '/tmp/storegate-frames/part' },
+    /**
+     * 'even': item-vs-wall contrast drawn from the held-out set's three bands in turn (similar 8-25, medium 25-70,
+     * high 70-150 grey levels) instead of the scene sampler's mix (about a quarter similar): more frames of the
+     * hardest condition. Walls, backgrounds and everything else stay the sampler's.
+     */
+    contrast: { type: 'string', default: 'sampler' },
   },
 });
 const from = Number(values.from);
@@ -39,7 +60,9 @@ const row = Buffer.alloc(784);
 for (let i = from; i < Math.min(to, train.images.length); i++) {
   const seed = pass * 100_000 + i;
   const big = ((Math.imul(seed, 2246822519) >>> 0) % 1000) / 1000 < Number(values.big);
-  const scene = randomScene(seed, big ? { width: 640, height: 480 } : { width: 320, height: 240 });
+  const size = big ? { width: 640, height: 480 } : { width: 320, height: 240 };
+  const base = randomScene(seed, size);
+  const scene = values.contrast === 'even' ? { ...base, contrast: evenContrast(seed, base.wall, i) } : base;
   const jpeg = await renderScene(train.images[i]!, scene);
   try {
     const t = toTensor(await decodeGrey(jpeg, LIMITS));
