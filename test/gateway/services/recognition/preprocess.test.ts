@@ -55,12 +55,17 @@ describe('JPEG shrink-on-load', () => {
 });
 
 describe('JPEG shrink-on-load with EXIF orientation', () => {
-  it('keeps a frame turned by EXIF (orientation 6) upright and unsquashed', async () => {
+  /** the 320x240 parity frame with EXIF orientation 6 (turned 90° on display) */
+  const orientedJpeg = async () => {
     const sharp = (await import('sharp')).default;
-    const jpeg = await sharp(readFileSync(`${FIXTURES}parity-light-320x240.jpg`))
+    return sharp(readFileSync(`${FIXTURES}parity-light-320x240.jpg`))
       .withMetadata({ orientation: 6 })
       .jpeg()
       .toBuffer();
+  };
+
+  it('keeps a frame turned by EXIF (orientation 6) upright and unsquashed', async () => {
+    const jpeg = await orientedJpeg();
     // the header scan sees the Exif segment, so the frame is turned (a frame without one skips that step)
     expect(jpegSize(jpeg)).toMatchObject({ width: 320, height: 240, hasExif: true });
     const img = await decodeGrey(jpeg, LIMITS);
@@ -69,11 +74,7 @@ describe('JPEG shrink-on-load with EXIF orientation', () => {
   });
 
   it('turns a frame whose Exif segment comes after its frame header too', async () => {
-    const sharp = (await import('sharp')).default;
-    const oriented = await sharp(readFileSync(`${FIXTURES}parity-light-320x240.jpg`))
-      .withMetadata({ orientation: 6 })
-      .jpeg()
-      .toBuffer();
+    const oriented = await orientedJpeg();
     // move the APP1 segment behind the SOF0 segment (markers before the scan may come in any order)
     const segments: Array<{ marker: number; bytes: Buffer }> = [];
     let i = 2;
