@@ -156,7 +156,7 @@ export const CONFIDENT_FRAMES = [
 export const UNSURE_FRAMES = [
   { index: 17, guess: 'Shirt' },
   { index: 57, guess: 'Coat' },
-  { index: 192, guess: 'Dress' },
+  { index: 128, guess: 'Dress' },
 ] as const;
 const FITTING_THEN: FittingThen[] = ['late_size_request', 'order_locker', 'size_request', 'order_home', 'browse'];
 const FITTING_ZONE = 'fitting-rooms';

@@ -27,8 +27,9 @@ describe('catalog embeddings from product photos (shipped model, Fashion-MNIST p
   it('the committed sidecar is what the shipped model makes of the committed photos (not stale)', async () => {
     const out = join(dir, 'fresh.embeddings.json');
     const r = await embedCatalogPhotos({ catalogPath: SAMPLE, photosDir: PHOTOS, outPath: out, log });
-    // the shipped model sees each of the 27 photos as its product's category
-    expect(r).toMatchObject({ out, missing: [], failed: [], otherCategory: [] });
+    // the shipped model sees 26 of the 27 photos as their product's category; the shirt SG-0602's photo (a train
+    // image: Shirt is the model's weakest class) it sees as a coat, which `embed` reports as a warning
+    expect(r).toMatchObject({ out, missing: [], failed: [], otherCategory: [{ sku: 'SG-0602', category: 'Shirt', seenAs: 'Coat' }] });
     const fresh = JSON.parse(readFileSync(out, 'utf8')) as { model: string; embeddings: Record<string, number[]> };
     const committed = JSON.parse(readFileSync(embeddingsPathFor(SAMPLE), 'utf8')) as typeof fresh;
     expect(committed.model).toBe(svc.status().modelId);
@@ -44,7 +45,8 @@ describe('catalog embeddings from product photos (shipped model, Fashion-MNIST p
     copyFileSync(join(PHOTOS, 'SG-0101.png'), join(photos, 'SG-0202.png'));
     const out = join(dir, 'mixed.embeddings.json');
     const r = await embedCatalogPhotos({ catalogPath: SAMPLE, photosDir: photos, outPath: out, log });
-    expect(r).toMatchObject({ out, missing: [], failed: [], otherCategory: [{ sku: 'SG-0202', category: 'Pullover', seenAs: 'Trouser' }] });
+    expect(r).toMatchObject({ out, missing: [], failed: [] });
+    expect(r.otherCategory).toContainEqual({ sku: 'SG-0202', category: 'Pullover', seenAs: 'Trouser' });
     expect(Object.keys((JSON.parse(readFileSync(out, 'utf8')) as { embeddings: Record<string, number[]> }).embeddings)).toContain('SG-0202');
   });
 
