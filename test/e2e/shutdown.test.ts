@@ -18,7 +18,7 @@ describe('storegate start as a process', () => {
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
-    await until(async () => (await fetch(`http://127.0.0.1:${http}/readyz`).catch(() => null))?.ok, 20_000, 'readyz');
+    await until(async () => (await fetch(`http://127.0.0.1:${http}/readyz`).catch(() => null))?.ok, 60_000, 'readyz');
     expect(out).toMatch(/admin token \(saved in .*admin-token\): \S+/);
 
     const client = await connectMqtt(mqttPort, { username: 'lk-01', password: secret });

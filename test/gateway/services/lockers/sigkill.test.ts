@@ -22,7 +22,7 @@ describe('locker state after SIGKILL', () => {
     const child = spawn(process.execPath, [CLI, 'start', '-c', file], { env, stdio: 'ignore' });
     const exited = new Promise<NodeJS.Signals | null>((r) => child.on('exit', (_code, signal) => r(signal)));
     onTestFinished(() => void child.kill('SIGKILL'));
-    await until(async () => (await fetch(`http://127.0.0.1:${http}/readyz`).catch(() => null))?.ok, 20_000, 'readyz');
+    await until(async () => (await fetch(`http://127.0.0.1:${http}/readyz`).catch(() => null))?.ok, 60_000, 'readyz');
 
     const sim = createLockerSim({
       url: `mqtt://127.0.0.1:${mqttPort}`,
