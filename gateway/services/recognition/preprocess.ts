@@ -26,18 +26,21 @@ function histRank(hist: Uint32Array, k: number): number {
 const PHOTO_SIDE = 64;
 
 /**
- * Scratch buffers, grown to the largest frame seen and reused: toTensor is synchronous, so one call at a time uses
- * them, and a mirror's frames need no fresh ~40 kB of zeroed arrays each.
+ * Scratch buffers for frames up to SCRATCH_MAX pixels (a JPEG at its working size is ≈ 12k), reused: toTensor is
+ * synchronous, so one call at a time uses them, and a mirror's frames need no fresh zeroed arrays each. A larger
+ * image (a PNG is not shrunk on load) gets arrays of its own, freed with it, so the module never holds more than
+ * ≈ 1.3 MB.
  */
-let fgBuf = new Uint8Array(0);
-let rowBuf = new Uint16Array(0);
-let boxBuf = new Uint16Array(0);
-function scratch(n: number) {
-  if (fgBuf.length < n) {
-    fgBuf = new Uint8Array(n);
-    rowBuf = new Uint16Array(n);
-    boxBuf = new Uint16Array(n);
+const SCRATCH_MAX = 1 << 18;
+const kept = { fg: new Uint8Array(0), rows: new Uint16Array(0), box: new Uint16Array(0) };
+function scratch(n: number): typeof kept {
+  if (n > SCRATCH_MAX) return { fg: new Uint8Array(n), rows: new Uint16Array(n), box: new Uint16Array(n) };
+  if (kept.fg.length < n) {
+    kept.fg = new Uint8Array(n);
+    kept.rows = new Uint16Array(n);
+    kept.box = new Uint16Array(n);
   }
+  return kept;
 }
 
 /**
@@ -129,8 +132,8 @@ function areaWeights(src: number, dst: number): Array<{ from: number; w: Float64
  */
 export function toTensor(img: GreyImage, out = new Float32Array(INPUT_SIZE * INPUT_SIZE), offset = 0): Float32Array {
   const { width: w, height: h } = img;
-  scratch(w * h);
-  const fg = fgBuf;
+  const buf = scratch(w * h);
+  const fg = buf.fg;
   foreground(img, fg);
   // noise floor: what the wall estimate leaves unexplained on a ring just inside the border (from 2 to 4 band widths
   // in), where the patch no longer fits the samples it was made from: sensor noise, and texture it does not model
@@ -159,7 +162,7 @@ export function toTensor(img: GreyImage, out = new Float32Array(INPUT_SIZE * INP
   // the bounding box counts a pixel when its 3x3 neighbourhood averages above the floor: single noisy or texture
   // pixels do not stretch the box, thin straps (3 × their value) still count. A faint item (nothing above the floor)
   // gets a second look at half the floor; a bare wall has nothing there either and is still "no object".
-  const box = boxSums3(fg, w, h);
+  const box = boxSums3(fg, w, h, buf.rows, buf.box);
   const minRow = Math.max(2, Math.floor(w / 50));
   const minCol = Math.max(2, Math.floor(h / 50));
   let t = floor;
@@ -216,14 +219,15 @@ export function toTensor(img: GreyImage, out = new Float32Array(INPUT_SIZE * INP
   return out;
 }
 
-/** 3x3 sums of `v` at every inner pixel (separable: a row pass, then a column pass); the outer ring is not written. */
-function boxSums3(v: Uint8Array, w: number, h: number): Uint16Array {
-  const rows = rowBuf;
+/**
+ * 3x3 sums of `v` at every inner pixel into `out` (separable: a row pass into `rows`, then a column pass); the outer
+ * ring is not written.
+ */
+function boxSums3(v: Uint8Array, w: number, h: number, rows: Uint16Array, out: Uint16Array): Uint16Array {
   for (let y = 0; y < h; y++) {
     const r = y * w;
     for (let x = 1; x < w - 1; x++) rows[r + x] = v[r + x - 1]! + v[r + x]! + v[r + x + 1]!;
   }
-  const out = boxBuf;
   for (let y = 1; y < h - 1; y++) {
     const r = y * w;
     for (let x = 1; x < w - 1; x++) out[r + x] = rows[r + x - w]! + rows[r + x]! + rows[r + x + w]!;

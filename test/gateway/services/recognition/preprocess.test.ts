@@ -93,3 +93,19 @@ describe('JPEG shrink-on-load with EXIF orientation', () => {
     expect(img.height).toBeGreaterThan(img.width);
   });
 });
+
+describe('preprocessing buffers', () => {
+  it('gives a frame the same tensor before and after a large PNG (arrays of its own) and after frames of other sizes', async () => {
+    const sharp = (await import('sharp')).default;
+    const small = readFileSync(`${FIXTURES}parity-light-320x240.jpg`);
+    // 700x700 = 490k pixels: above what the reused scratch arrays hold, and a PNG is not shrunk on load
+    const large = await sharp(small).resize(700, 700, { fit: 'fill' }).png().toBuffer();
+    const photo = readFileSync(`${FIXTURES}parity-t10k-0.png`);
+    const first = await preprocess(small, LIMITS);
+    const largeFirst = await preprocess(large, LIMITS);
+    await preprocess(photo, LIMITS);
+    expect(await preprocess(small, LIMITS)).toEqual(first);
+    expect(await preprocess(large, LIMITS)).toEqual(largeFirst);
+    expect(await preprocess(small, LIMITS)).toEqual(first);
+  });
+});
