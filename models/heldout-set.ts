@@ -20,16 +20,23 @@ const CONTRASTS = [
   ['high', 70, 150],
 ] as const;
 
+/**
+ * An item-vs-wall contrast from band `c` of CONTRASTS, with the sign the wall leaves room for (a mid wall takes
+ * either, which draws from `r` first). Also used by models/render-training.ts --contrast even.
+ */
+export function contrastInBand(c: number, wall: number, r: () => number): number {
+  const [, clo, chi] = CONTRASTS[c % 3]!;
+  const sign = wall > 170 ? -1 : wall < 85 ? 1 : r() < 0.5 ? -1 : 1;
+  const room = sign > 0 ? 250 - wall : wall - 5;
+  return Math.round(sign * Math.min(room, clo + r() * (chi - clo)));
+}
+
 export function heldoutScene(i: number): Scene {
   const r = xorshift(HELDOUT_SEED + i * 7919);
   r();
   const [, wlo, whi] = WALLS[Math.floor(i / 4) % 3]!;
-  const [, clo, chi] = CONTRASTS[Math.floor(i / 12) % 3]!;
   const wall = Math.round(wlo + r() * (whi - wlo));
-  // the sign the wall leaves room for; a mid wall takes either
-  const sign = wall > 170 ? -1 : wall < 85 ? 1 : r() < 0.5 ? -1 : 1;
-  const room = sign > 0 ? 250 - wall : wall - 5;
-  const contrast = Math.round(sign * Math.min(room, clo + r() * (chi - clo)));
+  const contrast = contrastInBand(Math.floor(i / 12), wall, r);
   return randomScene(HELDOUT_SEED + i, { background: BACKGROUNDS[i % 4]!, wall, contrast });
 }
 

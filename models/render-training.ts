@@ -12,24 +12,16 @@ import { openSync, writeSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { decodeGrey, MEAN, STD, toTensor } from '../gateway/services/recognition/preprocess.ts';
 import { DEBIAN_FASHION_MNIST, readIdx, xorshift } from './camera-frames.ts';
+import { contrastInBand } from './heldout-set.ts';
 import { randomScene, renderScene } from './mirror-world.ts';
 
 const LIMITS = { maxBytes: 8 << 20, maxInputPixels: 24_000_000 };
-const BANDS = [
-  [8, 25],
-  [25, 70],
-  [70, 150],
-] as const;
-
-/** a contrast from band i mod 3, with the sign the wall leaves room for (a mid wall takes either) */
-function evenContrast(seed: number, wall: number, i: number): number {
+/** --contrast even: the frame's own draws for its contrast band (band i mod 3) */
+const contrastRand = (seed: number) => {
   const r = xorshift(seed * 31 + 7);
   r();
-  const [lo, hi] = BANDS[i % 3]!;
-  const sign = wall > 170 ? -1 : wall < 85 ? 1 : r() < 0.5 ? -1 : 1;
-  const room = sign > 0 ? 250 - wall : wall - 5;
-  return Math.round(sign * Math.min(room, lo + r() * (hi - lo)));
-}
+  return r;
+};
 
 const { values } = parseArgs({
   options: {
@@ -62,7 +54,7 @@ for (let i = from; i < Math.min(to, train.images.length); i++) {
   const big = ((Math.imul(seed, 2246822519) >>> 0) % 1000) / 1000 < Number(values.big);
   const size = big ? { width: 640, height: 480 } : { width: 320, height: 240 };
   const base = randomScene(seed, size);
-  const scene = values.contrast === 'even' ? { ...base, contrast: evenContrast(seed, base.wall, i) } : base;
+  const scene = values.contrast === 'even' ? { ...base, contrast: contrastInBand(i, base.wall, contrastRand(seed)) } : base;
   const jpeg = await renderScene(train.images[i]!, scene);
   try {
     const t = toTensor(await decodeGrey(jpeg, LIMITS));
